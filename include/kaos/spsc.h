@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file kaos/spsc.h
+ * Single-producer single-consumer ring of fixed-size slots.
+ *
+ * One thread produces, one thread consumes; both sides are wait-free. The
+ * ring's memory holds two shared 64-bit positions (tail: published by the
+ * producer; head: released by the consumer) followed by the slots. Positions
+ * run free and never wrap in practice, so every slot is usable: the capacity
+ * asked for is the capacity you get. Each side keeps a private copy of the
+ * other side's position and reads the shared one only when its copy says
+ * the ring is full (producer) or empty (consumer).
+ *
+ * Two APIs over the same ring:
+ *  - batch, zero-copy: kaos_spsc_claim() / kaos_spsc_publish() on the
+ *    producer side, kaos_spsc_peek() / kaos_spsc_release() or
+ *    kaos_spsc_poll() on the consumer side;
+ *  - per event, copying: kaos_spsc_push() (or kaos_spsc_push_deferred()
+ *    plus kaos_spsc_flush()) and kaos_spsc_pop().
+ *
+ * Ordering contract: everything the producer wrote into a slot before
+ * publishing it is visible to the consumer that peeks or pops it, and the
+ * producer does not reuse a slot until the consumer has released it (every
+ * release/acquire below names its partner).
+ *
+ * For a compile-time slot size and type checking, use KAOS_SPSC_DEFINE()
+ * or the ready-made kaos_spsc8/16/32/64 rings at the end of this file.
+ */
+#ifndef KAOS_SPSC_H
+#define KAOS_SPSC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <kaos/common.h>
+#include <kaos/error.h>
+#include <kaos/mem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KAOS_SPSC_MIN_CAPACITY ((uint64_t)2)
+#define KAOS_SPSC_MAX_CAPACITY ((uint64_t)1 << 32)
+
+/** kaos_spsc_push_deferred() publishes at least once every this many slots. */
+#define KAOS_SPSC_PUBLISH_EVERY 64
+
+/**
+ * The shared part, at the start of the ring's memory. tail and head sit two
+ * cache lines apart so neither side's writes (nor the adjacent-line
+ * prefetcher) disturb the other's line.
+ */
+struct kaos_spsc_cursors {
+	alignas(2 * KAOS_CACHELINE) _Atomic uint64_t tail; /**< producer writes */
+	alignas(2 * KAOS_CACHELINE) _Atomic uint64_t head; /**< consumer writes */
+};
+
+/**
+ * A ring handle. Transparent so the hot path inlines; treat every field as
+ * private. Producer, consumer and read-only fields are on separate lines.
+ */
+struct kaos_spsc {
+	/* producer side: only the producer thread touches these */
+	KAOS_CACHE_ALIGNED struct {
+		uint64_t pos;     /* next sequence to write */
+		uint64_t limit;   /* cached head + capacity: writable below */
+		uint64_t claimed; /* slots handed out by claim, not yet published */
+	} prod;
+	/* consumer side: only the consumer thread touches these */
+	KAOS_CACHE_ALIGNED struct {
+		uint64_t pos;    /* next sequence to read */
+		uint64_t avail;  /* cached tail: readable below */
+		uint64_t peeked; /* slots handed out by peek, not yet released */
+	} cons;
+	/* read-only after init */
+	KAOS_CACHE_ALIGNED struct {
+		struct kaos_spsc_cursors *cur;
+		unsigned char *slots;
+		uint64_t mask;
+		uint64_t capacity;
+		size_t slot_size;
+		struct kaos_region region; /* owned memory; zero for caller memory */
+	} ro;
+};
+
+/**
+ * Handler for kaos_spsc_poll(): @p slot is the event in place, @p seq its
+ * sequence, @p end_of_batch true for the last event of this poll. Return 0 to
+ * continue, non-zero to stop after this event.
+ */
+typedef int (*kaos_spsc_handler_fn)(void *slot, uint64_t seq, bool end_of_batch,
+				    void *ctx);
+
+/* ---- control plane (src/ring/spsc.c) ---------------------------------- */
+
+/**
+ * Bytes of memory a ring needs (shared positions + slots).
+ * @param capacity slots: a power of two in [2, 2^32]
+ * @param slot_size bytes per slot: a non-zero multiple of 8
+ * @param[out] size the byte count, a multiple of KAOS_CACHELINE
+ * @return 0; -EINVAL for a bad capacity or slot size; -EOVERFLOW if the
+ *         size does not fit in size_t.
+ */
+KAOS_API int kaos_spsc_memsize(uint64_t capacity, size_t slot_size, size_t *size);
+
+/**
+ * Lay a ring out in caller-supplied memory (heap, stack, shared memory).
+ * The memory must stay valid until the ring is no longer used; the ring does
+ * not free it. Positions start at 0.
+ * @param mem aligned to KAOS_CACHELINE
+ * @param len at least kaos_spsc_memsize()
+ * @return 0; -EINVAL (bad argument or misaligned mem); -EOVERFLOW;
+ *         -ENOBUFS if len is too small.
+ * Not thread-safe: call before sharing the ring.
+ */
+KAOS_API int kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len,
+			    uint64_t capacity, size_t slot_size);
+
+/**
+ * Allocate memory for a ring (see kaos_region_alloc()) and init it.
+ * kaos_spsc_pages() then tells which pages were obtained.
+ * @return 0; the errors of kaos_spsc_memsize(); -ENOMEM.
+ */
+KAOS_API int kaos_spsc_create(struct kaos_spsc *ring, uint64_t capacity,
+			      size_t slot_size, enum kaos_mem mem);
+
+/** Free the memory of a ring made by kaos_spsc_create(); for a ring on
+ * caller memory only clears the handle. Call when neither side uses it. */
+KAOS_API void kaos_spsc_destroy(struct kaos_spsc *ring);
+
+/** @internal Error code for a request count outside [1, capacity]. */
+KAOS_API int kaos__spsc_bad_count(const struct kaos_spsc *ring, uint64_t n);
+
+/* ---- queries ------------------------------------------------------------ */
+
+/** Slots in the ring (usable, all of them). Any thread. */
+KAOS_INLINE uint64_t
+kaos_spsc_capacity(const struct kaos_spsc *ring)
+{
+	return ring->ro.capacity;
+}
+
+/** Bytes per slot. Any thread. */
+KAOS_INLINE size_t
+kaos_spsc_slot_size(const struct kaos_spsc *ring)
+{
+	return ring->ro.slot_size;
+}
+
+/** Which pages back the ring (after kaos_spsc_create()). Any thread. */
+KAOS_INLINE enum kaos_pages
+kaos_spsc_pages(const struct kaos_spsc *ring)
+{
+	return ring->ro.region.pages;
+}
+
+/**
+ * Published but not yet released slots: a snapshot that may be stale by
+ * the time it returns. Any thread; for monitoring.
+ */
+KAOS_INLINE uint64_t
+kaos_spsc_size(const struct kaos_spsc *ring)
+{
+	/* Acquire on both only to read a coherent-enough pair; head first so
+	 * tail >= head holds for the values seen. Pairs with P1 and C2. */
+	uint64_t head = atomic_load_explicit(&ring->ro.cur->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&ring->ro.cur->tail, memory_order_acquire);
+	return tail - head;
+}
+
+/* ---- producer ----------------------------------------------------------- */
+
+/* @internal Refresh the producer's view of head. P2: the acquire pairs with
+ * C2 (the consumer's release of head), so its reads of the slots below head
+ * happen before we overwrite them. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__spsc_refresh_limit(struct kaos_spsc *ring)
+{
+	ring->prod.limit = atomic_load_explicit(&ring->ro.cur->head,
+						memory_order_acquire) +
+			   ring->ro.capacity;
+	return ring->prod.limit;
+}
+
+/* @internal Make every written slot visible. P1: the release pairs with C1
+ * (the consumer's acquire of tail): slot writes before it are visible to a
+ * consumer that sees the new tail. */
+KAOS_ALWAYS_INLINE void
+kaos__spsc_store_tail(struct kaos_spsc *ring)
+{
+	atomic_store_explicit(&ring->ro.cur->tail, ring->prod.pos,
+			      memory_order_release);
+}
+
+/* @internal claim with the slot size as a parameter, so typed rings pass a
+ * constant. */
+KAOS_ALWAYS_INLINE int64_t
+kaos__spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots, size_t slot_size)
+{
+	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
+		return kaos__spsc_bad_count(ring, n);
+	uint64_t pos = ring->prod.pos;
+	uint64_t idx = pos & ring->ro.mask;
+	uint64_t want = ring->ro.capacity - idx; /* contiguous up to the wrap */
+	if (want > n)
+		want = n;
+	if (ring->prod.limit - pos < want) {
+		uint64_t free_slots = kaos__spsc_refresh_limit(ring) - pos;
+		if (free_slots == 0)
+			return 0;
+		if (want > free_slots)
+			want = free_slots;
+	}
+	*slots = ring->ro.slots + idx * slot_size;
+	ring->prod.claimed = want;
+	return (int64_t)want;
+}
+
+/**
+ * Claim up to @p n contiguous free slots for writing in place.
+ * The claim stops at the end of the slot array; claim again after publishing
+ * to continue from the start. A new claim replaces an unpublished one.
+ * @param[out] slots the first claimed slot
+ * @return slots claimed (1..n); 0 if the ring is full; -KAOS_ETOOBIG if
+ *         n > capacity (can never succeed); -EINVAL if n == 0.
+ * Producer thread only. Wait-free.
+ */
+KAOS_INLINE int64_t
+kaos_spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots)
+{
+	return kaos__spsc_claim(ring, n, slots, ring->ro.slot_size);
+}
+
+/**
+ * Publish the first @p n slots of the current claim (n may be less than
+ * claimed; the rest stay claimed). Also publishes slots written by
+ * kaos_spsc_push_deferred().
+ * @return 0; -EINVAL if n exceeds the unpublished claim.
+ * Producer thread only. Wait-free. Release: the slots' contents are visible
+ * to the consumer once it sees them.
+ */
+KAOS_INLINE int
+kaos_spsc_publish(struct kaos_spsc *ring, uint64_t n)
+{
+	if (KAOS_UNLIKELY(n > ring->prod.claimed))
+		return -EINVAL;
+	ring->prod.claimed -= n;
+	ring->prod.pos += n;
+	kaos__spsc_store_tail(ring);
+	return 0;
+}
+
+/* @internal Reserve the next slot for a push, or report full. */
+KAOS_ALWAYS_INLINE unsigned char *
+kaos__spsc_next_slot(struct kaos_spsc *ring, size_t slot_size)
+{
+	uint64_t pos = ring->prod.pos;
+	if (KAOS_UNLIKELY(pos == ring->prod.limit) &&
+	    kaos__spsc_refresh_limit(ring) == pos)
+		return NULL;
+	return ring->ro.slots + (pos & ring->ro.mask) * slot_size;
+}
+
+/* @internal push with a slot size parameter; publish now or defer. */
+KAOS_ALWAYS_INLINE int
+kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
+		bool defer)
+{
+	unsigned char *slot = kaos__spsc_next_slot(ring, slot_size);
+	if (KAOS_UNLIKELY(!slot)) {
+		/* Full: whatever was deferred must become visible, or a
+		 * consumer waiting for it would never free space for us. */
+		kaos__spsc_store_tail(ring);
+		return -KAOS_EFULL;
+	}
+	memcpy(slot, src, slot_size);
+	ring->prod.pos++;
+	if (!defer || (ring->prod.pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
+		kaos__spsc_store_tail(ring);
+	return 0;
+}
+
+/**
+ * Copy one slot's worth of bytes from @p src into the ring and publish it.
+ * @return 0; -KAOS_EFULL if the ring is full.
+ * Producer thread only. Wait-free. Release, as kaos_spsc_publish().
+ */
+KAOS_INLINE int
+kaos_spsc_push(struct kaos_spsc *ring, const void *src)
+{
+	return kaos__spsc_push(ring, src, ring->ro.slot_size, false);
+}
+
+/**
+ * Like kaos_spsc_push(), but publish only every KAOS_SPSC_PUBLISH_EVERY
+ * slots, which keeps the producer off the shared cache line on most pushes.
+ * Slots pushed since the last publication stay invisible to the consumer
+ * until kaos_spsc_flush(), kaos_spsc_publish(), a non-deferred push, or a
+ * push that finds the ring full. Call kaos_spsc_flush() whenever the
+ * producer may go idle.
+ * @return 0; -KAOS_EFULL if the ring is full (pending slots are published).
+ * Producer thread only. Wait-free.
+ */
+KAOS_INLINE int
+kaos_spsc_push_deferred(struct kaos_spsc *ring, const void *src)
+{
+	return kaos__spsc_push(ring, src, ring->ro.slot_size, true);
+}
+
+/**
+ * Publish every slot written so far (after kaos_spsc_push_deferred()).
+ * Producer thread only. Wait-free. Release, as kaos_spsc_publish().
+ */
+KAOS_INLINE void
+kaos_spsc_flush(struct kaos_spsc *ring)
+{
+	kaos__spsc_store_tail(ring);
+}
+
+/* ---- consumer ----------------------------------------------------------- */
+
+/* @internal Refresh the consumer's view of tail. C1: the acquire pairs with
+ * P1 (the producer's release of tail): the slots below it are fully written. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__spsc_refresh_avail(struct kaos_spsc *ring)
+{
+	ring->cons.avail = atomic_load_explicit(&ring->ro.cur->tail,
+						memory_order_acquire);
+	return ring->cons.avail;
+}
+
+/* @internal Return slots below cons.pos to the producer. C2: the release
+ * pairs with P2 (the producer's acquire of head): our reads of those slots
+ * happen before the producer overwrites them. */
+KAOS_ALWAYS_INLINE void
+kaos__spsc_store_head(struct kaos_spsc *ring)
+{
+	atomic_store_explicit(&ring->ro.cur->head, ring->cons.pos,
+			      memory_order_release);
+}
+
+/* @internal peek with the slot size as a parameter. */
+KAOS_ALWAYS_INLINE int64_t
+kaos__spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots,
+		size_t slot_size)
+{
+	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
+		return kaos__spsc_bad_count(ring, n);
+	uint64_t pos = ring->cons.pos;
+	uint64_t idx = pos & ring->ro.mask;
+	uint64_t want = ring->ro.capacity - idx;
+	if (want > n)
+		want = n;
+	if (ring->cons.avail - pos < want) {
+		uint64_t ready = kaos__spsc_refresh_avail(ring) - pos;
+		if (ready == 0)
+			return 0;
+		if (want > ready)
+			want = ready;
+	}
+	*slots = ring->ro.slots + idx * slot_size;
+	ring->cons.peeked = want;
+	return (int64_t)want;
+}
+
+/**
+ * Look at up to @p n contiguous published slots in place. The view stops at
+ * the end of the slot array; peek again after releasing to continue.
+ * @param[out] slots the first slot
+ * @return slots available (1..n); 0 if empty; -KAOS_ETOOBIG if
+ *         n > capacity; -EINVAL if n == 0.
+ * Consumer thread only. Wait-free. Acquire: the slots are fully written.
+ */
+KAOS_INLINE int64_t
+kaos_spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots)
+{
+	return kaos__spsc_peek(ring, n, slots, ring->ro.slot_size);
+}
+
+/**
+ * Hand the first @p n peeked slots back to the producer. Do not touch them
+ * afterwards.
+ * @return 0; -EINVAL if n exceeds what the last peek returned and is not yet
+ *         released.
+ * Consumer thread only. Wait-free. Release: reads of the slots happen before
+ * the producer reuses them.
+ */
+KAOS_INLINE int
+kaos_spsc_release(struct kaos_spsc *ring, uint64_t n)
+{
+	if (KAOS_UNLIKELY(n > ring->cons.peeked))
+		return -EINVAL;
+	ring->cons.peeked -= n;
+	ring->cons.pos += n;
+	kaos__spsc_store_head(ring);
+	return 0;
+}
+
+/* @internal pop with a slot size parameter. */
+KAOS_ALWAYS_INLINE int
+kaos__spsc_pop(struct kaos_spsc *ring, void *dst, size_t slot_size)
+{
+	uint64_t pos = ring->cons.pos;
+	if (KAOS_UNLIKELY(pos == ring->cons.avail) &&
+	    kaos__spsc_refresh_avail(ring) == pos)
+		return -KAOS_EEMPTY;
+	memcpy(dst, ring->ro.slots + (pos & ring->ro.mask) * slot_size, slot_size);
+	ring->cons.pos = pos + 1;
+	kaos__spsc_store_head(ring);
+	return 0;
+}
+
+/**
+ * Copy the oldest published slot into @p dst and release it.
+ * @return 0; -KAOS_EEMPTY if nothing is published.
+ * Consumer thread only. Wait-free. Acquire/release as peek + release.
+ */
+KAOS_INLINE int
+kaos_spsc_pop(struct kaos_spsc *ring, void *dst)
+{
+	return kaos__spsc_pop(ring, dst, ring->ro.slot_size);
+}
+
+/**
+ * Disruptor-style batch handler: call @p fn for each published event, up to
+ * @p limit, in order, with its sequence and an end-of-batch flag, then
+ * release them all. Stops early (after that event) if @p fn returns
+ * non-zero. The events are released only after the handler has returned.
+ * @return events handled (0 if none were published).
+ * Consumer thread only. Do not call between peek and release.
+ */
+KAOS_INLINE uint64_t
+kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
+	       uint64_t limit)
+{
+	uint64_t pos = ring->cons.pos;
+	uint64_t n = ring->cons.avail - pos;
+	if (n < limit)
+		n = kaos__spsc_refresh_avail(ring) - pos;
+	if (n > limit)
+		n = limit;
+	for (uint64_t i = 0; i < n; i++) {
+		void *slot = ring->ro.slots +
+			     ((pos + i) & ring->ro.mask) * ring->ro.slot_size;
+		if (fn(slot, pos + i, i + 1 == n, ctx)) {
+			n = i + 1;
+			break;
+		}
+	}
+	if (n) {
+		ring->cons.pos = pos + n;
+		kaos__spsc_store_head(ring);
+	}
+	return n;
+}
+
+/* ---- typed rings -------------------------------------------------------- */
+
+/**
+ * Define `struct name`, a ring of `type` slots, with the functions
+ * name_create/_init/_destroy/_claim/_publish/_push/_push_deferred/_flush/
+ * _peek/_release/_pop/_capacity/_ring. They behave as their kaos_spsc_
+ * counterparts, with `type *` instead of `void *` and sizeof(type) as a
+ * compile-time slot size (so copies inline). sizeof(type) must be a
+ * multiple of 8.
+ */
+#define KAOS_SPSC_DEFINE(name, type)                                          \
+	_Static_assert(sizeof(type) % 8 == 0,                                 \
+		       #type " size must be a multiple of 8");                \
+	struct name {                                                         \
+		struct kaos_spsc ring;                                        \
+	};                                                                    \
+	KAOS_INLINE int name##_create(struct name *q, uint64_t capacity,      \
+				      enum kaos_mem mem)                      \
+	{                                                                     \
+		return kaos_spsc_create(&q->ring, capacity, sizeof(type), mem); \
+	}                                                                     \
+	KAOS_INLINE int name##_init(struct name *q, void *mem, size_t len,    \
+				    uint64_t capacity)                        \
+	{                                                                     \
+		return kaos_spsc_init(&q->ring, mem, len, capacity,           \
+				      sizeof(type));                          \
+	}                                                                     \
+	KAOS_INLINE void name##_destroy(struct name *q)                       \
+	{                                                                     \
+		kaos_spsc_destroy(&q->ring);                                  \
+	}                                                                     \
+	KAOS_INLINE struct kaos_spsc *name##_ring(struct name *q)             \
+	{                                                                     \
+		return &q->ring;                                              \
+	}                                                                     \
+	KAOS_INLINE uint64_t name##_capacity(const struct name *q)            \
+	{                                                                     \
+		return q->ring.ro.capacity;                                   \
+	}                                                                     \
+	KAOS_INLINE int64_t name##_claim(struct name *q, uint64_t n, type **s) \
+	{                                                                     \
+		void *p = NULL;                                               \
+		int64_t got = kaos__spsc_claim(&q->ring, n, &p, sizeof(type)); \
+		*s = (type *)p;                                               \
+		return got;                                                   \
+	}                                                                     \
+	KAOS_INLINE int name##_publish(struct name *q, uint64_t n)            \
+	{                                                                     \
+		return kaos_spsc_publish(&q->ring, n);                        \
+	}                                                                     \
+	KAOS_INLINE int name##_push(struct name *q, const type *v)            \
+	{                                                                     \
+		return kaos__spsc_push(&q->ring, v, sizeof(type), false);     \
+	}                                                                     \
+	KAOS_INLINE int name##_push_deferred(struct name *q, const type *v)   \
+	{                                                                     \
+		return kaos__spsc_push(&q->ring, v, sizeof(type), true);      \
+	}                                                                     \
+	KAOS_INLINE void name##_flush(struct name *q)                         \
+	{                                                                     \
+		kaos_spsc_flush(&q->ring);                                    \
+	}                                                                     \
+	KAOS_INLINE int64_t name##_peek(struct name *q, uint64_t n,           \
+					const type **s)                       \
+	{                                                                     \
+		const void *p = NULL;                                         \
+		int64_t got = kaos__spsc_peek(&q->ring, n, &p, sizeof(type)); \
+		*s = (const type *)p;                                         \
+		return got;                                                   \
+	}                                                                     \
+	KAOS_INLINE int name##_release(struct name *q, uint64_t n)            \
+	{                                                                     \
+		return kaos_spsc_release(&q->ring, n);                        \
+	}                                                                     \
+	KAOS_INLINE int name##_pop(struct name *q, type *v)                   \
+	{                                                                     \
+		return kaos__spsc_pop(&q->ring, v, sizeof(type));             \
+	}                                                                     \
+	struct name /* swallow the caller's semicolon */
+
+/** Fixed slot types of 16, 32 and 64 bytes (8 bytes is a uint64_t). */
+struct kaos_slot16 {
+	alignas(16) uint64_t w[2];
+};
+struct kaos_slot32 {
+	alignas(32) uint64_t w[4];
+};
+struct kaos_slot64 {
+	alignas(64) uint64_t w[8];
+};
+
+KAOS_SPSC_DEFINE(kaos_spsc8, uint64_t);
+KAOS_SPSC_DEFINE(kaos_spsc16, struct kaos_slot16);
+KAOS_SPSC_DEFINE(kaos_spsc32, struct kaos_slot32);
+KAOS_SPSC_DEFINE(kaos_spsc64, struct kaos_slot64);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KAOS_SPSC_H */
