@@ -40,10 +40,10 @@ bench-deps:
 	  libconcurrentqueue-dev libboost-dev libdpdk-dev libnuma-dev
 
 test-asan:
-	$(MAKE) test BUILD=build-asan CMAKE_ARGS="-DKAOS_SANITIZER=address -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)"
+	$(MAKE) test BUILD=build-asan CMAKE_ARGS="-DKAOS_SANITIZER=address -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAOS_BUILD_BENCH=OFF $(CMAKE_ARGS)"
 
 test-tsan:
-	$(MAKE) test BUILD=build-tsan CMAKE_ARGS="-DKAOS_SANITIZER=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)"
+	$(MAKE) test BUILD=build-tsan CMAKE_ARGS="-DKAOS_SANITIZER=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAOS_BUILD_BENCH=OFF $(CMAKE_ARGS)"
 
 memcheck: build
 	@set -e; n=0; for ex in $(BUILD)/examples/example_*; do \

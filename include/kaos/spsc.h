@@ -53,8 +53,10 @@ extern "C" {
  * prefetcher) disturb the other's line.
  */
 struct kaos_spsc_cursors {
-	alignas(2 * KAOS_CACHELINE) _Atomic uint64_t tail; /**< producer writes */
-	alignas(2 * KAOS_CACHELINE) _Atomic uint64_t head; /**< consumer writes */
+	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /**< producer writes */
+	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
+	_Atomic uint64_t head; /**< consumer writes */
+	char guard1[2 * KAOS_CACHELINE - sizeof(uint64_t)];
 };
 
 /**

@@ -7,9 +7,9 @@
 
 _Static_assert(sizeof(struct kaos_spsc_cursors) % KAOS_CACHELINE == 0,
 	       "slots must start on a cache line");
-_Static_assert(offsetof(struct kaos_spsc_cursors, head) -
-			       offsetof(struct kaos_spsc_cursors, tail) >=
-		       2 * KAOS_CACHELINE,
+_Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
+		       offsetof(struct kaos_spsc_cursors, head) == 2 * KAOS_CACHELINE &&
+		       sizeof(struct kaos_spsc_cursors) == 4 * KAOS_CACHELINE,
 	       "tail and head need a guard line between them");
 _Static_assert(offsetof(struct kaos_spsc, cons) - offsetof(struct kaos_spsc, prod) >=
 		       KAOS_CACHELINE &&
