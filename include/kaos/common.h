@@ -41,7 +41,9 @@
 #define KAOS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KAOS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define KAOS_COLD __attribute__((cold, noinline))
+#define KAOS_UNUSED __attribute__((unused))
 #else
+#define KAOS_UNUSED
 #define KAOS_ALWAYS_INLINE static inline
 #define KAOS_LIKELY(x) (x)
 #define KAOS_UNLIKELY(x) (x)

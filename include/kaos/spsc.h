@@ -468,59 +468,62 @@ kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
  * compile-time slot size (so copies inline). sizeof(type) must be a
  * multiple of 8.
  */
+/* Typed-ring functions: a .c file may use only some of them. */
+#define KAOS__SPSC_TYPED_FN static inline KAOS_UNUSED
+
 #define KAOS_SPSC_DEFINE(name, type)                                          \
 	_Static_assert(sizeof(type) % 8 == 0,                                 \
 		       #type " size must be a multiple of 8");                \
 	struct name {                                                         \
 		struct kaos_spsc ring;                                        \
 	};                                                                    \
-	KAOS_INLINE int name##_create(struct name *q, uint64_t capacity,      \
+	KAOS__SPSC_TYPED_FN int name##_create(struct name *q, uint64_t capacity,      \
 				      enum kaos_mem mem)                      \
 	{                                                                     \
 		return kaos_spsc_create(&q->ring, capacity, sizeof(type), mem); \
 	}                                                                     \
-	KAOS_INLINE int name##_init(struct name *q, void *mem, size_t len,    \
+	KAOS__SPSC_TYPED_FN int name##_init(struct name *q, void *mem, size_t len,    \
 				    uint64_t capacity)                        \
 	{                                                                     \
 		return kaos_spsc_init(&q->ring, mem, len, capacity,           \
 				      sizeof(type));                          \
 	}                                                                     \
-	KAOS_INLINE void name##_destroy(struct name *q)                       \
+	KAOS__SPSC_TYPED_FN void name##_destroy(struct name *q)                       \
 	{                                                                     \
 		kaos_spsc_destroy(&q->ring);                                  \
 	}                                                                     \
-	KAOS_INLINE struct kaos_spsc *name##_ring(struct name *q)             \
+	KAOS__SPSC_TYPED_FN struct kaos_spsc *name##_ring(struct name *q)             \
 	{                                                                     \
 		return &q->ring;                                              \
 	}                                                                     \
-	KAOS_INLINE uint64_t name##_capacity(const struct name *q)            \
+	KAOS__SPSC_TYPED_FN uint64_t name##_capacity(const struct name *q)            \
 	{                                                                     \
 		return q->ring.ro.capacity;                                   \
 	}                                                                     \
-	KAOS_INLINE int64_t name##_claim(struct name *q, uint64_t n, type **s) \
+	KAOS__SPSC_TYPED_FN int64_t name##_claim(struct name *q, uint64_t n, type **s) \
 	{                                                                     \
 		void *p = NULL;                                               \
 		int64_t got = kaos__spsc_claim(&q->ring, n, &p, sizeof(type)); \
 		*s = (type *)p;                                               \
 		return got;                                                   \
 	}                                                                     \
-	KAOS_INLINE int name##_publish(struct name *q, uint64_t n)            \
+	KAOS__SPSC_TYPED_FN int name##_publish(struct name *q, uint64_t n)            \
 	{                                                                     \
 		return kaos_spsc_publish(&q->ring, n);                        \
 	}                                                                     \
-	KAOS_INLINE int name##_push(struct name *q, const type *v)            \
+	KAOS__SPSC_TYPED_FN int name##_push(struct name *q, const type *v)            \
 	{                                                                     \
 		return kaos__spsc_push(&q->ring, v, sizeof(type), false);     \
 	}                                                                     \
-	KAOS_INLINE int name##_push_deferred(struct name *q, const type *v)   \
+	KAOS__SPSC_TYPED_FN int name##_push_deferred(struct name *q, const type *v)   \
 	{                                                                     \
 		return kaos__spsc_push(&q->ring, v, sizeof(type), true);      \
 	}                                                                     \
-	KAOS_INLINE void name##_flush(struct name *q)                         \
+	KAOS__SPSC_TYPED_FN void name##_flush(struct name *q)                         \
 	{                                                                     \
 		kaos_spsc_flush(&q->ring);                                    \
 	}                                                                     \
-	KAOS_INLINE int64_t name##_peek(struct name *q, uint64_t n,           \
+	KAOS__SPSC_TYPED_FN int64_t name##_peek(struct name *q, uint64_t n,           \
 					const type **s)                       \
 	{                                                                     \
 		const void *p = NULL;                                         \
@@ -528,11 +531,11 @@ kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
 		*s = (const type *)p;                                         \
 		return got;                                                   \
 	}                                                                     \
-	KAOS_INLINE int name##_release(struct name *q, uint64_t n)            \
+	KAOS__SPSC_TYPED_FN int name##_release(struct name *q, uint64_t n)            \
 	{                                                                     \
 		return kaos_spsc_release(&q->ring, n);                        \
 	}                                                                     \
-	KAOS_INLINE int name##_pop(struct name *q, type *v)                   \
+	KAOS__SPSC_TYPED_FN int name##_pop(struct name *q, type *v)                   \
 	{                                                                     \
 		return kaos__spsc_pop(&q->ring, v, sizeof(type));             \
 	}                                                                     \
