@@ -10,7 +10,12 @@
 #include <kaos/error.h>
 #include <kaos/mem.h>
 #include <kaos/affinity.h>
+#include <kaos/wait.h>
 #include <kaos/spsc.h>
+#include <kaos/mpsc.h>
+#include <kaos/spmc.h>
+#include <kaos/mpmc.h>
+#include <kaos/broadcast.h>
 
 #ifdef __cplusplus
 extern "C" {

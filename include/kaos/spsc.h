@@ -36,6 +36,7 @@
 #include <kaos/common.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
+#include <kaos/wait.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,9 @@ struct kaos_spsc_cursors {
 	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
 	_Atomic uint64_t head; /**< consumer writes */
 	char guard1[2 * KAOS_CACHELINE - sizeof(uint64_t)];
+	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
+	struct kaos_waitpoint space; /**< a blocked producer sleeps here */
+	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
 };
 
 /**
@@ -83,6 +87,7 @@ struct kaos_spsc {
 		uint64_t mask;
 		uint64_t capacity;
 		size_t slot_size;
+		bool blocking; /* publish/release notify blocked waiters */
 		struct kaos_region region; /* owned memory; zero for caller memory */
 	} ro;
 };
@@ -131,6 +136,41 @@ KAOS_API int kaos_spsc_create(struct kaos_spsc *ring, uint64_t capacity,
 /** Free the memory of a ring made by kaos_spsc_create(); for a ring on
  * caller memory only clears the handle. Call when neither side uses it. */
 KAOS_API void kaos_spsc_destroy(struct kaos_spsc *ring);
+
+/**
+ * Make publish and release wake threads blocked with KAOS_WAIT_BLOCK (the
+ * *_wait functions below). Costs a full fence per publish and per release;
+ * a system call only when a thread is blocked. Call before sharing the ring.
+ */
+KAOS_INLINE void
+kaos_spsc_set_blocking(struct kaos_spsc *ring, bool on)
+{
+	ring->ro.blocking = on;
+}
+
+/**
+ * As kaos_spsc_claim(), but wait per @p how until at least one slot is free.
+ * @return slots claimed; -ETIMEDOUT; -KAOS_ETOOBIG; -EINVAL (n == 0, a bad
+ *         strategy, or KAOS_WAIT_BLOCK on a ring without blocking enabled).
+ * Producer thread only.
+ */
+KAOS_API int64_t kaos_spsc_claim_wait(struct kaos_spsc *ring, uint64_t n,
+				      void **slots, const struct kaos_wait *how);
+
+/** As kaos_spsc_peek(), waiting per @p how for at least one slot.
+ * Returns as kaos_spsc_claim_wait(). Consumer thread only. */
+KAOS_API int64_t kaos_spsc_peek_wait(struct kaos_spsc *ring, uint64_t n,
+				     const void **slots, const struct kaos_wait *how);
+
+/** As kaos_spsc_push(), waiting per @p how for space. 0, -ETIMEDOUT or
+ * -EINVAL. Producer thread only. */
+KAOS_API int kaos_spsc_push_wait(struct kaos_spsc *ring, const void *src,
+				 const struct kaos_wait *how);
+
+/** As kaos_spsc_pop(), waiting per @p how for an event. 0, -ETIMEDOUT or
+ * -EINVAL. Consumer thread only. */
+KAOS_API int kaos_spsc_pop_wait(struct kaos_spsc *ring, void *dst,
+				const struct kaos_wait *how);
 
 /** @internal Error code for a request count outside [1, capacity]. */
 KAOS_API int kaos__spsc_bad_count(const struct kaos_spsc *ring, uint64_t n);
@@ -194,6 +234,8 @@ kaos__spsc_store_tail(struct kaos_spsc *ring)
 {
 	atomic_store_explicit(&ring->ro.cur->tail, ring->prod.pos,
 			      memory_order_release);
+	if (KAOS_UNLIKELY(ring->ro.blocking))
+		kaos_waitpoint_notify(&ring->ro.cur->data);
 }
 
 /* @internal claim with the slot size as a parameter, so typed rings pass a
@@ -341,6 +383,8 @@ kaos__spsc_store_head(struct kaos_spsc *ring)
 {
 	atomic_store_explicit(&ring->ro.cur->head, ring->cons.pos,
 			      memory_order_release);
+	if (KAOS_UNLIKELY(ring->ro.blocking))
+		kaos_waitpoint_notify(&ring->ro.cur->space);
 }
 
 /* @internal peek with the slot size as a parameter. */

@@ -9,7 +9,7 @@ _Static_assert(sizeof(struct kaos_spsc_cursors) % KAOS_CACHELINE == 0,
 	       "slots must start on a cache line");
 _Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
 		       offsetof(struct kaos_spsc_cursors, head) == 2 * KAOS_CACHELINE &&
-		       sizeof(struct kaos_spsc_cursors) == 4 * KAOS_CACHELINE,
+		       sizeof(struct kaos_spsc_cursors) == 5 * KAOS_CACHELINE,
 	       "tail and head need a guard line between them");
 _Static_assert(offsetof(struct kaos_spsc, cons) - offsetof(struct kaos_spsc, prod) >=
 		       KAOS_CACHELINE &&
@@ -97,4 +97,89 @@ int
 kaos__spsc_bad_count(const struct kaos_spsc *ring, uint64_t n)
 {
 	return n == 0 ? -EINVAL : n > ring->ro.capacity ? -KAOS_ETOOBIG : 0;
+}
+
+/* An operation retried by kaos_wait_until() until it succeeds. */
+struct attempt {
+	struct kaos_spsc *ring;
+	uint64_t n;
+	union {
+		void **wslots;
+		const void **rslots;
+		const void *src;
+		void *dst;
+	} arg;
+	int64_t got;
+};
+
+static bool
+try_claim(void *ctx)
+{
+	struct attempt *a = ctx;
+	a->got = kaos_spsc_claim(a->ring, a->n, a->arg.wslots);
+	return a->got != 0;
+}
+
+static bool
+try_peek(void *ctx)
+{
+	struct attempt *a = ctx;
+	a->got = kaos_spsc_peek(a->ring, a->n, a->arg.rslots);
+	return a->got != 0;
+}
+
+static bool
+try_push(void *ctx)
+{
+	struct attempt *a = ctx;
+	a->got = kaos_spsc_push(a->ring, a->arg.src);
+	return a->got != -KAOS_EFULL;
+}
+
+static bool
+try_pop(void *ctx)
+{
+	struct attempt *a = ctx;
+	a->got = kaos_spsc_pop(a->ring, a->arg.dst);
+	return a->got != -KAOS_EEMPTY;
+}
+
+static int64_t
+wait_for(struct kaos_spsc *ring, struct kaos_waitpoint *wp, kaos_ready_fn fn,
+	 struct attempt *a, const struct kaos_wait *how)
+{
+	if (how && how->kind == KAOS_WAIT_BLOCK && !ring->ro.blocking)
+		return -EINVAL; /* nobody would wake us */
+	int rc = kaos_wait_until(how, wp, fn, a);
+	return rc < 0 ? rc : a->got;
+}
+
+int64_t
+kaos_spsc_claim_wait(struct kaos_spsc *ring, uint64_t n, void **slots,
+		     const struct kaos_wait *how)
+{
+	struct attempt a = { .ring = ring, .n = n, .arg.wslots = slots };
+	return wait_for(ring, &ring->ro.cur->space, try_claim, &a, how);
+}
+
+int64_t
+kaos_spsc_peek_wait(struct kaos_spsc *ring, uint64_t n, const void **slots,
+		    const struct kaos_wait *how)
+{
+	struct attempt a = { .ring = ring, .n = n, .arg.rslots = slots };
+	return wait_for(ring, &ring->ro.cur->data, try_peek, &a, how);
+}
+
+int
+kaos_spsc_push_wait(struct kaos_spsc *ring, const void *src, const struct kaos_wait *how)
+{
+	struct attempt a = { .ring = ring, .arg.src = src };
+	return (int)wait_for(ring, &ring->ro.cur->space, try_push, &a, how);
+}
+
+int
+kaos_spsc_pop_wait(struct kaos_spsc *ring, void *dst, const struct kaos_wait *how)
+{
+	struct attempt a = { .ring = ring, .arg.dst = dst };
+	return (int)wait_for(ring, &ring->ro.cur->data, try_pop, &a, how);
 }
