@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_core: the SPSC ring (kaos/spsc.h), kaos and its peers on the same
+ * workloads in the same run.
+ *
+ *   core/mapped_batch, core/heap_batch  batches of up to 8192 8-byte values
+ *       written in place, summed by the consumer; mmap'ed resp. heap ring
+ *   core/minimal_overhead  batches, neither side touches the slots
+ *   core/per_event          push/pop one value at a time, strict order
+ *   core/per_event_deferred push_deferred (publish every 64) + pop
+ *   trace/<N>/<size>        five event types round-robin in 8/32/64-byte
+ *       slots, batches; the consumer counts each type
+ *
+ * Every ring has 2^20 slots. The kaos adapter is below; peers are in
+ * bench/peers/. Run with --help for the options.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kaos/kaos.h>
+
+#include "harness.h"
+#include "peers/peers.h"
+#include "workload.h"
+
+/* ---- kaos adapter ------------------------------------------------------- */
+
+struct kaos_queue {
+	struct kaos_spsc8 q8; /* the one matching the slot size is created */
+	struct kaos_spsc32 q32;
+	struct kaos_spsc64 q64;
+	struct kaos_spsc *ring;
+	char note[96];
+};
+
+static int
+kaos_fail(const char *call, int64_t rc)
+{
+	fprintf(stderr, "bench: %s: %s\n", call, kaos_strerror((int)rc));
+	return -1;
+}
+
+static int
+kaos_supports(const struct kb_spec *s)
+{
+	return s->slot_bytes == 8 || s->slot_bytes == 32 || s->slot_bytes == 64;
+}
+
+static void *
+kaos_open(const struct kb_spec *s)
+{
+	size_t size = (sizeof(struct kaos_queue) + KAOS_CACHELINE - 1) /
+		      KAOS_CACHELINE * KAOS_CACHELINE;
+	struct kaos_queue *q = aligned_alloc(KAOS_CACHELINE, size);
+	enum kaos_mem mem = s->mapped ? KAOS_MEM_MAPPED : KAOS_MEM_HEAP;
+	int rc;
+
+	if (!q)
+		return NULL;
+	memset(q, 0, sizeof(*q));
+	if (s->slot_bytes == 8) {
+		rc = kaos_spsc8_create(&q->q8, s->capacity, mem);
+		q->ring = kaos_spsc8_ring(&q->q8);
+	} else if (s->slot_bytes == 32) {
+		rc = kaos_spsc32_create(&q->q32, s->capacity, mem);
+		q->ring = kaos_spsc32_ring(&q->q32);
+	} else {
+		rc = kaos_spsc64_create(&q->q64, s->capacity, mem);
+		q->ring = kaos_spsc64_ring(&q->q64);
+	}
+	if (rc != 0) {
+		kaos_fail("kaos_spsc_create", rc);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+static void
+kaos_close(void *qv)
+{
+	struct kaos_queue *q = qv;
+	kaos_spsc_destroy(q->ring);
+	free(q);
+}
+
+static const char *
+kaos_note(void *qv, const struct kb_spec *s)
+{
+	struct kaos_queue *q = qv;
+	if (!s->mapped)
+		return NULL;
+	snprintf(q->note, sizeof(q->note), "ring memory: %s",
+		 kaos_pages_name(kaos_spsc_pages(q->ring)));
+	return q->note;
+}
+
+/* The typed claim/peek for a slot of @p nwords words (a constant at every
+ * call site, so this folds to one call). */
+KB_INLINE int64_t
+kaos_claim_n(struct kaos_queue *q, unsigned nwords, uint64_t n, void **slots)
+{
+	int64_t got;
+	if (nwords == 1) {
+		uint64_t *s = NULL;
+		got = kaos_spsc8_claim(&q->q8, n, &s);
+		*slots = s;
+	} else if (nwords == 4) {
+		struct kaos_slot32 *s = NULL;
+		got = kaos_spsc32_claim(&q->q32, n, &s);
+		*slots = s;
+	} else {
+		struct kaos_slot64 *s = NULL;
+		got = kaos_spsc64_claim(&q->q64, n, &s);
+		*slots = s;
+	}
+	return got;
+}
+
+KB_INLINE int64_t
+kaos_peek_n(struct kaos_queue *q, unsigned nwords, uint64_t n,
+	    const void **slots)
+{
+	int64_t got;
+	if (nwords == 1) {
+		const uint64_t *s = NULL;
+		got = kaos_spsc8_peek(&q->q8, n, &s);
+		*slots = s;
+	} else if (nwords == 4) {
+		const struct kaos_slot32 *s = NULL;
+		got = kaos_spsc32_peek(&q->q32, n, &s);
+		*slots = s;
+	} else {
+		const struct kaos_slot64 *s = NULL;
+		got = kaos_spsc64_peek(&q->q64, n, &s);
+		*slots = s;
+	}
+	return got;
+}
+
+/* Batch producer: claim up to a batch, write the slots in place (unless
+ * the workload leaves them untouched), publish. */
+KB_INLINE int
+kaos_batch_produce(struct kaos_queue *q, uint64_t events, uint64_t batch,
+		   enum kb_workload wl, unsigned nwords)
+{
+	struct kb_gen g = kb_gen_start();
+	for (uint64_t left = events; left;) {
+		void *slots;
+		int64_t n = kaos_claim_n(q, nwords, left < batch ? left : batch,
+					 &slots);
+		if (n <= 0) {
+			if (n < 0)
+				return kaos_fail("kaos_spsc_claim", n);
+			kb_relax();
+			continue;
+		}
+		if (wl == KB_BATCH_SUM)
+			kb_fill_values(&g, slots, (uint64_t)n);
+		else if (wl == KB_TRACE)
+			kb_fill_trace(&g, slots, (uint64_t)n, nwords);
+		kaos_spsc_publish(q->ring, (uint64_t)n);
+		left -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Batch consumer: peek up to a batch, read every slot in place (unless
+ * untouched), release. */
+KB_INLINE int
+kaos_batch_consume(struct kaos_queue *q, uint64_t events, uint64_t batch,
+		   enum kb_workload wl, unsigned nwords, struct kb_check *out)
+{
+	struct kb_check c = kb_check_start();
+	while (c.count < events) {
+		const void *slots;
+		uint64_t want = events - c.count < batch ? events - c.count : batch;
+		int64_t n = kaos_peek_n(q, nwords, want, &slots);
+		if (n <= 0) {
+			if (n < 0)
+				return kaos_fail("kaos_spsc_peek", n);
+			kb_relax();
+			continue;
+		}
+		if (wl == KB_BATCH_SUM)
+			kb_take_sum_n(&c, slots, (uint64_t)n);
+		else if (wl == KB_TRACE)
+			kb_take_trace_n(&c, slots, (uint64_t)n, nwords);
+		kaos_spsc_release(q->ring, (uint64_t)n);
+		c.count += (uint64_t)n;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Per-event producer: kaos_spsc8_push (or _push_deferred, then one flush
+ * at the end; a deferred push that finds the ring full publishes itself). */
+KB_INLINE int
+kaos_push_produce(struct kaos_queue *q, uint64_t events, bool deferred)
+{
+	struct kb_gen g = kb_gen_start();
+	for (uint64_t i = 0; i < events; i++) {
+		uint64_t v = kb_next_value(&g);
+		int rc;
+		while ((rc = deferred ? kaos_spsc8_push_deferred(&q->q8, &v)
+				      : kaos_spsc8_push(&q->q8, &v)) != 0) {
+			if (rc != -KAOS_EFULL)
+				return kaos_fail("kaos_spsc8_push", rc);
+			kb_relax();
+		}
+	}
+	if (deferred)
+		kaos_spsc8_flush(&q->q8);
+	return 0;
+}
+
+static int
+kaos_pop_consume(struct kaos_queue *q, uint64_t events, struct kb_check *out)
+{
+	struct kb_check c = kb_check_start();
+	for (; c.count < events; c.count++) {
+		uint64_t v;
+		int rc;
+		while ((rc = kaos_spsc8_pop(&q->q8, &v)) != 0) {
+			if (rc != -KAOS_EEMPTY)
+				return kaos_fail("kaos_spsc8_pop", rc);
+			kb_relax();
+		}
+		kb_take_in_order(&c, v);
+	}
+	*out = c;
+	return 0;
+}
+
+static int
+kaos_produce(void *qv, const struct kb_spec *s, uint64_t events)
+{
+	struct kaos_queue *q = qv;
+	switch (s->workload) {
+	case KB_BATCH_SUM:
+		return kaos_batch_produce(q, events, s->batch, KB_BATCH_SUM, 1);
+	case KB_BATCH_UNTOUCHED:
+		return kaos_batch_produce(q, events, s->batch, KB_BATCH_UNTOUCHED, 1);
+	case KB_PER_EVENT:
+		return kaos_push_produce(q, events, false);
+	case KB_PER_EVENT_DEFERRED:
+		return kaos_push_produce(q, events, true);
+	case KB_TRACE:
+		if (s->slot_bytes == 8)
+			return kaos_batch_produce(q, events, s->batch, KB_TRACE, 1);
+		if (s->slot_bytes == 32)
+			return kaos_batch_produce(q, events, s->batch, KB_TRACE, 4);
+		return kaos_batch_produce(q, events, s->batch, KB_TRACE, 8);
+	}
+	return -1;
+}
+
+static int
+kaos_consume(void *qv, const struct kb_spec *s, uint64_t events,
+	     struct kb_check *out)
+{
+	struct kaos_queue *q = qv;
+	switch (s->workload) {
+	case KB_BATCH_SUM:
+		return kaos_batch_consume(q, events, s->batch, KB_BATCH_SUM, 1, out);
+	case KB_BATCH_UNTOUCHED:
+		return kaos_batch_consume(q, events, s->batch, KB_BATCH_UNTOUCHED,
+					  1, out);
+	case KB_PER_EVENT:
+	case KB_PER_EVENT_DEFERRED:
+		return kaos_pop_consume(q, events, out);
+	case KB_TRACE:
+		if (s->slot_bytes == 8)
+			return kaos_batch_consume(q, events, s->batch, KB_TRACE, 1, out);
+		if (s->slot_bytes == 32)
+			return kaos_batch_consume(q, events, s->batch, KB_TRACE, 4, out);
+		return kaos_batch_consume(q, events, s->batch, KB_TRACE, 8, out);
+	}
+	return -1;
+}
+
+static const struct kb_adapter kaos_adapter = {
+	"kaos", kaos_supports, kaos_note, kaos_open, kaos_close,
+	kaos_produce, kaos_consume,
+};
+
+/* ---- peers ---------------------------------------------------------------- */
+
+static const struct kb_adapter *const peers[] = {
+#ifdef KB_HAVE_CK
+	&kb_peer_ck_ring,
+#endif
+#ifdef KB_HAVE_RWQ
+	&kb_peer_rwq,
+#endif
+#ifdef KB_HAVE_BOOST
+	&kb_peer_boost_spsc,
+#endif
+#ifdef KB_HAVE_DPDK
+	&kb_peer_rte_ring_zc,
+	&kb_peer_rte_ring,
+#endif
+	NULL,
+};
+#define N_PEERS (sizeof(peers) / sizeof(peers[0]) - 1)
+
+static void
+print_peers(void)
+{
+	printf("  peers    ");
+	for (const struct kb_adapter *const *p = peers; *p; p++)
+		printf(" %s", (*p)->name);
+	if (!peers[0])
+		printf(" none");
+	printf("\n  missing  ");
+	int missing = 0;
+#ifndef KB_HAVE_CK
+	printf(" ck_ring");
+	missing = 1;
+#endif
+#ifndef KB_HAVE_RWQ
+	printf(" rwq");
+	missing = 1;
+#endif
+#ifndef KB_HAVE_BOOST
+	printf(" boost_spsc");
+	missing = 1;
+#endif
+#ifndef KB_HAVE_DPDK
+	printf(" rte_ring rte_ring_zc");
+	missing = 1;
+#endif
+#ifdef KB_PEERS_OFF
+	printf(" (disabled: KAOS_BENCH_PEERS=OFF)\n");
+#else
+	printf("%s\n", missing ? " (not found at configure time; make bench-deps)"
+			       : " none");
+#endif
+	(void)missing;
+}
+
+/* ---- cases ------------------------------------------------------------------ */
+
+struct core_case {
+	struct kb_case c; /* name, events per run, unit, rounds quick/full */
+	struct kb_spec spec; /* workload, slot bytes, slots, batch, mapped */
+};
+
+/*
+ * Event counts are the benchmark's definition; only the rounds are tuned
+ * (quick: about a minute in all with every peer on a 2-core VM; a round is
+ * one kaos run and one run per peer). minimal_overhead runs take
+ * microseconds, hence its many rounds. Rounds 0 in quick: full mode only.
+ */
+
+#define M ((uint64_t)1000000)
+#define RING KB_RING_SLOTS
+#define BATCH KB_BATCH
+
+static const struct core_case cases[] = {
+	{ { "core/mapped_batch", 10 * M, 1, 7, 20, NULL },
+	  { KB_BATCH_SUM, 8, RING, BATCH, 1 } },
+	{ { "core/heap_batch", 10 * M, 1, 7, 20, NULL },
+	  { KB_BATCH_SUM, 8, RING, BATCH, 0 } },
+	{ { "core/minimal_overhead", 10 * M, 1, 20, 50, NULL },
+	  { KB_BATCH_UNTOUCHED, 8, RING, BATCH, 1 } },
+	{ { "core/per_event", 100 * M, 1, 3, 10, NULL },
+	  { KB_PER_EVENT, 8, RING, 1, 0 } },
+	{ { "core/per_event_deferred", 100 * M, 1, 10, 20, NULL },
+	  { KB_PER_EVENT_DEFERRED, 8, RING, 1, 0 } },
+	{ { "trace/100M/8B", 100 * M, 5, 4, 10, NULL },
+	  { KB_TRACE, 8, RING, BATCH, 0 } },
+	{ { "trace/100M/32B", 100 * M, 5, 4, 10, NULL },
+	  { KB_TRACE, 32, RING, BATCH, 0 } },
+	{ { "trace/1B/8B", 1000 * M, 5, 0, 3, NULL },
+	  { KB_TRACE, 8, RING, BATCH, 0 } },
+	{ { "trace/1B/32B", 1000 * M, 5, 0, 3, NULL },
+	  { KB_TRACE, 32, RING, BATCH, 0 } },
+	{ { "trace/1B/64B", 1000 * M, 5, 0, 3, NULL },
+	  { KB_TRACE, 64, RING, BATCH, 0 } },
+	{ { "trace/1B/mapped/8B", 1000 * M, 5, 0, 3, NULL },
+	  { KB_TRACE, 8, RING, BATCH, 1 } },
+	{ { "trace/1B/mapped/32B", 1000 * M, 5, 0, 3, NULL },
+	  { KB_TRACE, 32, RING, BATCH, 1 } },
+};
+
+static const char *const workload_name[] = {
+	[KB_BATCH_SUM] = "batch_sum",
+	[KB_BATCH_UNTOUCHED] = "batch_untouched",
+	[KB_PER_EVENT] = "per_event",
+	[KB_PER_EVENT_DEFERRED] = "per_event_deferred",
+	[KB_TRACE] = "trace",
+};
+
+/* One implementation in the case being run: what the harness's callbacks
+ * need. */
+struct core_run {
+	const struct kb_adapter *ad;
+	void *q;
+	const struct kb_spec *spec;
+	struct kb_check result; /* the consumer's, from the last run */
+};
+
+static int
+core_produce(void *arg, uint64_t events)
+{
+	struct core_run *r = arg;
+	return r->ad->produce(r->q, r->spec, events);
+}
+
+static int
+core_consume(void *arg, uint64_t events)
+{
+	struct core_run *r = arg;
+	memset(&r->result, 0, sizeof(r->result));
+	return r->ad->consume(r->q, r->spec, events, &r->result);
+}
+
+static int
+core_verify(void *arg, uint64_t events, char *msg, size_t len)
+{
+	struct core_run *r = arg;
+	return kb_check_result(&r->result, r->spec->workload, events, msg, len);
+}
+
+static void
+run_case(struct kb_bench *b, const struct core_case *cc)
+{
+	struct core_run runs[1 + N_PEERS];
+	struct kb_impl impls[1 + N_PEERS];
+	char extra[256];
+	int n = 0;
+
+	snprintf(extra, sizeof(extra),
+		 "\"workload\":\"%s\",\"slot_bytes\":%u,\"capacity\":%llu,"
+		 "\"batch\":%llu,\"mem\":\"%s\"",
+		 workload_name[cc->spec.workload], cc->spec.slot_bytes,
+		 (unsigned long long)cc->spec.capacity,
+		 (unsigned long long)cc->spec.batch,
+		 cc->spec.mapped ? "mapped" : "heap");
+	struct kb_case c = cc->c;
+	c.json_extra = extra;
+
+	for (size_t i = 0; i < 1 + N_PEERS; i++) {
+		const struct kb_adapter *ad = i == 0 ? &kaos_adapter : peers[i - 1];
+		if (!ad->supports(&cc->spec))
+			continue;
+		void *q = ad->open(&cc->spec);
+		if (!q) {
+			printf("!! FAILED: %s: cannot set up %s\n", c.name, ad->name);
+			b->failures++;
+			if (i == 0)
+				break;
+			continue;
+		}
+		runs[n] = (struct core_run){ ad, q, &cc->spec, { 0 } };
+		impls[n] = (struct kb_impl){
+			ad->name, ad->note ? ad->note(q, &cc->spec) : NULL,
+			&runs[n], core_produce, core_consume, core_verify,
+		};
+		n++;
+	}
+	if (n > 0 && runs[0].ad == &kaos_adapter)
+		kb_run_case(b, &c, impls, n);
+	for (int i = 0; i < n; i++)
+		runs[i].ad->close(runs[i].q);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kb_bench b;
+
+	kb_init(&b, "core", argc, argv);
+	print_peers();
+	int ran = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (kb_selected(&b, &cases[i].c)) {
+			run_case(&b, &cases[i]);
+			ran++;
+		}
+	}
+	if (!ran)
+		printf("\nno case of this program matches '%s' in this mode\n",
+		       b.filter ? b.filter : "");
+	return kb_finish(&b);
+}

@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kaos/kaos.h>
+
+/* Filled in by bench/CMakeLists.txt. */
+#ifndef KB_BUILD_TYPE
+#define KB_BUILD_TYPE "unknown"
+#endif
+#ifndef KB_C_FLAGS
+#define KB_C_FLAGS "unknown"
+#endif
+#ifndef KB_CXX_COMPILER
+#define KB_CXX_COMPILER "none"
+#endif
+#ifndef KB_CXX_FLAGS
+#define KB_CXX_FLAGS ""
+#endif
+
+#if defined(__clang__)
+#define KB_CC __VERSION__ /* "Debian Clang 14.0.6" */
+#elif defined(__GNUC__)
+#define KB_CC "gcc " __VERSION__
+#else
+#define KB_CC "cc " __VERSION__
+#endif
+
+/* ---- time, watchdog ---------------------------------------------------- */
+
+static double
+ts_seconds(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec * 1e-9;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ts_seconds(&t);
+}
+
+/* A run that hangs (an adapter losing events) must not hang CI: every run
+ * is under an alarm whose handler prints this message and exits. */
+static char kb_alarm_msg[512];
+
+static void
+kb_on_alarm(int sig)
+{
+	(void)sig;
+	ssize_t w = write(STDERR_FILENO, kb_alarm_msg, strlen(kb_alarm_msg));
+	(void)w;
+	_exit(3);
+}
+
+static void
+kb_watchdog(const char *what, uint64_t events)
+{
+	/* 60 s plus 200 ns per event: far beyond any sane run. */
+	unsigned secs = 60 + (unsigned)(events / 5000000);
+	snprintf(kb_alarm_msg, sizeof(kb_alarm_msg),
+		 "\nbench: %.300s did not finish within %u s (lost events or a "
+		 "deadlock); aborting\n", what, secs);
+	alarm(secs);
+}
+
+/* ---- two-thread runner -------------------------------------------------- */
+
+struct kb_pair;
+
+struct kb_side {
+	struct kb_pair *pair;
+	kb_side_fn fn;
+	void *arg;
+	uint64_t events;
+	int cpu;     /* -1: unpinned */
+	int starter; /* this side starts the clock */
+	int rc;
+	struct timespec end;
+};
+
+struct kb_pair {
+	_Atomic unsigned ready; /* sides pinned and waiting */
+	_Atomic unsigned go;    /* the clock has started */
+	struct timespec start;  /* written by the starter before go */
+	struct kb_side side[2]; /* [0] producer, [1] consumer */
+};
+
+static void
+kb_wait_pause(unsigned *spins)
+{
+	kaos_cpu_relax();
+	/* Only matters when both sides share a CPU (unpinned, one CPU). */
+	if (++*spins % 1024 == 0)
+		sched_yield();
+}
+
+static void *
+kb_side_main(void *p)
+{
+	struct kb_side *s = p;
+	struct kb_pair *pair = s->pair;
+	unsigned spins = 0;
+
+	if (s->cpu >= 0) {
+		int rc = kaos_pin_thread(s->cpu);
+		if (rc < 0) {
+			/* The other side would wait for this one forever. */
+			fprintf(stderr, "bench: cannot pin a thread to CPU %d: %s\n",
+				s->cpu, kaos_strerror(rc));
+			exit(1);
+		}
+	}
+	/* R1: release, pairs with R2: this side is pinned and about to wait. */
+	atomic_fetch_add_explicit(&pair->ready, 1, memory_order_release);
+	if (s->starter) {
+		/* R2: acquire, pairs with R1 of both sides. Both threads exist,
+		 * are pinned and spin on their CPUs before the clock starts. */
+		while (atomic_load_explicit(&pair->ready, memory_order_acquire) < 2)
+			kb_wait_pause(&spins);
+		clock_gettime(CLOCK_MONOTONIC, &pair->start);
+		/* G1: release, pairs with G2: the other side leaves its wait. */
+		atomic_store_explicit(&pair->go, 1, memory_order_release);
+	} else {
+		/* G2: acquire, pairs with G1. */
+		while (!atomic_load_explicit(&pair->go, memory_order_acquire))
+			kb_wait_pause(&spins);
+	}
+	s->rc = s->fn(s->arg, s->events);
+	clock_gettime(CLOCK_MONOTONIC, &s->end);
+	return NULL;
+}
+
+/* Run @p prod and @p cons on two threads over @p events; thread creation
+ * is outside the timed region, which starts when both wait pinned and ends
+ * when the later one finishes. pthread_join() publishes the sides' results
+ * to this thread. The main thread sleeps in join meanwhile, so it takes no
+ * CPU from the two sides. */
+static int
+kb_run_pair(const struct kb_bench *b, kb_side_fn prod, kb_side_fn cons,
+	    void *arg, uint64_t events, double *seconds)
+{
+	struct kb_pair pair;
+	pthread_t tid[2];
+	int started = 0, rc;
+
+	memset(&pair, 0, sizeof(pair));
+	atomic_init(&pair.ready, 0);
+	atomic_init(&pair.go, 0);
+	for (int i = 0; i < 2; i++) {
+		pair.side[i].pair = &pair;
+		pair.side[i].fn = i == 0 ? prod : cons;
+		pair.side[i].arg = arg;
+		pair.side[i].events = events;
+		pair.side[i].cpu = b->cpu[i];
+		pair.side[i].starter = i == 0;
+	}
+	for (; started < 2; started++) {
+		rc = pthread_create(&tid[started], NULL, kb_side_main,
+				    &pair.side[started]);
+		if (rc) {
+			fprintf(stderr, "bench: pthread_create: %s\n", strerror(rc));
+			break;
+		}
+	}
+	if (started < 2) {
+		/* Only the producer can exist; it waits for the consumer that
+		 * never comes, so it cannot be joined. Give up. */
+		exit(1);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	double end = ts_seconds(&pair.side[0].end);
+	if (ts_seconds(&pair.side[1].end) > end)
+		end = ts_seconds(&pair.side[1].end);
+	*seconds = end - ts_seconds(&pair.start);
+	return pair.side[0].rc || pair.side[1].rc ? -1 : 0;
+}
+
+/* ---- core-to-core probe -------------------------------------------------- */
+
+#define KB_PROBE_WARM 2000
+#define KB_PROBE_BLOCKS 100
+#define KB_PROBE_PER_BLOCK 200 /* 100 x 200 = 20,000 timed round trips */
+
+struct kb_probe {
+	alignas(128) _Atomic uint64_t line; /* the cache line that bounces */
+	alignas(128) double block_ns[KB_PROBE_BLOCKS]; /* pinger's */
+};
+
+/* Round trip k: the pinger writes 2k+1, the ponger answers 2k+2. Each
+ * store hands the line over; release/acquire as for a message handoff,
+ * though no other data rides on it. A plain spin (no pause) so the probe
+ * measures the transfer, not the pause instruction. */
+static int
+kb_probe_ping(void *arg, uint64_t trips)
+{
+	struct kb_probe *p = arg;
+	uint64_t k = 0;
+	(void)trips;
+	for (int blk = -1; blk < KB_PROBE_BLOCKS; blk++) {
+		int n = blk < 0 ? KB_PROBE_WARM : KB_PROBE_PER_BLOCK;
+		double t0 = now_seconds();
+		for (int j = 0; j < n; j++, k++) {
+			/* P1: release, pairs with P2. */
+			atomic_store_explicit(&p->line, 2 * k + 1, memory_order_release);
+			/* P4: acquire, pairs with P3. */
+			while (atomic_load_explicit(&p->line, memory_order_acquire) !=
+			       2 * k + 2)
+				;
+		}
+		if (blk >= 0)
+			p->block_ns[blk] = (now_seconds() - t0) * 1e9 / n;
+	}
+	return 0;
+}
+
+static int
+kb_probe_pong(void *arg, uint64_t trips)
+{
+	struct kb_probe *p = arg;
+	for (uint64_t k = 0; k < trips; k++) {
+		/* P2: acquire, pairs with P1. */
+		while (atomic_load_explicit(&p->line, memory_order_acquire) !=
+		       2 * k + 1)
+			;
+		/* P3: release, pairs with P4. */
+		atomic_store_explicit(&p->line, 2 * k + 2, memory_order_release);
+	}
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(const double *v, unsigned n)
+{
+	if (n == 0)
+		return NAN;
+	double *s = malloc(n * sizeof(*s));
+	if (!s)
+		abort();
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	double m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	free(s);
+	return m;
+}
+
+static double
+min_of(const double *v, unsigned n)
+{
+	double m = n ? v[0] : NAN;
+	for (unsigned i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
+static double
+max_of(const double *v, unsigned n)
+{
+	double m = n ? v[0] : NAN;
+	for (unsigned i = 1; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+double
+kb_probe_rtt(const struct kb_bench *b)
+{
+	if (b->cpu[0] < 0)
+		return NAN;
+	struct kb_probe *p = aligned_alloc(128, sizeof(*p));
+	if (!p)
+		abort();
+	memset(p, 0, sizeof(*p));
+	atomic_init(&p->line, 0);
+	double secs, rtt = NAN;
+	kb_watchdog("the core-to-core probe", 0);
+	if (kb_run_pair(b, kb_probe_ping, kb_probe_pong, p,
+			KB_PROBE_WARM + KB_PROBE_BLOCKS * KB_PROBE_PER_BLOCK,
+			&secs) == 0)
+		rtt = median(p->block_ns, KB_PROBE_BLOCKS);
+	alarm(0);
+	free(p);
+	return rtt;
+}
+
+/* ---- set-up: command line, CPUs, machine -------------------------------- */
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [--quick|--full|--smoke] [--json FILE] [--cpus P,C] [FILTER]\n"
+		"  --quick   default: every case but the 1B traces, few rounds\n"
+		"  --full    more rounds and the 1B trace cases\n"
+		"  --smoke   every case with tiny counts, one round (CI)\n"
+		"  --json    append JSON lines here (default: $KAOS_BENCH_JSON,\n"
+		"            else results.jsonl next to the program)\n"
+		"  --cpus    producer and consumer CPUs (default: the first two\n"
+		"            this process may use)\n"
+		"  FILTER    run only cases whose name contains it\n",
+		prog);
+}
+
+static void
+read_cpu_model(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	snprintf(out, len, "unknown CPU");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon || strncmp(line, "model name", 10) != 0)
+			continue;
+		colon++;
+		while (*colon == ' ' || *colon == '\t')
+			colon++;
+		colon[strcspn(colon, "\n")] = 0;
+		snprintf(out, len, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+static void
+read_line(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	out[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(out, (int)len, f))
+		out[0] = 0;
+	out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}
+
+static int
+is_allowed(int cpu, const int *allowed, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (allowed[i] == cpu)
+			return 1;
+	return 0;
+}
+
+static void
+choose_cpus(struct kb_bench *b, const char *spec, const char *prog)
+{
+	int allowed[1024];
+	int n = kaos_cpus_allowed(allowed, 1024);
+	if (n > 1024)
+		n = 1024;
+	b->cpu[0] = b->cpu[1] = -1;
+	if (spec) {
+		int p, c;
+		if (sscanf(spec, "%d,%d", &p, &c) != 2 || p == c ||
+		    !is_allowed(p, allowed, n) || !is_allowed(c, allowed, n)) {
+			fprintf(stderr, "%s: --cpus wants two different allowed "
+					"CPUs, got '%s'\n", prog, spec);
+			exit(2);
+		}
+		b->cpu[0] = p;
+		b->cpu[1] = c;
+	} else if (n >= 2) {
+		b->cpu[0] = allowed[0];
+		b->cpu[1] = allowed[1];
+	}
+}
+
+void
+kb_init(struct kb_bench *b, const char *area, int argc, char **argv)
+{
+	const char *json = getenv("KAOS_BENCH_JSON");
+	const char *cpus = NULL;
+	const char *prog = argc > 0 ? argv[0] : "bench";
+
+	memset(b, 0, sizeof(*b));
+	b->area = area;
+	b->mode = KB_QUICK;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--quick")) {
+			b->mode = KB_QUICK;
+		} else if (!strcmp(a, "--full")) {
+			b->mode = KB_FULL;
+		} else if (!strcmp(a, "--smoke")) {
+			b->mode = KB_SMOKE;
+		} else if (!strcmp(a, "--json") && i + 1 < argc) {
+			json = argv[++i];
+		} else if (!strcmp(a, "--cpus") && i + 1 < argc) {
+			cpus = argv[++i];
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout, prog);
+			exit(0);
+		} else if (a[0] == '-' || b->filter) {
+			usage(stderr, prog);
+			exit(2);
+		} else {
+			b->filter = a;
+		}
+	}
+
+	if (json && *json) {
+		snprintf(b->json_path, sizeof(b->json_path), "%s", json);
+	} else {
+		char exe[2048];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		snprintf(b->json_path, sizeof(b->json_path), "%s/results.jsonl",
+			 slash ? exe : ".");
+	}
+	choose_cpus(b, cpus, prog);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kb_on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(b->date, sizeof(b->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	read_cpu_model(b->cpu_model, sizeof(b->cpu_model));
+
+	int tmp[1024];
+	int online = kaos_cpus_online(tmp, 1024);
+	int allowed = kaos_cpus_allowed(tmp, 1024);
+	struct utsname un;
+	char thp[128];
+	if (uname(&un) != 0)
+		memset(&un, 0, sizeof(un));
+	read_line("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
+
+	static const char *const mode_name[] = { "smoke", "quick", "full" };
+	printf("kaos benchmarks: %s (%s mode), %s\n", area, mode_name[b->mode],
+	       b->date);
+	printf("  cpu       %s; %d online CPUs, %d allowed\n", b->cpu_model,
+	       online, allowed);
+	printf("  kernel    %s %s %s\n", un.sysname, un.release, un.machine);
+	printf("  thp       %s\n", thp[0] ? thp : "n/a");
+	printf("  compiler  %s; C++: %s\n", KB_CC, KB_CXX_COMPILER);
+	printf("  flags     C: %s | C++: %s | build type %s\n", KB_C_FLAGS,
+	       KB_CXX_FLAGS, KB_BUILD_TYPE);
+	printf("  kaos      %s\n", kaos_version());
+	char load[128];
+	double l1, l5, l15;
+	read_line("/proc/loadavg", load, sizeof(load));
+	if (sscanf(load, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+		printf("  load      %.2f %.2f %.2f%s\n", l1, l5, l15,
+		       l1 > 0.5 ? " (other work is running: expect noise)" : "");
+	if (b->cpu[0] >= 0)
+		printf("  threads   producer on CPU %d, consumer on CPU %d\n",
+		       b->cpu[0], b->cpu[1]);
+	else
+		printf("  threads   unpinned (fewer than two CPUs allowed): "
+		       "numbers are not meaningful\n");
+	printf("  results   %s\n", b->json_path);
+	if (strcmp(KB_BUILD_TYPE, "Release") != 0)
+		printf("  WARNING   not a Release build: numbers are not meaningful\n");
+}
+
+int
+kb_selected(const struct kb_bench *b, const struct kb_case *c)
+{
+	if (b->mode == KB_QUICK && c->rounds_quick == 0)
+		return 0;
+	return !b->filter || strstr(c->name, b->filter) != NULL;
+}
+
+static uint64_t
+round_to_unit(uint64_t events, uint64_t unit)
+{
+	unit = unit ? unit : 1;
+	events -= events % unit;
+	return events ? events : unit;
+}
+
+uint64_t
+kb_case_events(const struct kb_bench *b, const struct kb_case *c)
+{
+	if (b->mode == KB_SMOKE && c->events > KB_SMOKE_EVENTS)
+		return round_to_unit(KB_SMOKE_EVENTS, c->unit);
+	return c->events;
+}
+
+/* ---- one case ---------------------------------------------------------------- */
+
+/* One implementation's results in a case. */
+struct kb_series {
+	double *eps, *ratio, *rtt;
+	unsigned n_eps, n_ratio, n_rtt;
+	int failed;
+};
+
+/* One run of @p events: 0 and the rate, or -1 (the failure printed). */
+static int
+kb_run_one(struct kb_bench *b, const struct kb_case *c,
+	   const struct kb_impl *im, uint64_t events, double *eps)
+{
+	char what[256], msg[256];
+	double secs;
+
+	snprintf(what, sizeof(what), "%s on %s (%llu events)", im->name,
+		 c->name, (unsigned long long)events);
+	kb_watchdog(what, events);
+	int rc = kb_run_pair(b, im->producer, im->consumer, im->arg, events, &secs);
+	alarm(0);
+	if (rc == 0 && im->verify(im->arg, events, msg, sizeof(msg)) != 0) {
+		printf("!! FAILED: %s: %s\n", what, msg);
+		rc = -1;
+	} else if (rc != 0) {
+		printf("!! FAILED: %s: the run reported an error\n", what);
+	}
+	if (rc != 0) {
+		b->failures++;
+		return -1;
+	}
+	*eps = (double)events / secs;
+	return 0;
+}
+
+static void
+fmt_rate(char *buf, size_t len, double eps)
+{
+	if (eps >= 1e12)
+		snprintf(buf, len, "%6.2f T/s", eps / 1e12);
+	else if (eps >= 1e9)
+		snprintf(buf, len, "%6.2f G/s", eps / 1e9);
+	else if (eps >= 1e6)
+		snprintf(buf, len, "%6.1f M/s", eps / 1e6);
+	else
+		snprintf(buf, len, "%6.1f K/s", eps / 1e3);
+}
+
+static void
+print_header(struct kb_bench *b)
+{
+	if (b->header_printed)
+		return;
+	b->header_printed = 1;
+	printf("\n%-24s %-11s %10s %10s %10s %7s %6s %9s\n", "case", "impl",
+	       "median", "min", "max", "ns/ev", "rtt ns", "kaos/peer");
+}
+
+static void
+print_row(const char *case_name, const char *impl, const struct kb_series *s,
+	  int peer)
+{
+	char med[32], lo[32], hi[32];
+	double m = median(s->eps, s->n_eps);
+	fmt_rate(med, sizeof(med), m);
+	fmt_rate(lo, sizeof(lo), min_of(s->eps, s->n_eps));
+	fmt_rate(hi, sizeof(hi), max_of(s->eps, s->n_eps));
+	double rtt = median(s->rtt, s->n_rtt);
+	double ns = 1e9 / m;
+	printf("%-24s %-11s %10s %10s %10s %7.*f ", case_name, impl, med, lo, hi,
+	       ns < 0.1 ? 5 : ns < 100 ? 2 : 0, ns);
+	if (isnan(rtt))
+		printf("%6s", "n/a");
+	else
+		printf("%6.0f", rtt);
+	if (peer)
+		printf(" %8.2fx", median(s->ratio, s->n_ratio));
+	printf("\n");
+}
+
+/* JSON strings here are names and machine text; escape what JSON needs. */
+static void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void
+json_number(FILE *f, const char *key, double v, int decimals)
+{
+	fprintf(f, ",\"%s\":", key);
+	if (isnan(v) || isinf(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.*f", decimals, v);
+}
+
+static void
+write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_impl *im,
+	   const struct kb_series *s, int peer, uint64_t events, uint64_t warm)
+{
+	static const char *const mode_name[] = { "smoke", "quick", "full" };
+	char name[256];
+	FILE *f = fopen(b->json_path, "a");
+	if (!f) {
+		fprintf(stderr, "bench: cannot append to %s: %s\n", b->json_path,
+			strerror(errno));
+		b->failures++;
+		return;
+	}
+	if (peer)
+		snprintf(name, sizeof(name), "peer/%s/%s", im->name, c->name);
+	else
+		snprintf(name, sizeof(name), "%s", c->name);
+	double m = median(s->eps, s->n_eps);
+	fputs("{\"bench\":", f);
+	json_string(f, b->area);
+	fputs(",\"case\":", f);
+	json_string(f, name);
+	fputs(",\"impl\":", f);
+	json_string(f, im->name);
+	fprintf(f, ",\"events\":%llu,\"runs\":%u", (unsigned long long)events,
+		s->n_eps);
+	json_number(f, "median_eps", m, 0);
+	json_number(f, "min_eps", min_of(s->eps, s->n_eps), 0);
+	json_number(f, "max_eps", max_of(s->eps, s->n_eps), 0);
+	json_number(f, "ns_per_event", 1e9 / m, 4);
+	json_number(f, "rtt_ns", median(s->rtt, s->n_rtt), 1);
+	json_number(f, "rtt_min_ns", min_of(s->rtt, s->n_rtt), 1);
+	json_number(f, "rtt_max_ns", max_of(s->rtt, s->n_rtt), 1);
+	if (peer) {
+		json_number(f, "ratio", median(s->ratio, s->n_ratio), 4);
+		json_number(f, "ratio_min", min_of(s->ratio, s->n_ratio), 4);
+		json_number(f, "ratio_max", max_of(s->ratio, s->n_ratio), 4);
+	}
+	fprintf(f, ",\"warmup_events\":%llu", (unsigned long long)warm);
+	if (c->json_extra && *c->json_extra)
+		fprintf(f, ",%s", c->json_extra);
+	if (im->note) {
+		fputs(",\"note\":", f);
+		json_string(f, im->note);
+	}
+	fprintf(f, ",\"mode\":\"%s\",\"date\":\"%s\",\"cpu\":", mode_name[b->mode],
+		b->date);
+	json_string(f, b->cpu_model);
+	fputs(",\"cc\":", f);
+	json_string(f, KB_CC);
+	fprintf(f, ",\"cpus\":[%d,%d]}\n", b->cpu[0], b->cpu[1]);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "bench: writing %s failed\n", b->json_path);
+		b->failures++;
+	}
+}
+
+void
+kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
+	    int n)
+{
+	uint64_t events = kb_case_events(b, c);
+	/* Smoke runs are short: warm up with a whole run, so that the warm-up
+	 * touches every slot of the ring as in the other modes. */
+	uint64_t warm = b->mode == KB_SMOKE	     ? events
+			: events / 4 < KB_WARMUP_MAX ? events / 4
+						     : KB_WARMUP_MAX;
+	unsigned rounds = b->mode == KB_SMOKE  ? 1
+			  : b->mode == KB_FULL ? c->rounds_full
+					       : c->rounds_quick;
+	unsigned slots = rounds * (unsigned)(n > 1 ? n - 1 : 1);
+	struct kb_series *s = calloc((size_t)n, sizeof(*s));
+	double eps_kaos, eps_peer, rtt, ignored;
+
+	warm = round_to_unit(warm, c->unit);
+	if (!s)
+		abort();
+	for (int i = 0; i < n; i++) {
+		s[i].eps = calloc(slots, sizeof(double));
+		s[i].ratio = calloc(slots, sizeof(double));
+		s[i].rtt = calloc(slots, sizeof(double));
+		if (!s[i].eps || !s[i].ratio || !s[i].rtt)
+			abort();
+	}
+
+	/* Warm-up: one unmeasured run of each implementation. */
+	for (int i = 0; i < n; i++)
+		if (kb_run_one(b, c, &impls[i], warm, &ignored) != 0)
+			s[i].failed = 1;
+
+	/* Measured rounds, interleaved so that each kaos/peer ratio comes
+	 * from two adjacent runs under the same core placement: per round and
+	 * peer, a probe, a kaos run, a peer run. Without peers (none built, or
+	 * none survived the warm-up) a round is a probe and a kaos run. */
+	int npeers = 0;
+	for (int i = 1; i < n; i++)
+		if (!s[i].failed)
+			npeers++;
+	int first = npeers ? 1 : n, last = npeers ? n - 1 : n; /* n: no peer */
+	for (unsigned r = 0; r < rounds && !s[0].failed; r++) {
+		for (int p = first; p <= last; p++) {
+			if (p < n && s[p].failed)
+				continue;
+			rtt = kb_probe_rtt(b);
+			s[0].rtt[s[0].n_rtt++] = rtt;
+			if (kb_run_one(b, c, &impls[0], events, &eps_kaos) != 0) {
+				s[0].failed = 1;
+				break;
+			}
+			s[0].eps[s[0].n_eps++] = eps_kaos;
+			if (p == n)
+				continue;
+			s[p].rtt[s[p].n_rtt++] = rtt;
+			if (kb_run_one(b, c, &impls[p], events, &eps_peer) != 0) {
+				s[p].failed = 1;
+				continue;
+			}
+			s[p].eps[s[p].n_eps++] = eps_peer;
+			s[p].ratio[s[p].n_ratio++] = eps_kaos / eps_peer;
+		}
+	}
+
+	print_header(b);
+	if (s[0].failed) {
+		printf("%-24s %-11s FAILED: no numbers for this case\n", c->name,
+		       impls[0].name);
+	} else {
+		for (int i = 0; i < n; i++) {
+			const char *label = i == 0 ? c->name : "";
+			if (s[i].failed) {
+				printf("%-24s %-11s FAILED\n", label, impls[i].name);
+				continue;
+			}
+			print_row(label, impls[i].name, &s[i], i > 0);
+			if (impls[i].note)
+				printf("%-24s   (%s)\n", "", impls[i].note);
+			write_json(b, c, &impls[i], &s[i], i > 0, events, warm);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		free(s[i].eps);
+		free(s[i].ratio);
+		free(s[i].rtt);
+	}
+	free(s);
+}
+
+int
+kb_finish(const struct kb_bench *b)
+{
+	if (b->failures) {
+		printf("\n%s: %d run(s) FAILED\n", b->area, b->failures);
+		return 1;
+	}
+	printf("\n%s: every run verified\n", b->area);
+	return 0;
+}

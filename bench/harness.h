@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Benchmark harness shared by the bench programs: command line, machine
+ * report, core-to-core round-trip probe, a timed two-thread runner, the
+ * interleaved kaos-versus-peer rounds, statistics, the results table and
+ * the JSON lines in results.jsonl.
+ *
+ * A program calls kb_init(), then kb_run_case() for each case whose name
+ * kb_selected() accepts, then returns kb_finish().
+ */
+#ifndef KAOS_BENCH_HARNESS_H
+#define KAOS_BENCH_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum kb_mode { KB_SMOKE, KB_QUICK, KB_FULL };
+
+/* Events per run in smoke mode: two laps of a 2^20 ring and a bit, a
+ * multiple of 5 and of 8. */
+#define KB_SMOKE_EVENTS ((uint64_t)2500000)
+/* Warm-up runs use a quarter of a run's events, at most this many. */
+#define KB_WARMUP_MAX ((uint64_t)20000000)
+
+/* One program's run. Fields are read-only after kb_init(). */
+struct kb_bench {
+	const char *area;      /* "core": the "bench" key of the JSON lines */
+	enum kb_mode mode;
+	const char *filter;    /* case-name substring, or NULL for all */
+	char json_path[4096];
+	int cpu[2];            /* producer and consumer CPU; -1: unpinned */
+	char cpu_model[128];
+	char date[32];
+	int failures;          /* runs that failed verification or setup */
+	int header_printed;
+};
+
+/* One side of a run: do @p events events, return 0 or -1 (error printed). */
+typedef int (*kb_side_fn)(void *arg, uint64_t events);
+
+/* One implementation in one case. impls[0] of a case is kaos. */
+struct kb_impl {
+	const char *name;  /* "kaos" or the peer's name */
+	const char *note;  /* printed under its result line, or NULL */
+	void *arg;         /* passed to producer, consumer and verify */
+	kb_side_fn producer;
+	kb_side_fn consumer;
+	/* After a run: 0 if the consumer's checks passed, else -1 with the
+	 * reason in msg. */
+	int (*verify)(void *arg, uint64_t events, char *msg, size_t len);
+};
+
+/* One case. */
+struct kb_case {
+	const char *name;      /* "core/per_event" */
+	uint64_t events;       /* per measured run (smoke mode shrinks it) */
+	uint64_t unit;         /* event counts stay multiples of this (>= 1) */
+	unsigned rounds_quick; /* measured rounds; 0: only in full mode */
+	unsigned rounds_full;
+	const char *json_extra; /* more JSON members ("\"slot_bytes\":8"), or NULL */
+};
+
+/* Parse the command line (prints usage and exits 2 on a bad one), choose
+ * the CPUs and print the machine. */
+void kb_init(struct kb_bench *b, const char *area, int argc, char **argv);
+
+/* Whether a case runs in this mode and matches the filter. */
+int kb_selected(const struct kb_bench *b, const struct kb_case *c);
+
+/* Events of one measured run of @p c in this mode. */
+uint64_t kb_case_events(const struct kb_bench *b, const struct kb_case *c);
+
+/* Warm up each implementation, then the measured rounds, interleaved: per
+ * round and peer a probe, a kaos run and a peer run. Prints the case's
+ * table lines and appends its JSON lines. Failures are counted in
+ * b->failures; an implementation that fails is not reported. */
+void kb_run_case(struct kb_bench *b, const struct kb_case *c,
+		 struct kb_impl *impls, int n);
+
+/* Median core-to-core round trip between the two benchmark CPUs, in ns
+ * (20,000 ping-pongs of one cache line); NaN when unpinned. */
+double kb_probe_rtt(const struct kb_bench *b);
+
+/* Print a final line; the program's exit status (0 or 1). */
+int kb_finish(const struct kb_bench *b);
+
+#endif /* KAOS_BENCH_HARNESS_H */
