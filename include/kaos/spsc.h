@@ -74,12 +74,15 @@ struct kaos_spsc {
 		uint64_t limit;   /* cached head + capacity: writable below */
 		uint64_t claimed; /* slots handed out by claim, not yet published */
 	} prod;
+	char guard0[KAOS_CACHELINE]; /* keeps the adjacent-line prefetcher */
+	                             /* from pairing prod with cons */
 	/* consumer side: only the consumer thread touches these */
 	KAOS_CACHE_ALIGNED struct {
 		uint64_t pos;    /* next sequence to read */
 		uint64_t avail;  /* cached tail: readable below */
 		uint64_t peeked; /* slots handed out by peek, not yet released */
 	} cons;
+	char guard1[KAOS_CACHELINE];
 	/* read-only after init */
 	KAOS_CACHE_ALIGNED struct {
 		struct kaos_spsc_cursors *cur;

@@ -12,10 +12,11 @@ _Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
 		       sizeof(struct kaos_spsc_cursors) == 5 * KAOS_CACHELINE,
 	       "tail and head need a guard line between them");
 _Static_assert(offsetof(struct kaos_spsc, cons) - offsetof(struct kaos_spsc, prod) >=
-		       KAOS_CACHELINE &&
+		       2 * KAOS_CACHELINE &&
 		       offsetof(struct kaos_spsc, ro) - offsetof(struct kaos_spsc, cons) >=
-			       KAOS_CACHELINE,
-	       "producer, consumer and read-only fields need lines of their own");
+			       2 * KAOS_CACHELINE,
+	       "producer, consumer and read-only fields need lines of their own, "
+	       "with a guard line between the two written by different threads");
 
 int
 kaos_spsc_memsize(uint64_t capacity, size_t slot_size, size_t *size)

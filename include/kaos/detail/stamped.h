@@ -71,10 +71,12 @@ struct kaos__stamped {
 	KAOS_CACHE_ALIGNED struct {
 		uint64_t pos;
 	} prod;
+	char guard0[KAOS_CACHELINE]; /* no adjacent-line pairing with cons */
 	/* single consumer: its private cursor (multi: unused) */
 	KAOS_CACHE_ALIGNED struct {
 		uint64_t pos;
 	} cons;
+	char guard1[KAOS_CACHELINE];
 	/* read-only after init */
 	KAOS_CACHE_ALIGNED struct {
 		struct kaos__stamped_hdr *hdr;
