@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 VALGRIND = valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=all \
            --errors-for-leak-kinds=all --quiet
 
-.PHONY: all build test bench bench-full bench-smoke bench-deps test-asan test-tsan \
+.PHONY: stress all build test bench bench-full bench-smoke bench-deps test-asan test-tsan \
         memcheck install clean cross-aarch64 test-aarch64
 
 all: build
@@ -21,6 +21,11 @@ build: $(BUILD)/CMakeCache.txt
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Soak every ring shape with real threads; KAOS_SOAK_SECONDS (default 600)
+# in all.
+stress: build
+	tests/stress/run-soak.sh $(BUILD)
 
 # The headline benchmarks, quick mode (about a minute); results also go to
 # $(BUILD)/bench/results.jsonl.

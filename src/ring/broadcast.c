@@ -112,6 +112,11 @@ kaos__bcast_refresh_limit(struct kaos_bcast *ring)
 		if (v != KAOS_BCAST_FREE && v < slowest)
 			slowest = v;
 	}
+	/* A consumer still joining may have registered a position more than a
+	 * ring behind us (it starts later, at a fresh tail). Treat it as a
+	 * ring behind: no space until it stores where it really starts. */
+	if (ring->prod.pos - slowest > ring->ro.capacity)
+		slowest = ring->prod.pos - ring->ro.capacity;
 	ring->prod.limit = slowest + ring->ro.capacity;
 	return ring->prod.limit;
 }

@@ -25,7 +25,8 @@ kaos__stamped_memsize(uint64_t capacity, size_t slot_size, size_t *size)
 	    (capacity & (capacity - 1)) || slot_size == 0 || slot_size % 8)
 		return -EINVAL;
 	size_t fixed = sizeof(struct kaos__stamped_hdr) + KAOS_CACHELINE;
-	if (capacity > (SIZE_MAX - fixed) / (slot_size + sizeof(uint64_t)))
+	if (slot_size > SIZE_MAX - sizeof(uint64_t) ||
+	    capacity > (SIZE_MAX - fixed) / (slot_size + sizeof(uint64_t)))
 		return -EOVERFLOW;
 	size_t bytes = sizeof(struct kaos__stamped_hdr) + stamps_bytes(capacity) +
 		       (size_t)capacity * slot_size;
