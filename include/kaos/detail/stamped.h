@@ -110,131 +110,111 @@ kaos__stamped_slot(const struct kaos__stamped *r, uint64_t seq, size_t slot_size
 	return r->ro.slots + (seq & r->ro.mask) * slot_size;
 }
 
-/* Claim up to n free slots from the producer side. */
+/*
+ * Get up to n contiguous slots for one side: a producer wants slots whose
+ * stamp says free for their sequence (stamp == s), a consumer slots whose
+ * stamp says published (stamp == s + 1). @p multi: other threads share this
+ * side, so the run is won with a CAS on the side's shared cursor; otherwise
+ * the side's cursor is private. Both flags are constants at every call
+ * site, so each ring kind compiles to its own straight-line code.
+ */
+KAOS_ALWAYS_INLINE int64_t
+kaos__stamped_get(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
+		  size_t slot_size, bool consumer, bool multi)
+{
+	*b = (struct kaos_batch){ NULL, 0, 0 }; /* what a caller sees on 0 */
+	if (KAOS_UNLIKELY(n - 1 >= r->ro.capacity))
+		return kaos__stamped_bad_count(r, n);
+	_Atomic uint64_t *cursor = consumer ? &r->ro.hdr->rpos : &r->ro.hdr->wpos;
+	uint64_t *own = consumer ? &r->cons.pos : &r->prod.pos;
+	uint64_t want_offset = consumer ? 1 : 0;
+	/* Relaxed: the cursor only arbitrates which thread owns which
+	 * sequences; the stamps carry the data ordering. */
+	uint64_t pos = multi ? atomic_load_explicit(cursor, memory_order_relaxed) : *own;
+	uint64_t m, idx;
+	for (;;) {
+		idx = pos & r->ro.mask;
+		uint64_t lim = r->ro.capacity - idx;
+		if (lim > n)
+			lim = n;
+		uint64_t stamp = 0;
+		for (m = 0; m < lim; m++) {
+			/* A (producer): pairs with R; the slot's last reader is
+			 * done. C (consumer): pairs with P; its contents are
+			 * written. */
+			stamp = atomic_load_explicit(&r->ro.stamps[idx + m],
+						     memory_order_acquire);
+			if (stamp != pos + m + want_offset)
+				break;
+		}
+		if (m == 0) {
+			/* A stamp behind what we want: full (the slot still
+			 * holds an unreleased event of the previous lap) or
+			 * empty (not yet published). Ahead: another thread of
+			 * this side took pos; catch up. */
+			if (!multi || (int64_t)(stamp - (pos + want_offset)) < 0)
+				return 0;
+			pos = atomic_load_explicit(cursor, memory_order_relaxed);
+			continue;
+		}
+		if (!multi) {
+			*own = pos + m;
+			break;
+		}
+		/* Relaxed: as for the load; on failure pos is refreshed. */
+		if (atomic_compare_exchange_weak_explicit(cursor, &pos, pos + m,
+							  memory_order_relaxed,
+							  memory_order_relaxed))
+			break;
+	}
+	b->slots = r->ro.slots + idx * slot_size;
+	b->seq = pos;
+	b->count = m;
+	return (int64_t)m;
+}
+
+/*
+ * Hand a run to the other side: a producer publishes (stamp = s + 1, P,
+ * pairs with C), a consumer releases (stamp = s + capacity, R, pairs with
+ * A). Then wake the other side's blocked threads, if blocking is on.
+ */
+KAOS_ALWAYS_INLINE void
+kaos__stamped_put(struct kaos__stamped *r, const struct kaos_batch *b, bool consumer)
+{
+	uint64_t add = consumer ? r->ro.capacity : 1;
+	for (uint64_t i = 0; i < b->count; i++) {
+		uint64_t s = b->seq + i;
+		atomic_store_explicit(&r->ro.stamps[s & r->ro.mask], s + add,
+				      memory_order_release);
+	}
+	if (KAOS_UNLIKELY(r->ro.blocking))
+		kaos_waitpoint_notify(consumer ? &r->ro.hdr->space : &r->ro.hdr->data);
+}
+
 KAOS_ALWAYS_INLINE int64_t
 kaos__stamped_claim(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
 		    size_t slot_size, bool mp)
 {
-	*b = (struct kaos_batch){ NULL, 0, 0 }; /* what a caller sees on 0 */
-	if (KAOS_UNLIKELY(n - 1 >= r->ro.capacity))
-		return kaos__stamped_bad_count(r, n);
-	_Atomic uint64_t *wpos = &r->ro.hdr->wpos;
-	/* Relaxed: the cursor only arbitrates ownership; stamps carry data. */
-	uint64_t pos = mp ? atomic_load_explicit(wpos, memory_order_relaxed) : r->prod.pos;
-	uint64_t m, idx;
-	for (;;) {
-		idx = pos & r->ro.mask;
-		uint64_t lim = r->ro.capacity - idx;
-		if (lim > n)
-			lim = n;
-		uint64_t stamp = 0;
-		for (m = 0; m < lim; m++) {
-			/* A: pairs with R; the last reader of the slot is done. */
-			stamp = atomic_load_explicit(&r->ro.stamps[idx + m],
-						     memory_order_acquire);
-			if (stamp != pos + m)
-				break;
-		}
-		if (m == 0) {
-			/* Behind pos: the slot still holds an unreleased event
-			 * of the previous lap, so the ring is full. Ahead of
-			 * pos: another producer took pos; catch up. */
-			if (!mp || (int64_t)(stamp - pos) < 0)
-				return 0;
-			pos = atomic_load_explicit(wpos, memory_order_relaxed);
-			continue;
-		}
-		if (!mp) {
-			r->prod.pos = pos + m;
-			break;
-		}
-		/* Relaxed: the stamps read above already ordered our writes
-		 * after their readers; on failure pos is refreshed. */
-		if (atomic_compare_exchange_weak_explicit(wpos, &pos, pos + m,
-							  memory_order_relaxed,
-							  memory_order_relaxed))
-			break;
-	}
-	b->slots = r->ro.slots + idx * slot_size;
-	b->seq = pos;
-	b->count = m;
-	return (int64_t)m;
+	return kaos__stamped_get(r, n, b, slot_size, false, mp);
 }
 
-/* Publish a claimed run. */
 KAOS_ALWAYS_INLINE void
 kaos__stamped_publish(struct kaos__stamped *r, const struct kaos_batch *b)
 {
-	for (uint64_t i = 0; i < b->count; i++) {
-		uint64_t s = b->seq + i;
-		/* P: pairs with C; the slot's contents are written. */
-		atomic_store_explicit(&r->ro.stamps[s & r->ro.mask], s + 1,
-				      memory_order_release);
-	}
-	if (KAOS_UNLIKELY(r->ro.blocking))
-		kaos_waitpoint_notify(&r->ro.hdr->data);
+	kaos__stamped_put(r, b, false);
 }
 
-/* Take up to n published slots from the consumer side. */
 KAOS_ALWAYS_INLINE int64_t
 kaos__stamped_take(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
 		   size_t slot_size, bool mc)
 {
-	*b = (struct kaos_batch){ NULL, 0, 0 }; /* what a caller sees on 0 */
-	if (KAOS_UNLIKELY(n - 1 >= r->ro.capacity))
-		return kaos__stamped_bad_count(r, n);
-	_Atomic uint64_t *rpos = &r->ro.hdr->rpos;
-	/* Relaxed: as for wpos in claim. */
-	uint64_t pos = mc ? atomic_load_explicit(rpos, memory_order_relaxed) : r->cons.pos;
-	uint64_t m, idx;
-	for (;;) {
-		idx = pos & r->ro.mask;
-		uint64_t lim = r->ro.capacity - idx;
-		if (lim > n)
-			lim = n;
-		uint64_t stamp = 0;
-		for (m = 0; m < lim; m++) {
-			/* C: pairs with P; the slot's contents are visible. */
-			stamp = atomic_load_explicit(&r->ro.stamps[idx + m],
-						     memory_order_acquire);
-			if (stamp != pos + m + 1)
-				break;
-		}
-		if (m == 0) {
-			/* Not yet published: empty. Already released for
-			 * a later lap: another consumer took pos. */
-			if (!mc || (int64_t)(stamp - (pos + 1)) < 0)
-				return 0;
-			pos = atomic_load_explicit(rpos, memory_order_relaxed);
-			continue;
-		}
-		if (!mc) {
-			r->cons.pos = pos + m;
-			break;
-		}
-		if (atomic_compare_exchange_weak_explicit(rpos, &pos, pos + m,
-							  memory_order_relaxed,
-							  memory_order_relaxed))
-			break;
-	}
-	b->slots = r->ro.slots + idx * slot_size;
-	b->seq = pos;
-	b->count = m;
-	return (int64_t)m;
+	return kaos__stamped_get(r, n, b, slot_size, true, mc);
 }
 
-/* Release a taken run: its slots become free for the next lap. */
 KAOS_ALWAYS_INLINE void
 kaos__stamped_release(struct kaos__stamped *r, const struct kaos_batch *b)
 {
-	for (uint64_t i = 0; i < b->count; i++) {
-		uint64_t s = b->seq + i;
-		/* R: pairs with A; our reads of the slot are done. */
-		atomic_store_explicit(&r->ro.stamps[s & r->ro.mask],
-				      s + r->ro.capacity, memory_order_release);
-	}
-	if (KAOS_UNLIKELY(r->ro.blocking))
-		kaos_waitpoint_notify(&r->ro.hdr->space);
+	kaos__stamped_put(r, b, true);
 }
 
 KAOS_ALWAYS_INLINE int
