@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kaos/wait.h> /* kaos_now_ns */
+
 #define KAOS_TEST_SKIP_CODE 77
 
 #define KAOS_FAIL(...)                                                        \
@@ -94,11 +96,33 @@ struct kaos_test_case {
 	void (*fn)(void);
 };
 
-/* Run every case, or only those named on the command line. */
+/* Soak mode (`prog --soak SECONDS [case...]`): each selected case repeats
+ * for an equal share of the time; kaos_test_soak_round counts repeats so
+ * cases can vary capacities and seeds between them. */
+static double kaos_test_soak_seconds;
+static unsigned kaos_test_soak_round;
+
+/* Run every case, or only those named on the command line; repeat them for
+ * a while in soak mode. */
 static inline int
 kaos_test_main(const struct kaos_test_case *cases, int argc, char **argv)
 {
-	int ran = 0;
+	int ran = 0, selected = 0;
+	if (argc >= 3 && strcmp(argv[1], "--soak") == 0) {
+		kaos_test_soak_seconds = strtod(argv[2], NULL);
+		if (!(kaos_test_soak_seconds > 0)) {
+			fprintf(stderr, "--soak needs a number of seconds\n");
+			return 2;
+		}
+		argv += 2;
+		argc -= 2;
+	}
+	for (const struct kaos_test_case *c = cases; c->name; c++) {
+		int wanted = argc < 2;
+		for (int i = 1; i < argc; i++)
+			wanted |= strcmp(argv[i], c->name) == 0;
+		selected += wanted;
+	}
 	for (const struct kaos_test_case *c = cases; c->name; c++) {
 		int wanted = argc < 2;
 		for (int i = 1; i < argc; i++)
@@ -107,7 +131,18 @@ kaos_test_main(const struct kaos_test_case *cases, int argc, char **argv)
 			continue;
 		printf("== %s\n", c->name);
 		fflush(stdout);
-		c->fn();
+		if (kaos_test_soak_seconds > 0) {
+			uint64_t end = kaos_now_ns() + (uint64_t)(kaos_test_soak_seconds * 1e9 / selected);
+			unsigned reps = 0;
+			do {
+				c->fn();
+				kaos_test_soak_round++;
+				reps++;
+			} while (kaos_now_ns() < end);
+			printf("  %u repeats ok\n", reps);
+		} else {
+			c->fn();
+		}
 		ran++;
 	}
 	if (ran == 0) {

@@ -35,8 +35,6 @@
 #define MAX_SLOT 64
 
 static const uint64_t capacities[] = { 2, 64, 4096, 1 << 20 };
-static double soak_seconds; /* > 0: soak mode */
-static unsigned soak_round; /* varies capacities and seeds between repeats */
 static int ncpus;
 
 /* Word k >= 1 of the slot for sequence s (word 0 is s). */
@@ -176,7 +174,7 @@ static void *
 producer(void *arg)
 {
 	struct run *run = arg;
-	uint64_t seed = 0x9E3779B97F4A7C15ull ^ run->cap ^ soak_round, s = 0;
+	uint64_t seed = 0x9E3779B97F4A7C15ull ^ run->cap ^ kaos_test_soak_round, s = 0;
 	uint32_t fails = 0;
 	unsigned char buf[MAX_SLOT];
 	pthread_barrier_wait(&run->start);
@@ -316,8 +314,8 @@ static void
 shape(int consumers, int rot)
 {
 	struct run run;
-	uint64_t cap = capacities[((unsigned)rot + soak_round) % 4];
-	size_t slot = (rot + (int)soak_round) % 2 ? 64 : 24;
+	uint64_t cap = capacities[((unsigned)rot + kaos_test_soak_round) % 4];
+	size_t slot = (rot + (int)kaos_test_soak_round) % 2 ? 64 : 24;
 	/* With two slots the producer waits for every consumer every two
 	 * events (about 1M events/s here whatever the consumer count): keep
 	 * such runs short when the soak rotation gives them several consumers. */
@@ -329,7 +327,7 @@ shape(int consumers, int rot)
 	pthread_t th[MAXC + 1];
 	for (int c = 0; c < consumers; c++) {
 		rd[c] = (struct reader){ .run = &run, .id = c, .until = run.events,
-					 .seed = 0xD1B54A32D192ED03ull * (uint64_t)(c + 1) ^ soak_round };
+					 .seed = 0xD1B54A32D192ED03ull * (uint64_t)(c + 1) ^ kaos_test_soak_round };
 		KAOS_ASSERT_OK(kaos_bcast_join(&run.ring, &rd[c].c));
 	}
 	uint64_t t0 = kaos_now_ns();
@@ -392,7 +390,7 @@ joiner_thread(void *arg)
 {
 	struct joiner *j = arg;
 	struct run *run = j->run;
-	uint64_t seed = 0xABCDEF ^ (uint64_t)j->id ^ soak_round;
+	uint64_t seed = 0xABCDEF ^ (uint64_t)j->id ^ kaos_test_soak_round;
 	pthread_barrier_wait(&run->start);
 	while (atomic_load_explicit(&run->published, memory_order_relaxed) < run->events) {
 		struct reader rd = { .run = run, .id = j->id, .seed = kaos_test_rand(&seed) };
@@ -433,7 +431,7 @@ bcast_join_and_leave_while_running(void)
 	for (int i = 0; i < 3; i++) {
 		enum { STEADY = 2, JOINERS = 4 };
 		struct run run;
-		uint64_t cap = caps[(i + soak_round) % 3];
+		uint64_t cap = caps[(i + kaos_test_soak_round) % 3];
 		run_init(&run, "join/leave", cap, 24, STEADY + 2,
 			 kaos_test_scaled(cap == 2 ? 300000 : 2000000, 20000),
 			 STEADY + JOINERS + 1);
@@ -519,7 +517,7 @@ race_joiner(void *arg)
 {
 	struct race *rc = arg;
 	struct run *run = &rc->run;
-	uint64_t seed = 0xFEED ^ soak_round;
+	uint64_t seed = 0xFEED ^ kaos_test_soak_round;
 	pthread_barrier_wait(&run->start);
 	while (!atomic_load_explicit(&rc->stop, memory_order_relaxed)) {
 		struct reader rd = { .run = run, .id = 0, .seed = kaos_test_rand(&seed) };
@@ -705,7 +703,7 @@ pipe_producer(void *arg)
 	struct pipe_run *pr = arg;
 	struct run *run = &pr->run;
 	const struct kaos_wait how = { KAOS_WAIT_BLOCK, 1, 30ull * 1000000000ull, 0 };
-	uint64_t seed = 0x1234 ^ soak_round, s = 0;
+	uint64_t seed = 0x1234 ^ kaos_test_soak_round, s = 0;
 	uint32_t fails = 0;
 	pthread_barrier_wait(&run->start);
 	while (s < run->events) {
@@ -758,7 +756,7 @@ pipeline_run(const struct pipeline *pl, uint64_t cap, bool block, uint64_t event
 	pthread_t th[MAX_STAGES + 1];
 	uint64_t t0 = kaos_now_ns();
 	for (int s = 0; s < pl->nstages; s++) {
-		sa[s] = (struct stage_arg){ pr, s, 0, 0x5EED ^ (uint64_t)s ^ soak_round };
+		sa[s] = (struct stage_arg){ pr, s, 0, 0x5EED ^ (uint64_t)s ^ kaos_test_soak_round };
 		KAOS_ASSERT_EQ(pthread_create(&th[s], NULL, stage_thread, &sa[s]), 0);
 	}
 	KAOS_ASSERT_EQ(pthread_create(&th[pl->nstages], NULL, pipe_producer, pr), 0);
@@ -791,11 +789,11 @@ static void
 pipeline_case(const struct pipeline *pl)
 {
 	for (int i = 0; i < 4; i++) {
-		uint64_t cap = capacities[((unsigned)i + soak_round) % 4];
+		uint64_t cap = capacities[((unsigned)i + kaos_test_soak_round) % 4];
 		pipeline_run(pl, cap, false, pipeline_events(cap, false));
 	}
 	for (int i = 0; i < 2; i++) { /* blocking: rings of 2 and 64 slots */
-		uint64_t cap = capacities[(i + soak_round) % 2];
+		uint64_t cap = capacities[(i + kaos_test_soak_round) % 2];
 		pipeline_run(pl, cap, true, pipeline_events(cap, true));
 	}
 }
@@ -827,40 +825,6 @@ static const struct kaos_test_case cases[] = {
 	KAOS_TEST_END,
 };
 
-/* Repeat each selected case for an equal share of soak_seconds. */
-static int
-soak(int argc, char **argv)
-{
-	size_t n = 0, selected = 0;
-	for (; cases[n].name; n++)
-		;
-	bool want[64] = { false };
-	for (size_t i = 0; i < n; i++) {
-		want[i] = argc < 2;
-		for (int a = 1; a < argc; a++)
-			want[i] |= strcmp(argv[a], cases[i].name) == 0;
-		selected += want[i];
-	}
-	if (!selected)
-		return 1;
-	uint64_t slice = (uint64_t)(soak_seconds * 1e9 / (double)selected);
-	for (size_t i = 0; i < n; i++) {
-		if (!want[i])
-			continue;
-		uint64_t end = kaos_now_ns() + slice, reps = 0;
-		printf("== %s (soak %.0f s)\n", cases[i].name, (double)slice / 1e9);
-		fflush(stdout);
-		do {
-			cases[i].fn();
-			soak_round++;
-			reps++;
-		} while (kaos_now_ns() < end);
-		printf("  %" PRIu64 " repeats ok\n", reps);
-	}
-	printf("soak: %zu cases passed\n", selected);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -868,11 +832,5 @@ main(int argc, char **argv)
 	ncpus = kaos_cpus_allowed(cpus, 256);
 	if (ncpus < 1)
 		ncpus = 1;
-	if (argc >= 3 && strcmp(argv[1], "--soak") == 0) {
-		soak_seconds = strtod(argv[2], NULL);
-		KAOS_ASSERT(soak_seconds > 0);
-		argv[2] = argv[0];
-		return soak(argc - 2, argv + 2);
-	}
 	return kaos_test_main(cases, argc, argv);
 }

@@ -98,8 +98,6 @@ fill(void *slot, size_t sz, uint64_t p, uint64_t s)
 		w[k] = mix(p, s, k);
 }
 
-static double soak_seconds; /* > 0: soak mode */
-static unsigned soak_round; /* varies capacities and seeds between repeats */
 static int ncpus;
 
 static uint64_t
@@ -203,7 +201,7 @@ producer(void *arg)
 	const struct shape *sh = run->sh;
 	const struct ops *o = sh->o;
 	uint64_t p = (uint64_t)ta->id, n = run->per_prod[p], s = 0;
-	uint64_t seed = 0x9E3779B97F4A7C15ull * (p + 1) ^ sh->cap ^ soak_round;
+	uint64_t seed = 0x9E3779B97F4A7C15ull * (p + 1) ^ sh->cap ^ kaos_test_soak_round;
 	uint32_t fails = 0;
 	unsigned char buf[MAX_SLOT];
 
@@ -310,7 +308,7 @@ consumer(void *arg)
 	const struct shape *sh = run->sh;
 	const struct ops *o = sh->o;
 	struct consumer_state cs = { .run = run, .id = ta->id, .seen = run->seen[ta->id] };
-	uint64_t seed = 0xD1B54A32D192ED03ull * (uint64_t)(ta->id + 1) ^ sh->cap ^ soak_round;
+	uint64_t seed = 0xD1B54A32D192ED03ull * (uint64_t)(ta->id + 1) ^ sh->cap ^ kaos_test_soak_round;
 	uint64_t mine = 0, next_hold = 0;
 	uint32_t fails = 0;
 	unsigned char buf[MAX_SLOT];
@@ -445,8 +443,8 @@ static void
 shape_case(const struct ops *o, int np, int nc, int rot)
 {
 	struct shape sh = { .o = o, .np = np, .nc = nc };
-	sh.cap = capacities[((unsigned)rot + soak_round) % 4];
-	sh.slot_size = (rot + (int)soak_round) % 2 ? 64 : 24;
+	sh.cap = capacities[((unsigned)rot + kaos_test_soak_round) % 4];
+	sh.slot_size = (rot + (int)kaos_test_soak_round) % 2 ? 64 : 24;
 	sh.events = kaos_test_scaled(10000000, 20000);
 	uint64_t t0 = kaos_now_ns();
 	run_shape(&sh);
@@ -563,40 +561,6 @@ static const struct kaos_test_case cases[] = {
 	KAOS_TEST_END,
 };
 
-/* Repeat each selected case for an equal share of soak_seconds. */
-static int
-soak(int argc, char **argv)
-{
-	size_t n = 0, selected = 0;
-	for (; cases[n].name; n++)
-		;
-	bool want[64] = { false };
-	for (size_t i = 0; i < n; i++) {
-		want[i] = argc < 2;
-		for (int a = 1; a < argc; a++)
-			want[i] |= strcmp(argv[a], cases[i].name) == 0;
-		selected += want[i];
-	}
-	if (!selected)
-		return 1;
-	uint64_t slice = (uint64_t)(soak_seconds * 1e9 / (double)selected);
-	for (size_t i = 0; i < n; i++) {
-		if (!want[i])
-			continue;
-		uint64_t end = kaos_now_ns() + slice, reps = 0;
-		printf("== %s (soak %.0f s)\n", cases[i].name, (double)slice / 1e9);
-		fflush(stdout);
-		do {
-			cases[i].fn();
-			soak_round++;
-			reps++;
-		} while (kaos_now_ns() < end);
-		printf("  %" PRIu64 " repeats ok\n", reps);
-	}
-	printf("soak: %zu cases passed\n", selected);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -604,11 +568,5 @@ main(int argc, char **argv)
 	ncpus = kaos_cpus_allowed(cpus, 256);
 	if (ncpus < 1)
 		ncpus = 1;
-	if (argc >= 3 && strcmp(argv[1], "--soak") == 0) {
-		soak_seconds = strtod(argv[2], NULL);
-		KAOS_ASSERT(soak_seconds > 0);
-		argv[2] = argv[0];
-		return soak(argc - 2, argv + 2);
-	}
 	return kaos_test_main(cases, argc, argv);
 }
