@@ -23,12 +23,12 @@
  *    free slots (stops at the end of the slot array). Returns the count, 0 if
  *    full, -KAOS_ETOOBIG if n > capacity, -EINVAL if n == 0. The batch is
  *    always written (count 0 when nothing was claimed).
- *  - kaos_mpmc_publish(ring, &batch): producer; publishes the whole run.
+ *  - kaos_mpmc_publish(ring, &batch): producer; publishes the whole run; 0.
  *    Release: the slots' contents are visible to the consumer that takes them.
  *  - kaos_mpmc_peek(ring, n, &batch): consumer; takes up to n contiguous
  *    published slots for this consumer alone. Returns the count, 0 if empty,
  *    -KAOS_ETOOBIG, -EINVAL. Acquire: the contents are fully written.
- *  - kaos_mpmc_release(ring, &batch): consumer; frees the run once read.
+ *  - kaos_mpmc_release(ring, &batch): consumer; frees the run once read; 0.
  *  - kaos_mpmc_push(ring, src) / kaos_mpmc_pop(ring, dst): one slot,
  *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY.
  *  - kaos_mpmc_claim_wait / kaos_mpmc_peek_wait(ring, n, &batch, &how):

@@ -4,16 +4,20 @@
  * Multi-producer single-consumer ring of fixed-size slots.
  *
  * Any number of producer threads, one consumer thread. Producers claim a run of
- * slots with one CAS on the shared claim cursor (after checking that the
- * slots are free) and publish each slot by its stamp, so a producer that is
- * slow to publish never blocks other producers' claims, only the consumer's
- * view past its slot. The consumer reads contiguous published runs.
+ * slots with one CAS on the shared claim cursor, after checking it against
+ * a shared cached copy of the consumer's head, and publish a run with one
+ * stamp at its first slot holding its end; so a producer that is slow to
+ * publish never blocks other producers, only the consumer's view past its
+ * run. The consumer reads one stamp per run, takes contiguous published
+ * runs and releases them with one store of its head.
  *
  * Why CAS rather than fetch-add for the claim: a fetch-add claim cannot
  * fail, so a producer that finds the ring full has already taken slots it
  * must then wait for, with no way to return -KAOS_EFULL or give up at a
- * timeout; CAS claims only slots it has seen free. bench/bench_patterns.c
- * measures the cost (`patterns/claim/cas` against `patterns/claim/faa`).
+ * timeout; CAS claims only slots it has seen free. Fetch-add is faster
+ * under contention (bench/bench_patterns.c: `patterns/claim/cas` against
+ * `patterns/claim/faa`, about a third of its rate with 2 threads on the
+ * 2-core test machine); the choice is for the semantics, not for speed.
  *
  * Functions (`struct kaos_mpsc`; all hot-path ones are inline, lock-free,
  * never allocate and make no system call unless blocking is enabled and a
@@ -30,12 +34,14 @@
  *    free slots (stops at the end of the slot array). Returns the count, 0 if
  *    full, -KAOS_ETOOBIG if n > capacity, -EINVAL if n == 0. The batch is
  *    always written (count 0 when nothing was claimed).
- *  - kaos_mpsc_publish(ring, &batch): producer; publishes the whole run.
+ *  - kaos_mpsc_publish(ring, &batch): producer; publishes the whole run; 0.
  *    Release: the slots' contents are visible to the consumer that takes them.
  *  - kaos_mpsc_peek(ring, n, &batch): consumer; takes up to n contiguous
  *    published slots for this consumer alone. Returns the count, 0 if empty,
  *    -KAOS_ETOOBIG, -EINVAL. Acquire: the contents are fully written.
- *  - kaos_mpsc_release(ring, &batch): consumer; frees the run once read.
+ *  - kaos_mpsc_release(ring, &batch): consumer; frees the run once read; 0.
+ *    The single consumer releases runs in the order it took them: -EINVAL
+ *    (nothing released) for a run that is not next.
  *  - kaos_mpsc_push(ring, src) / kaos_mpsc_pop(ring, dst): one slot,
  *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY.
  *  - kaos_mpsc_claim_wait / kaos_mpsc_peek_wait(ring, n, &batch, &how):

@@ -4,11 +4,13 @@
  * Single-producer multi-consumer ring (work distribution).
  *
  * One producer thread; each event goes to exactly one of any number of
- * consumer threads. Consumers take a run of published slots with one CAS on
- * the shared take cursor and release each slot by its stamp after reading,
- * so the producer never overwrites an event that a consumer has taken but
- * not finished. There is no side table of fixed size: every capacity works
- * (the original broke beyond 64K slots, W9).
+ * consumer threads. The producer publishes a run with one store of its tail;
+ * consumers take a run of published slots with one CAS on the shared take
+ * cursor and release each slot by its stamp after reading, so the producer,
+ * which checks the stamps before reusing slots, never overwrites an event
+ * that a consumer has taken but not finished. There is no side table of
+ * fixed size: every capacity works (the original broke beyond 64K slots,
+ * W9).
  *
  * Functions (`struct kaos_spmc`; all hot-path ones are inline, lock-free,
  * never allocate and make no system call unless blocking is enabled and a
@@ -25,12 +27,14 @@
  *    free slots (stops at the end of the slot array). Returns the count, 0 if
  *    full, -KAOS_ETOOBIG if n > capacity, -EINVAL if n == 0. The batch is
  *    always written (count 0 when nothing was claimed).
- *  - kaos_spmc_publish(ring, &batch): producer; publishes the whole run.
+ *  - kaos_spmc_publish(ring, &batch): producer; publishes the whole run; 0.
  *    Release: the slots' contents are visible to the consumer that takes them.
+ *    The single producer publishes runs in the order it claimed them:
+ *    -EINVAL (nothing published) for a run that is not next.
  *  - kaos_spmc_peek(ring, n, &batch): consumer; takes up to n contiguous
  *    published slots for this consumer alone. Returns the count, 0 if empty,
  *    -KAOS_ETOOBIG, -EINVAL. Acquire: the contents are fully written.
- *  - kaos_spmc_release(ring, &batch): consumer; frees the run once read.
+ *  - kaos_spmc_release(ring, &batch): consumer; frees the run once read; 0.
  *  - kaos_spmc_push(ring, src) / kaos_spmc_pop(ring, dst): one slot,
  *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY.
  *  - kaos_spmc_claim_wait / kaos_spmc_peek_wait(ring, n, &batch, &how):

@@ -65,11 +65,11 @@ struct ops {
 	static int64_t k##_claim(union ring *r, uint64_t n, struct kaos_batch *b) \
 	{ return kaos_##k##_claim(&r->k, n, b); }                               \
 	static void k##_publish(union ring *r, const struct kaos_batch *b)      \
-	{ kaos_##k##_publish(&r->k, b); }                                       \
+	{ KAOS_ASSERT_OK(kaos_##k##_publish(&r->k, b)); }                       \
 	static int64_t k##_peek(union ring *r, uint64_t n, struct kaos_batch *b) \
 	{ return kaos_##k##_peek(&r->k, n, b); }                                \
 	static void k##_release(union ring *r, const struct kaos_batch *b)      \
-	{ kaos_##k##_release(&r->k, b); }                                       \
+	{ KAOS_ASSERT_OK(kaos_##k##_release(&r->k, b)); }                       \
 	static int k##_push(union ring *r, const void *v) { return kaos_##k##_push(&r->k, v); } \
 	static int k##_pop(union ring *r, void *v) { return kaos_##k##_pop(&r->k, v); } \
 	static int64_t k##_claim_wait(union ring *r, uint64_t n, struct kaos_batch *b, \
@@ -779,7 +779,18 @@ w17_unfinished_claim_or_take_holds_back_but_waits_time_out(void)
 		produce(o, &r, 64 - n);
 		produce(o, &r, n);
 		KAOS_ASSERT_EQ(o->peek(&r, 1, &stalled), 1);
-		KAOS_ASSERT_UEQ(drain(o, &r), 63);
+		struct kaos_batch later[2] = { { 0 } };
+		if (o->mc) {
+			KAOS_ASSERT_UEQ(drain(o, &r), 63); /* others go on */
+		} else {
+			/* one consumer releases in order: a later run first
+			 * is refused and frees nothing (63 slots: up to the
+			 * end of the array, then from its start) */
+			KAOS_ASSERT_GT(o->peek(&r, 64, &later[0]), 0);
+			KAOS_ASSERT_GE(o->peek(&r, 64, &later[1]), 0);
+			KAOS_ASSERT_UEQ(later[0].count + later[1].count, 63);
+			KAOS_ASSERT_EQ(kaos_mpsc_release(&r.mpsc, &later[0]), -EINVAL);
+		}
 		for (size_t w = 0; w < 3; w++) {
 			uint64_t t0 = kaos_now_ns();
 			KAOS_ASSERT_EQ(o->claim_wait(&r, 1, &b, &kinds_of_wait[w]), -ETIMEDOUT);
@@ -787,9 +798,45 @@ w17_unfinished_claim_or_take_holds_back_but_waits_time_out(void)
 		}
 		check_batch(o, &stalled);
 		o->release(&r, &stalled);
+		for (int i = 0; i < 2 && !o->mc; i++) {
+			check_batch(o, &later[i]);
+			o->release(&r, &later[i]);
+		}
 		KAOS_ASSERT_EQ(o->claim_wait(&r, 64, &b, &kinds_of_wait[0]), (int64_t)(64 - n));
 		o->destroy(&r);
 	}
+}
+
+/* A side with one thread hands runs back in order (one cursor store
+ * covers everything before it); out of order is -EINVAL and moves nothing. */
+static void
+single_side_hands_back_in_order(void)
+{
+	struct kaos_spmc sp;
+	struct kaos_batch first, second, t;
+	KAOS_ASSERT_OK(kaos_spmc_create(&sp, 64, 8, KAOS_MEM_HEAP));
+	KAOS_ASSERT_EQ(kaos_spmc_claim(&sp, 4, &first), 4);
+	KAOS_ASSERT_EQ(kaos_spmc_claim(&sp, 4, &second), 4);
+	KAOS_ASSERT_EQ(kaos_spmc_publish(&sp, &second), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_spmc_peek(&sp, 8, &t), 0); /* nothing visible */
+	KAOS_ASSERT_OK(kaos_spmc_publish(&sp, &first));
+	KAOS_ASSERT_EQ(kaos_spmc_publish(&sp, &first), -EINVAL); /* twice */
+	KAOS_ASSERT_OK(kaos_spmc_publish(&sp, &second));
+	KAOS_ASSERT_EQ(kaos_spmc_peek(&sp, 8, &t), 8);
+	kaos_spmc_destroy(&sp);
+
+	struct kaos_mpsc mp;
+	KAOS_ASSERT_OK(kaos_mpsc_create(&mp, 64, 8, KAOS_MEM_HEAP));
+	KAOS_ASSERT_EQ(kaos_mpsc_claim(&mp, 8, &t), 8);
+	KAOS_ASSERT_OK(kaos_mpsc_publish(&mp, &t));
+	KAOS_ASSERT_EQ(kaos_mpsc_peek(&mp, 4, &first), 4);
+	KAOS_ASSERT_EQ(kaos_mpsc_peek(&mp, 4, &second), 4);
+	KAOS_ASSERT_EQ(kaos_mpsc_release(&mp, &second), -EINVAL);
+	KAOS_ASSERT_OK(kaos_mpsc_release(&mp, &first));
+	KAOS_ASSERT_OK(kaos_mpsc_release(&mp, &second));
+	KAOS_ASSERT_EQ(kaos_mpsc_release(&mp, &second), -EINVAL); /* twice */
+	KAOS_ASSERT_EQ(kaos_mpsc_claim(&mp, 64, &t), 56); /* up to the wrap */
+	kaos_mpsc_destroy(&mp);
 }
 
 /* ---- slot sizes, memory, typed rings ---------------------------------------- */
@@ -946,6 +993,7 @@ main(int argc, char **argv)
 		KAOS_TEST(w9_spmc_beyond_64k_slots),
 		KAOS_TEST(w10_spmc_producer_never_overwrites_unreleased),
 		KAOS_TEST(w17_unfinished_claim_or_take_holds_back_but_waits_time_out),
+		KAOS_TEST(single_side_hands_back_in_order),
 		KAOS_TEST(slot_sizes_keep_every_byte),
 		KAOS_TEST(memory_modes),
 		KAOS_TEST(typed_rings),
