@@ -59,6 +59,7 @@ kaos__stamped_init(struct kaos__stamped *r, void *mem, size_t len,
 	/* Relaxed: not shared yet; handing the ring to other threads
 	 * publishes these. Every slot starts free for its first sequence. */
 	atomic_store_explicit(&hdr->wpos, 0, memory_order_relaxed);
+	atomic_store_explicit(&hdr->wlimit, capacity, memory_order_relaxed);
 	atomic_store_explicit(&hdr->rpos, 0, memory_order_relaxed);
 	for (uint64_t i = 0; i < capacity; i++)
 		atomic_store_explicit(&r->ro.stamps[i], i, memory_order_relaxed);
@@ -107,7 +108,7 @@ struct attempt {
 	struct kaos__stamped *r;
 	uint64_t n;
 	struct kaos_batch *b;
-	bool multi;
+	bool mp, mc;
 	int64_t got;
 };
 
@@ -115,7 +116,7 @@ static bool
 try_claim(void *ctx)
 {
 	struct attempt *a = ctx;
-	a->got = kaos__stamped_claim(a->r, a->n, a->b, a->r->ro.slot_size, a->multi);
+	a->got = kaos__stamped_claim(a->r, a->n, a->b, a->r->ro.slot_size, a->mp, a->mc);
 	return a->got != 0;
 }
 
@@ -123,15 +124,15 @@ static bool
 try_take(void *ctx)
 {
 	struct attempt *a = ctx;
-	a->got = kaos__stamped_take(a->r, a->n, a->b, a->r->ro.slot_size, a->multi);
+	a->got = kaos__stamped_take(a->r, a->n, a->b, a->r->ro.slot_size, a->mp, a->mc);
 	return a->got != 0;
 }
 
 int64_t
 kaos__stamped_claim_wait(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
-			 bool mp, const struct kaos_wait *how)
+			 bool mp, bool mc, const struct kaos_wait *how)
 {
-	struct attempt a = { r, n, b, mp, 0 };
+	struct attempt a = { r, n, b, mp, mc, 0 };
 	if (how && how->kind == KAOS_WAIT_BLOCK && !r->ro.blocking)
 		return -EINVAL; /* nobody would wake us */
 	int rc = kaos_wait_until(how, &r->ro.hdr->space, try_claim, &a);
@@ -140,9 +141,9 @@ kaos__stamped_claim_wait(struct kaos__stamped *r, uint64_t n, struct kaos_batch 
 
 int64_t
 kaos__stamped_take_wait(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
-			bool mc, const struct kaos_wait *how)
+			bool mp, bool mc, const struct kaos_wait *how)
 {
-	struct attempt a = { r, n, b, mc, 0 };
+	struct attempt a = { r, n, b, mp, mc, 0 };
 	if (how && how->kind == KAOS_WAIT_BLOCK && !r->ro.blocking)
 		return -EINVAL; /* nobody would wake us */
 	int rc = kaos_wait_until(how, &r->ro.hdr->data, try_take, &a);
