@@ -193,6 +193,138 @@ kb_run_pair(const struct kb_bench *b, kb_side_fn prod, kb_side_fn cons,
 	return pair.side[0].rc || pair.side[1].rc ? -1 : 0;
 }
 
+/* ---- team runner ------------------------------------------------------------ */
+
+struct kb_crew;
+
+struct kb_member {
+	struct kb_crew *crew;
+	unsigned index;
+	int cpu;     /* -1: unpinned */
+	int rc;
+	struct timespec end;
+};
+
+struct kb_crew {
+	_Atomic unsigned ready; /* members pinned and waiting */
+	_Atomic unsigned go;    /* the clock has started */
+	unsigned n;
+	struct timespec start;  /* written by member 0 before go */
+	const struct kb_team *team;
+	uint64_t events;
+	struct kb_member *member;
+};
+
+static void *
+kb_member_main(void *p)
+{
+	struct kb_member *m = p;
+	struct kb_crew *crew = m->crew;
+	unsigned spins = 0;
+
+	if (m->cpu >= 0) {
+		int rc = kaos_pin_thread(m->cpu);
+		if (rc < 0) {
+			/* The others would wait for this one forever. */
+			fprintf(stderr, "bench: cannot pin a thread to CPU %d: %s\n",
+				m->cpu, kaos_strerror(rc));
+			exit(1);
+		}
+	}
+	/* T1: release, pairs with T2: this member is pinned and waits. */
+	atomic_fetch_add_explicit(&crew->ready, 1, memory_order_release);
+	if (m->index == 0) {
+		/* T2: acquire, pairs with T1 of every member. */
+		while (atomic_load_explicit(&crew->ready, memory_order_acquire) <
+		       crew->n)
+			kb_wait_pause(&spins);
+		clock_gettime(CLOCK_MONOTONIC, &crew->start);
+		/* T3: release, pairs with T4: the others leave their wait. */
+		atomic_store_explicit(&crew->go, 1, memory_order_release);
+	} else {
+		/* T4: acquire, pairs with T3. */
+		while (!atomic_load_explicit(&crew->go, memory_order_acquire))
+			kb_wait_pause(&spins);
+	}
+	m->rc = crew->team->thread(crew->team->arg, m->index, crew->events);
+	clock_gettime(CLOCK_MONOTONIC, &m->end);
+	return NULL;
+}
+
+/* Run a team over @p events: as kb_run_pair(), with team->nthreads threads,
+ * thread i pinned to b->cpus[i % b->ncpus]. More threads than CPUs share
+ * them (oversubscription): the waits of the workloads yield. After
+ * b->team_cap seconds the team is asked to stop (*capped set). */
+static int
+kb_run_team(const struct kb_bench *b, const struct kb_team *team,
+	    uint64_t events, double *seconds, int *capped)
+{
+	struct kb_crew crew;
+	unsigned n = team->nthreads ? team->nthreads : 1;
+	pthread_t *tid = calloc(n, sizeof(*tid));
+	struct kb_member *member = calloc(n, sizeof(*member));
+	int rc = 0;
+
+	if (!tid || !member)
+		abort();
+	memset(&crew, 0, sizeof(crew));
+	atomic_init(&crew.ready, 0);
+	atomic_init(&crew.go, 0);
+	crew.n = n;
+	crew.team = team;
+	crew.events = events;
+	crew.member = member;
+	for (unsigned i = 0; i < n; i++) {
+		member[i].crew = &crew;
+		member[i].index = i;
+		member[i].cpu = b->ncpus > 0 ? b->cpus[i % (unsigned)b->ncpus] : -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int err = pthread_create(&tid[i], NULL, kb_member_main, &member[i]);
+		if (err) {
+			/* The threads already started wait for this one. */
+			fprintf(stderr, "bench: pthread_create: %s\n", strerror(err));
+			exit(1);
+		}
+	}
+	*capped = 0;
+	unsigned joined = 0;
+	if (b->team_cap > 0 && team->stop) {
+		/* The cap counts from the start of the clock, once every
+		 * thread is up and pinned (which can take a while on a busy
+		 * machine); poll for it, sleeping, so as not to compete. */
+		struct timespec nap = { 0, 1000000 }, dl;
+		/* acquire: pairs with T3; crew.start is written before it */
+		while (!atomic_load_explicit(&crew.go, memory_order_acquire))
+			nanosleep(&nap, NULL);
+		double t = ts_seconds(&crew.start) + b->team_cap;
+		dl.tv_sec = (time_t)t;
+		dl.tv_nsec = (long)((t - (double)dl.tv_sec) * 1e9);
+		for (; joined < n; joined++) {
+			int err = pthread_clockjoin_np(tid[joined], NULL,
+						       CLOCK_MONOTONIC, &dl);
+			if (err == ETIMEDOUT) {
+				team->stop(team->arg);
+				*capped = 1;
+				break;
+			}
+		}
+	}
+	for (; joined < n; joined++)
+		pthread_join(tid[joined], NULL);
+	double end = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (ts_seconds(&member[i].end) > end)
+			end = ts_seconds(&member[i].end);
+		if (member[i].rc)
+			rc = -1;
+	}
+	*seconds = end - ts_seconds(&crew.start);
+	free(tid);
+	free(member);
+	return rc;
+}
+
 /* ---- core-to-core probe -------------------------------------------------- */
 
 #define KB_PROBE_WARM 2000
@@ -387,9 +519,14 @@ choose_cpus(struct kb_bench *b, const char *spec, const char *prog)
 		}
 		b->cpu[0] = p;
 		b->cpu[1] = c;
+		b->cpus[0] = p;
+		b->cpus[1] = c;
+		b->ncpus = 2;
 	} else if (n >= 2) {
 		b->cpu[0] = allowed[0];
 		b->cpu[1] = allowed[1];
+		memcpy(b->cpus, allowed, (size_t)n * sizeof(int));
+		b->ncpus = n;
 	}
 }
 
@@ -508,44 +645,88 @@ round_to_unit(uint64_t events, uint64_t unit)
 uint64_t
 kb_case_events(const struct kb_bench *b, const struct kb_case *c)
 {
-	if (b->mode == KB_SMOKE && c->events > KB_SMOKE_EVENTS)
-		return round_to_unit(KB_SMOKE_EVENTS, c->unit);
+	uint64_t cap = b->smoke_events ? b->smoke_events : KB_SMOKE_EVENTS;
+	if (b->mode == KB_SMOKE && c->events > cap)
+		return round_to_unit(cap, c->unit);
 	return c->events;
 }
 
 /* ---- one case ---------------------------------------------------------------- */
+
+/* One implementation of a case, whether a pair or a team runs it. */
+struct kb_entry {
+	const char *name, *note, *row;
+	const struct kb_impl *impl; /* a pair runs it, or */
+	const struct kb_team *team; /* a team does */
+};
 
 /* One implementation's results in a case. */
 struct kb_series {
 	double *eps, *ratio, *rtt;
 	unsigned n_eps, n_ratio, n_rtt;
 	int failed;
+	int warm_capped; /* the warm-up hit the cap: one measured run only */
+	unsigned capped; /* measured runs stopped at the cap */
 };
 
 /* One run of @p events: 0 and the rate, or -1 (the failure printed). */
 static int
 kb_run_one(struct kb_bench *b, const struct kb_case *c,
-	   const struct kb_impl *im, uint64_t events, double *eps)
+	   const struct kb_entry *en, uint64_t events, double *eps, int *capped)
 {
 	char what[256], msg[256];
 	double secs;
+	uint64_t done = events;
+	int rc;
 
-	snprintf(what, sizeof(what), "%s on %s (%llu events)", im->name,
-		 c->name, (unsigned long long)events);
-	kb_watchdog(what, events);
-	int rc = kb_run_pair(b, im->producer, im->consumer, im->arg, events, &secs);
-	alarm(0);
-	if (rc == 0 && im->verify(im->arg, events, msg, sizeof(msg)) != 0) {
-		printf("!! FAILED: %s: %s\n", what, msg);
-		rc = -1;
-	} else if (rc != 0) {
-		printf("!! FAILED: %s: the run reported an error\n", what);
+	*capped = 0;
+
+	snprintf(what, sizeof(what), "%s on %s (%llu events)", en->name,
+		 en->row ? en->row : c->name, (unsigned long long)events);
+	if (en->impl) {
+		const struct kb_impl *im = en->impl;
+		kb_watchdog(what, events);
+		rc = kb_run_pair(b, im->producer, im->consumer, im->arg, events,
+				 &secs);
+		alarm(0);
+		if (rc == 0 && im->verify(im->arg, events, msg, sizeof(msg)) != 0) {
+			printf("!! FAILED: %s: %s\n", what, msg);
+			rc = -1;
+		} else if (rc != 0) {
+			printf("!! FAILED: %s: the run reported an error\n", what);
+		}
+	} else {
+		const struct kb_team *t = en->team;
+		rc = t->prepare ? t->prepare(t->arg, events) : 0;
+		if (rc == 0) {
+			kb_watchdog(what, events);
+			rc = kb_run_team(b, t, events, &secs, capped);
+			alarm(0);
+			if (rc == 0 && t->done)
+				done = t->done(t->arg, events);
+			if (rc == 0 &&
+			    t->verify(t->arg, events, msg, sizeof(msg)) != 0) {
+				printf("!! FAILED: %s: %s\n", what, msg);
+				rc = -1;
+			} else if (rc != 0) {
+				printf("!! FAILED: %s: the run reported an error\n",
+				       what);
+			}
+		} else {
+			printf("!! FAILED: %s: cannot prepare the run\n", what);
+		}
 	}
 	if (rc != 0) {
 		b->failures++;
 		return -1;
 	}
-	*eps = (double)events / secs;
+	if (done == 0) {
+		printf("!! FAILED: %s: stopped at the %.2f s cap before any event "
+		       "went through\n", what, b->team_cap);
+		b->failures++;
+		return -1;
+	}
+	*eps = (double)done / secs;
 	return 0;
 }
 
@@ -562,19 +743,32 @@ fmt_rate(char *buf, size_t len, double eps)
 		snprintf(buf, len, "%6.1f K/s", eps / 1e3);
 }
 
+static int
+case_width(const struct kb_bench *b)
+{
+	return b->case_width > 0 ? b->case_width : 24;
+}
+
+static int
+impl_width(const struct kb_bench *b)
+{
+	return b->impl_width > 0 ? b->impl_width : 11;
+}
+
 static void
 print_header(struct kb_bench *b)
 {
 	if (b->header_printed)
 		return;
 	b->header_printed = 1;
-	printf("\n%-24s %-11s %10s %10s %10s %7s %6s %9s\n", "case", "impl",
-	       "median", "min", "max", "ns/ev", "rtt ns", "kaos/peer");
+	printf("\n%-*s %-*s %10s %10s %10s %7s %6s %9s\n", case_width(b), "case",
+	       impl_width(b), "impl", "median", "min", "max", "ns/ev", "rtt ns",
+	       "kaos/peer");
 }
 
 static void
-print_row(const char *case_name, const char *impl, const struct kb_series *s,
-	  int peer)
+print_row(const struct kb_bench *b, const char *case_name, const char *impl,
+	  const struct kb_series *s, int peer)
 {
 	char med[32], lo[32], hi[32];
 	double m = median(s->eps, s->n_eps);
@@ -583,7 +777,8 @@ print_row(const char *case_name, const char *impl, const struct kb_series *s,
 	fmt_rate(hi, sizeof(hi), max_of(s->eps, s->n_eps));
 	double rtt = median(s->rtt, s->n_rtt);
 	double ns = 1e9 / m;
-	printf("%-24s %-11s %10s %10s %10s %7.*f ", case_name, impl, med, lo, hi,
+	printf("%-*s %-*s %10s %10s %10s %7.*f ", case_width(b), case_name,
+	       impl_width(b), impl, med, lo, hi,
 	       ns < 0.1 ? 5 : ns < 100 ? 2 : 0, ns);
 	if (isnan(rtt))
 		printf("%6s", "n/a");
@@ -622,7 +817,7 @@ json_number(FILE *f, const char *key, double v, int decimals)
 }
 
 static void
-write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_impl *im,
+write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_entry *en,
 	   const struct kb_series *s, int peer, uint64_t events, uint64_t warm)
 {
 	static const char *const mode_name[] = { "smoke", "quick", "full" };
@@ -634,8 +829,10 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_impl *im
 		b->failures++;
 		return;
 	}
-	if (peer)
-		snprintf(name, sizeof(name), "peer/%s/%s", im->name, c->name);
+	if (en->row)
+		snprintf(name, sizeof(name), "%s", en->row);
+	else if (peer)
+		snprintf(name, sizeof(name), "peer/%s/%s", en->name, c->name);
 	else
 		snprintf(name, sizeof(name), "%s", c->name);
 	double m = median(s->eps, s->n_eps);
@@ -644,7 +841,7 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_impl *im
 	fputs(",\"case\":", f);
 	json_string(f, name);
 	fputs(",\"impl\":", f);
-	json_string(f, im->name);
+	json_string(f, en->name);
 	fprintf(f, ",\"events\":%llu,\"runs\":%u", (unsigned long long)events,
 		s->n_eps);
 	json_number(f, "median_eps", m, 0);
@@ -660,11 +857,14 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_impl *im
 		json_number(f, "ratio_max", max_of(s->ratio, s->n_ratio), 4);
 	}
 	fprintf(f, ",\"warmup_events\":%llu", (unsigned long long)warm);
+	if (en->team)
+		fprintf(f, ",\"threads\":%u,\"capped_runs\":%u",
+			en->team->nthreads, s->capped);
 	if (c->json_extra && *c->json_extra)
 		fprintf(f, ",%s", c->json_extra);
-	if (im->note) {
+	if (en->note) {
 		fputs(",\"note\":", f);
-		json_string(f, im->note);
+		json_string(f, en->note);
 	}
 	fprintf(f, ",\"mode\":\"%s\",\"date\":\"%s\",\"cpu\":", mode_name[b->mode],
 		b->date);
@@ -678,9 +878,9 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_impl *im
 	}
 }
 
-void
-kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
-	    int n)
+static void
+kb_run_entries(struct kb_bench *b, const struct kb_case *c,
+	       const struct kb_entry *en, int n)
 {
 	uint64_t events = kb_case_events(b, c);
 	/* Smoke runs are short: warm up with a whole run, so that the warm-up
@@ -707,9 +907,12 @@ kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 	}
 
 	/* Warm-up: one unmeasured run of each implementation. */
-	for (int i = 0; i < n; i++)
-		if (kb_run_one(b, c, &impls[i], warm, &ignored) != 0)
+	int capped;
+	for (int i = 0; i < n; i++) {
+		if (kb_run_one(b, c, &en[i], warm, &ignored, &capped) != 0)
 			s[i].failed = 1;
+		s[i].warm_capped = capped;
+	}
 
 	/* Measured rounds, interleaved so that each kaos/peer ratio comes
 	 * from two adjacent runs under the same core placement: per round and
@@ -724,20 +927,26 @@ kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 		for (int p = first; p <= last; p++) {
 			if (p < n && s[p].failed)
 				continue;
+			/* A peer so slow that its warm-up hit the cap gets one
+			 * measured run, not one per round. */
+			if (p < n && s[p].warm_capped && s[p].n_eps > 0)
+				continue;
 			rtt = kb_probe_rtt(b);
 			s[0].rtt[s[0].n_rtt++] = rtt;
-			if (kb_run_one(b, c, &impls[0], events, &eps_kaos) != 0) {
+			if (kb_run_one(b, c, &en[0], events, &eps_kaos, &capped) != 0) {
 				s[0].failed = 1;
 				break;
 			}
+			s[0].capped += (unsigned)capped;
 			s[0].eps[s[0].n_eps++] = eps_kaos;
 			if (p == n)
 				continue;
 			s[p].rtt[s[p].n_rtt++] = rtt;
-			if (kb_run_one(b, c, &impls[p], events, &eps_peer) != 0) {
+			if (kb_run_one(b, c, &en[p], events, &eps_peer, &capped) != 0) {
 				s[p].failed = 1;
 				continue;
 			}
+			s[p].capped += (unsigned)capped;
 			s[p].eps[s[p].n_eps++] = eps_peer;
 			s[p].ratio[s[p].n_ratio++] = eps_kaos / eps_peer;
 		}
@@ -745,19 +954,30 @@ kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 
 	print_header(b);
 	if (s[0].failed) {
-		printf("%-24s %-11s FAILED: no numbers for this case\n", c->name,
-		       impls[0].name);
+		printf("%-*s %-*s FAILED: no numbers for this case\n",
+		       case_width(b), en[0].row ? en[0].row : c->name,
+		       impl_width(b), en[0].name);
 	} else {
 		for (int i = 0; i < n; i++) {
-			const char *label = i == 0 ? c->name : "";
+			const char *label = en[i].row ? en[i].row
+					    : i == 0  ? c->name
+						      : "";
 			if (s[i].failed) {
-				printf("%-24s %-11s FAILED\n", label, impls[i].name);
+				printf("%-*s %-*s FAILED\n", case_width(b), label,
+				       impl_width(b), en[i].name);
 				continue;
 			}
-			print_row(label, impls[i].name, &s[i], i > 0);
-			if (impls[i].note)
-				printf("%-24s   (%s)\n", "", impls[i].note);
-			write_json(b, c, &impls[i], &s[i], i > 0, events, warm);
+			print_row(b, label, en[i].name, &s[i], i > 0);
+			if (en[i].note)
+				printf("%-*s   (%s)\n", case_width(b), "",
+				       en[i].note);
+			if (s[i].capped)
+				printf("%-*s   (CAPPED: %u of %u runs stopped at %.2f s, "
+				       "rate of the events done%s)\n",
+				       case_width(b), "", s[i].capped, s[i].n_eps,
+				       b->team_cap,
+				       s[i].warm_capped ? "; one measured run" : "");
+			write_json(b, c, &en[i], &s[i], i > 0, events, warm);
 		}
 	}
 	for (int i = 0; i < n; i++) {
@@ -766,6 +986,34 @@ kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 		free(s[i].rtt);
 	}
 	free(s);
+}
+
+void
+kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
+	    int n)
+{
+	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
+	if (!en)
+		abort();
+	for (int i = 0; i < n; i++)
+		en[i] = (struct kb_entry){ impls[i].name, impls[i].note, NULL,
+					   &impls[i], NULL };
+	kb_run_entries(b, c, en, n);
+	free(en);
+}
+
+void
+kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
+		 struct kb_team *teams, int n)
+{
+	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
+	if (!en)
+		abort();
+	for (int i = 0; i < n; i++)
+		en[i] = (struct kb_entry){ teams[i].name, teams[i].note,
+					   teams[i].row, NULL, &teams[i] };
+	kb_run_entries(b, c, en, n);
+	free(en);
 }
 
 int

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Benchmark harness shared by the bench programs: command line, machine
- * report, core-to-core round-trip probe, a timed two-thread runner, the
- * interleaved kaos-versus-peer rounds, statistics, the results table and
- * the JSON lines in results.jsonl.
+ * report, core-to-core round-trip probe, timed runners (a producer and a
+ * consumer thread, or a team of N pinned threads), the interleaved
+ * kaos-versus-peer rounds, statistics, the results table and the JSON
+ * lines in results.jsonl.
  *
- * A program calls kb_init(), then kb_run_case() for each case whose name
- * kb_selected() accepts, then returns kb_finish().
+ * A program calls kb_init(), then kb_run_case() (or kb_run_team_case())
+ * for each case whose name kb_selected() accepts, then returns
+ * kb_finish().
  */
 #ifndef KAOS_BENCH_HARNESS_H
 #define KAOS_BENCH_HARNESS_H
@@ -22,7 +24,11 @@ enum kb_mode { KB_SMOKE, KB_QUICK, KB_FULL };
 /* Warm-up runs use a quarter of a run's events, at most this many. */
 #define KB_WARMUP_MAX ((uint64_t)20000000)
 
-/* One program's run. Fields are read-only after kb_init(). */
+/* CPUs a team run spreads its threads over (round-robin). */
+#define KB_MAX_CPUS 1024
+
+/* One program's run. Fields are read-only after kb_init(), except the
+ * settings marked below, which a program may set right after it. */
 struct kb_bench {
 	const char *area;      /* "core": the "bench" key of the JSON lines */
 	enum kb_mode mode;
@@ -33,6 +39,17 @@ struct kb_bench {
 	char date[32];
 	int failures;          /* runs that failed verification or setup */
 	int header_printed;
+	/* Team runs (kb_run_team_case): thread i is pinned to
+	 * cpus[i % ncpus]; ncpus 0: unpinned. With --cpus P,C: {P, C}. */
+	int ncpus;
+	int cpus[KB_MAX_CPUS];
+	/* Settings a program may change after kb_init(); 0: the default. */
+	uint64_t smoke_events; /* smoke-mode cap on a run's events
+				* (default KB_SMOKE_EVENTS) */
+	int case_width;        /* table column widths (default 24 and 11) */
+	int impl_width;
+	double team_cap;       /* seconds after which a team run is asked to
+				* stop (kb_team.stop); 0: never */
 };
 
 /* One side of a run: do @p events events, return 0 or -1 (error printed). */
@@ -48,6 +65,40 @@ struct kb_impl {
 	/* After a run: 0 if the consumer's checks passed, else -1 with the
 	 * reason in msg. */
 	int (*verify)(void *arg, uint64_t events, char *msg, size_t len);
+};
+
+/* One thread of a team run: thread @p index (0-based) of the team's
+ * nthreads, in a run of @p events; return 0 or -1 (error printed). */
+typedef int (*kb_thread_fn)(void *arg, unsigned index, uint64_t events);
+
+/*
+ * One implementation in a case run by a team of threads (several producers
+ * and consumers, pipeline stages, ...). teams[0] of a case is kaos. The
+ * threads are created and pinned outside the timed region; the clock starts
+ * when all of them wait pinned and stops when the last one is done.
+ */
+struct kb_team {
+	const char *name;  /* "kaos" or the peer's name */
+	const char *note;  /* printed under its result line, or NULL */
+	/* The name of this line in the table and the JSON "case", instead of
+	 * the case's name (teams[0]) or peer/<name>/<case> (the others); NULL
+	 * for those. For two variants compared in one case. */
+	const char *row;
+	void *arg;         /* passed to every callback */
+	unsigned nthreads; /* 1..: thread(arg, 0..nthreads-1, events) */
+	kb_thread_fn thread;
+	/* Before each run (warm-up included), outside the timed region, on
+	 * the main thread: reset counters, join consumers. NULL: nothing.
+	 * 0, or -1 with the reason printed (the run fails). */
+	int (*prepare)(void *arg, uint64_t events);
+	/* After a run: 0 if every check passed, else -1 with msg. */
+	int (*verify)(void *arg, uint64_t events, char *msg, size_t len);
+	/* Optional, together: stop() asks the threads to finish early (from
+	 * the main thread, when a run exceeds b->team_cap; an implementation
+	 * that collapses must not hold the program up), and done() then says
+	 * how many of the run's events were done: the rate is of those. */
+	void (*stop)(void *arg);
+	uint64_t (*done)(void *arg, uint64_t events);
 };
 
 /* One case. */
@@ -76,6 +127,10 @@ uint64_t kb_case_events(const struct kb_bench *b, const struct kb_case *c);
  * b->failures; an implementation that fails is not reported. */
 void kb_run_case(struct kb_bench *b, const struct kb_case *c,
 		 struct kb_impl *impls, int n);
+
+/* As kb_run_case(), for implementations run by teams of threads. */
+void kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
+		      struct kb_team *teams, int n);
 
 /* Median core-to-core round trip between the two benchmark CPUs, in ns
  * (20,000 ping-pongs of one cache line); NaN when unpinned. */

@@ -49,7 +49,8 @@ rte_open(const struct kb_spec *s)
 	if (!q)
 		return NULL;
 	ssize_t size = rte_ring_get_memsize_elem(s->slot_bytes, (unsigned)s->capacity);
-	size_t buf = (size_t)s->batch * s->slot_bytes;
+	/* aligned_alloc wants a multiple of the alignment */
+	size_t buf = ((size_t)s->batch * s->slot_bytes + 63) / 64 * 64;
 	if (size < 0 ||
 	    kaos_region_alloc(&q->mem, (size_t)size,
 			      s->mapped ? KAOS_MEM_MAPPED : KAOS_MEM_HEAP) != 0) {
