@@ -27,7 +27,7 @@ test: build
 stress: build
 	tests/stress/run-soak.sh $(BUILD)
 
-# The headline benchmarks, quick mode (about a minute); results also go to
+# The headline benchmarks, quick mode (under two minutes); results also go to
 # $(BUILD)/bench/results.jsonl.
 bench: build
 	$(BUILD)/bench/run-benches --quick
