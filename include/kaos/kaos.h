@@ -10,6 +10,7 @@
 #include <kaos/error.h>
 #include <kaos/mem.h>
 #include <kaos/affinity.h>
+#include <kaos/crc32c.h>
 #include <kaos/wait.h>
 #include <kaos/spsc.h>
 #include <kaos/mpsc.h>
