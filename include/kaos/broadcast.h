@@ -230,7 +230,7 @@ kaos_bcast_push(struct kaos_bcast *ring, const void *src)
 	void *slot = NULL;
 	if (kaos_bcast_claim(ring, 1, &slot) <= 0)
 		return -KAOS_EFULL;
-	memcpy(slot, src, ring->ro.slot_size);
+	kaos__copy_slot(slot, src, ring->ro.slot_size);
 	return kaos_bcast_publish(ring, 1);
 }
 
@@ -308,7 +308,7 @@ kaos_bcast_pop(struct kaos_bcast_consumer *c, void *dst)
 	void *slot = NULL;
 	if (kaos_bcast_peek(c, 1, &slot) <= 0)
 		return -KAOS_EEMPTY;
-	memcpy(dst, slot, c->ring->ro.slot_size);
+	kaos__copy_slot(dst, slot, c->ring->ro.slot_size);
 	return kaos_bcast_release(c, 1);
 }
 

@@ -322,7 +322,7 @@ kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
 		kaos__spsc_store_tail(ring);
 		return -KAOS_EFULL;
 	}
-	memcpy(slot, src, slot_size);
+	kaos__copy_slot(slot, src, slot_size);
 	ring->prod.pos++;
 	if (!defer || (ring->prod.pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
 		kaos__spsc_store_tail(ring);
@@ -455,7 +455,8 @@ kaos__spsc_pop(struct kaos_spsc *ring, void *dst, size_t slot_size)
 	if (KAOS_UNLIKELY(pos == ring->cons.avail) &&
 	    kaos__spsc_refresh_avail(ring) == pos)
 		return -KAOS_EEMPTY;
-	memcpy(dst, ring->ro.slots + (pos & ring->ro.mask) * slot_size, slot_size);
+	kaos__copy_slot(dst, ring->ro.slots + (pos & ring->ro.mask) * slot_size,
+			slot_size);
 	ring->cons.pos = pos + 1;
 	kaos__spsc_store_head(ring);
 	return 0;

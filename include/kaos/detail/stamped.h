@@ -316,7 +316,7 @@ kaos__stamped_push(struct kaos__stamped *r, const void *src, size_t slot_size, b
 	struct kaos_batch b;
 	if (kaos__stamped_claim(r, 1, &b, slot_size, mp, mc) <= 0)
 		return -KAOS_EFULL;
-	memcpy(b.slots, src, slot_size);
+	kaos__copy_slot(b.slots, src, slot_size);
 	kaos__stamped_publish(r, &b, mp, mc);
 	return 0;
 }
@@ -328,7 +328,7 @@ kaos__stamped_pop(struct kaos__stamped *r, void *dst, size_t slot_size, bool mp,
 	struct kaos_batch b;
 	if (kaos__stamped_take(r, 1, &b, slot_size, mp, mc) <= 0)
 		return -KAOS_EEMPTY;
-	memcpy(dst, b.slots, slot_size);
+	kaos__copy_slot(dst, b.slots, slot_size);
 	kaos__stamped_release(r, &b, mp, mc);
 	return 0;
 }
