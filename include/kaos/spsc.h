@@ -299,32 +299,23 @@ kaos_spsc_publish(struct kaos_spsc *ring, uint64_t n)
 	return 0;
 }
 
-/* @internal Reserve the next slot for a push, or report full. */
-KAOS_ALWAYS_INLINE unsigned char *
-kaos__spsc_next_slot(struct kaos_spsc *ring, size_t slot_size)
-{
-	uint64_t pos = ring->prod.pos;
-	if (KAOS_UNLIKELY(pos == ring->prod.limit) &&
-	    kaos__spsc_refresh_limit(ring) == pos)
-		return NULL;
-	return ring->ro.slots + (pos & ring->ro.mask) * slot_size;
-}
-
 /* @internal push with a slot size parameter; publish now or defer. */
 KAOS_ALWAYS_INLINE int
 kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
 		bool defer)
 {
-	unsigned char *slot = kaos__spsc_next_slot(ring, slot_size);
-	if (KAOS_UNLIKELY(!slot)) {
+	uint64_t pos = ring->prod.pos;
+	if (KAOS_UNLIKELY(pos == ring->prod.limit) &&
+	    kaos__spsc_refresh_limit(ring) == pos) {
 		/* Full: whatever was deferred must become visible, or a
 		 * consumer waiting for it would never free space for us. */
 		kaos__spsc_store_tail(ring);
 		return -KAOS_EFULL;
 	}
-	kaos__copy_slot(slot, src, slot_size);
-	ring->prod.pos++;
-	if (!defer || (ring->prod.pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
+	kaos__copy_slot(ring->ro.slots + (pos & ring->ro.mask) * slot_size, src,
+			slot_size);
+	ring->prod.pos = ++pos; /* from the local: the copy may alias */
+	if (!defer || (pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
 		kaos__spsc_store_tail(ring);
 	return 0;
 }
