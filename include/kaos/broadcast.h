@@ -128,7 +128,8 @@ kaos_bcast_set_blocking(struct kaos_bcast *ring, bool on)
 }
 
 /**
- * Join as a consumer starting at the current head: every event published
+ * Join as a consumer starting at the current head (@p c must not be joined
+ * already): every event published
  * from now on is delivered to @p c, and the producer will not overwrite one
  * before @p c has released it.
  * @return 0; -EBUSY if max_consumers are already joined; -EINVAL.
@@ -144,9 +145,10 @@ KAOS_API int kaos_bcast_join(struct kaos_bcast *ring, struct kaos_bcast_consumer
  * @return 0; -EBUSY; -EINVAL (ndeps 0 or above KAOS_BCAST_MAX_DEPS, a
  *         dependency not joined to this ring).
  * Any thread. Joining behind dependencies that are already reading relies
- * on stores becoming visible to all other threads at once, which x86-64 and
+ * on the producer's two-pass scan (see kaos__bcast_refresh_limit) and on
+ * stores becoming visible to all other threads at once, which x86-64 and
  * ARMv8 guarantee; join whole pipelines before publishing to avoid relying
- * on it.
+ * on it. A dependency that leaves stops gating @p c.
  */
 KAOS_API int kaos_bcast_join_after(struct kaos_bcast *ring,
 				   struct kaos_bcast_consumer *c,

@@ -30,7 +30,8 @@
  *    -KAOS_ETOOBIG, -EINVAL. Acquire: the contents are fully written.
  *  - kaos_mpmc_release(ring, &batch): consumer; frees the run once read; 0.
  *  - kaos_mpmc_push(ring, src) / kaos_mpmc_pop(ring, dst): one slot,
- *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY.
+ *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY (-EINVAL on a single-threaded
+ *    side that still holds a claimed or taken run).
  *  - kaos_mpmc_claim_wait / kaos_mpmc_peek_wait(ring, n, &batch, &how):
  *    as claim / peek, but wait per `how` (kaos/wait.h) until at least one
  *    slot is had; -ETIMEDOUT when the strategy's timeout expires.

@@ -43,7 +43,8 @@
  *    The single consumer releases runs in the order it took them: -EINVAL
  *    (nothing released) for a run that is not next.
  *  - kaos_mpsc_push(ring, src) / kaos_mpsc_pop(ring, dst): one slot,
- *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY.
+ *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY (-EINVAL on a single-threaded
+ *    side that still holds a claimed or taken run).
  *  - kaos_mpsc_claim_wait / kaos_mpsc_peek_wait(ring, n, &batch, &how):
  *    as claim / peek, but wait per `how` (kaos/wait.h) until at least one
  *    slot is had; -ETIMEDOUT when the strategy's timeout expires.

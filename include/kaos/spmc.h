@@ -36,7 +36,8 @@
  *    -KAOS_ETOOBIG, -EINVAL. Acquire: the contents are fully written.
  *  - kaos_spmc_release(ring, &batch): consumer; frees the run once read; 0.
  *  - kaos_spmc_push(ring, src) / kaos_spmc_pop(ring, dst): one slot,
- *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY.
+ *    copied; 0, -KAOS_EFULL or -KAOS_EEMPTY (-EINVAL on a single-threaded
+ *    side that still holds a claimed or taken run).
  *  - kaos_spmc_claim_wait / kaos_spmc_peek_wait(ring, n, &batch, &how):
  *    as claim / peek, but wait per `how` (kaos/wait.h) until at least one
  *    slot is had; -ETIMEDOUT when the strategy's timeout expires.

@@ -315,6 +315,7 @@ kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
 	kaos__copy_slot(ring->ro.slots + (pos & ring->ro.mask) * slot_size, src,
 			slot_size);
 	ring->prod.pos = ++pos; /* from the local: the copy may alias */
+	ring->prod.claimed = 0; /* a pending claim overlapped this slot: void */
 	if (!defer || (pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
 		kaos__spsc_store_tail(ring);
 	return 0;
@@ -449,6 +450,7 @@ kaos__spsc_pop(struct kaos_spsc *ring, void *dst, size_t slot_size)
 	kaos__copy_slot(dst, ring->ro.slots + (pos & ring->ro.mask) * slot_size,
 			slot_size);
 	ring->cons.pos = pos + 1;
+	ring->cons.peeked = 0; /* a pending peek started at this slot: void */
 	kaos__spsc_store_head(ring);
 	return 0;
 }
@@ -492,6 +494,7 @@ kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
 	}
 	if (n) {
 		ring->cons.pos = pos + n;
+		ring->cons.peeked = 0;
 		kaos__spsc_store_head(ring);
 	}
 	return n;

@@ -90,8 +90,11 @@ kaos_wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp,
 	uint64_t max_sleep = how->max_sleep_ns ? how->max_sleep_ns : DEFAULT_MAX_SLEEP_NS;
 	uint64_t sleep_ns = FIRST_SLEEP_NS;
 	uint64_t deadline = UINT64_MAX;
-	if (how->timeout_ns)
-		deadline = kaos_now_ns() + how->timeout_ns;
+	if (how->timeout_ns) {
+		uint64_t now = kaos_now_ns();
+		deadline = how->timeout_ns < UINT64_MAX - now ? now + how->timeout_ns
+							      : UINT64_MAX - 1;
+	}
 
 	for (uint64_t i = 0;; i++) {
 		if (ready(ctx))

@@ -19,8 +19,8 @@ kaos_bcast_memsize(uint64_t capacity, size_t slot_size, uint32_t max_consumers,
 		return -EINVAL;
 	size_t fixed = sizeof(struct kaos_bcast_hdr) +
 		       (size_t)max_consumers * sizeof(struct kaos_bcast_entry);
-	if (capacity > (SIZE_MAX - fixed) / slot_size)
-		return -EOVERFLOW;
+	if (capacity > (SIZE_MAX - fixed - KAOS_CACHELINE) / slot_size)
+		return -EOVERFLOW; /* room left for the round-up below */
 	*size = fixed + (size_t)capacity * slot_size; /* a multiple of 8 */
 	*size = (*size + KAOS_CACHELINE - 1) / KAOS_CACHELINE * KAOS_CACHELINE;
 	return 0;
@@ -96,15 +96,10 @@ kaos__bcast_bad_count(uint64_t capacity, uint64_t n)
 	return n == 0 ? -EINVAL : n > capacity ? -KAOS_ETOOBIG : 0;
 }
 
-uint64_t
-kaos__bcast_refresh_limit(struct kaos_bcast *ring)
+/* The slowest joined consumer's position, or @p slowest if it is lower. */
+static uint64_t
+scan_entries(const struct kaos_bcast *ring, uint64_t slowest)
 {
-	/* G1: pairs with J1 in join(). Either this scan sees a joining
-	 * consumer's entry, or that consumer's read of tail after J1 sees
-	 * every tail we published before this fence, so it starts at or
-	 * after the position this scan bases the limit on. */
-	atomic_thread_fence(memory_order_seq_cst);
-	uint64_t slowest = ring->prod.pos; /* no consumer: keep nothing */
 	for (uint32_t i = 0; i < ring->ro.max_consumers; i++) {
 		/* P2: pairs with C2; that consumer is done below its entry. */
 		uint64_t v = atomic_load_explicit(&ring->ro.entries[i].pos,
@@ -112,6 +107,27 @@ kaos__bcast_refresh_limit(struct kaos_bcast *ring)
 		if (v != KAOS_BCAST_FREE && v < slowest)
 			slowest = v;
 	}
+	return slowest;
+}
+
+uint64_t
+kaos__bcast_refresh_limit(struct kaos_bcast *ring)
+{
+	/* G1: pairs with J1 in join(). Either a scan sees a joining
+	 * consumer's entry, or that consumer's reads after J1 (the tail, its
+	 * dependencies' entries) see at least what we saw before the fence
+	 * that precedes the scan. Two scans, because one scan reads the
+	 * entries one by one: a consumer may join at a low index the scan has
+	 * passed, gated on a dependency at a higher index that moves on
+	 * before the scan reads it. Whoever is still FREE in the second scan
+	 * joined after the fence between the scans, so it starts at or after
+	 * what the first scan saw of its dependencies (this last step relies
+	 * on multi-copy atomicity for the dependencies' entries, which x86-64
+	 * and ARMv8 provide). */
+	atomic_thread_fence(memory_order_seq_cst);
+	uint64_t slowest = scan_entries(ring, ring->prod.pos); /* none: keep nothing */
+	atomic_thread_fence(memory_order_seq_cst);
+	slowest = scan_entries(ring, slowest);
 	/* A consumer still joining may have registered a position more than a
 	 * ring behind us (it starts later, at a fresh tail). Treat it as a
 	 * ring behind: no space until it stores where it really starts. */
@@ -175,6 +191,9 @@ join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 	c->avail = c->pos;
 	/* Release: as C2; we will not read below pos. */
 	atomic_store_explicit(entry, c->pos, memory_order_release);
+	/* A producer blocked by our provisional entry may now go on. */
+	if (ring->ro.blocking)
+		kaos_waitpoint_notify(&ring->ro.hdr->progress);
 	return 0;
 }
 

@@ -24,7 +24,8 @@ kaos__stamped_memsize(uint64_t capacity, size_t slot_size, size_t *size)
 	if (!size || capacity < 2 || capacity > ((uint64_t)1 << 32) ||
 	    (capacity & (capacity - 1)) || slot_size == 0 || slot_size % 8)
 		return -EINVAL;
-	size_t fixed = sizeof(struct kaos__stamped_hdr) + KAOS_CACHELINE;
+	/* header, the stamps' round-up, and the final round-up */
+	size_t fixed = sizeof(struct kaos__stamped_hdr) + 2 * KAOS_CACHELINE;
 	if (slot_size > SIZE_MAX - sizeof(uint64_t) ||
 	    capacity > (SIZE_MAX - fixed) / (slot_size + sizeof(uint64_t)))
 		return -EOVERFLOW;

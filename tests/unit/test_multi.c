@@ -839,6 +839,48 @@ single_side_hands_back_in_order(void)
 	kaos_mpsc_destroy(&mp);
 }
 
+/* push/pop on a single-threaded side holding an unfinished run refuse
+ * instead of publishing out of order or wedging the cursor. */
+static void
+push_pop_refuse_with_a_run_outstanding(void)
+{
+	struct kaos_spmc sp;
+	struct kaos_batch b;
+	uint64_t v = 7;
+	KAOS_ASSERT_OK(kaos_spmc_create(&sp, 8, 8, KAOS_MEM_HEAP));
+	KAOS_ASSERT_EQ(kaos_spmc_claim(&sp, 1, &b), 1);
+	KAOS_ASSERT_EQ(kaos_spmc_push(&sp, &v), -EINVAL);
+	*(uint64_t *)b.slots = 6;
+	KAOS_ASSERT_OK(kaos_spmc_publish(&sp, &b));
+	KAOS_ASSERT_OK(kaos_spmc_push(&sp, &v));
+	KAOS_ASSERT_OK(kaos_spmc_pop(&sp, &v));
+	KAOS_ASSERT_UEQ(v, 6);
+	KAOS_ASSERT_OK(kaos_spmc_pop(&sp, &v));
+	KAOS_ASSERT_UEQ(v, 7);
+	kaos_spmc_destroy(&sp);
+
+	struct kaos_mpsc mp;
+	KAOS_ASSERT_OK(kaos_mpsc_create(&mp, 8, 8, KAOS_MEM_HEAP));
+	for (uint64_t i = 0; i < 3; i++)
+		KAOS_ASSERT_OK(kaos_mpsc_push(&mp, &i));
+	KAOS_ASSERT_EQ(kaos_mpsc_peek(&mp, 1, &b), 1);
+	KAOS_ASSERT_EQ(kaos_mpsc_pop(&mp, &v), -EINVAL);
+	KAOS_ASSERT_OK(kaos_mpsc_release(&mp, &b));
+	KAOS_ASSERT_OK(kaos_mpsc_pop(&mp, &v));
+	KAOS_ASSERT_UEQ(v, 1);
+	kaos_mpsc_destroy(&mp);
+}
+
+/* Sizes whose final round-up to a cache line would wrap are -EOVERFLOW. */
+static void
+memsize_round_up_does_not_wrap(void)
+{
+	size_t sz = 1;
+	KAOS_ASSERT_EQ(kaos_mpmc_memsize(2, (SIZE_MAX / 2) / 8 * 8 - 200, &sz), -EOVERFLOW);
+	KAOS_ASSERT_EQ(kaos_bcast_memsize(2, (SIZE_MAX / 2) / 8 * 8 - 200, 1, &sz),
+		       -EOVERFLOW);
+}
+
 /* ---- slot sizes, memory, typed rings ---------------------------------------- */
 
 static void
@@ -994,6 +1036,8 @@ main(int argc, char **argv)
 		KAOS_TEST(w10_spmc_producer_never_overwrites_unreleased),
 		KAOS_TEST(w17_unfinished_claim_or_take_holds_back_but_waits_time_out),
 		KAOS_TEST(single_side_hands_back_in_order),
+		KAOS_TEST(push_pop_refuse_with_a_run_outstanding),
+		KAOS_TEST(memsize_round_up_does_not_wrap),
 		KAOS_TEST(slot_sizes_keep_every_byte),
 		KAOS_TEST(memory_modes),
 		KAOS_TEST(typed_rings),

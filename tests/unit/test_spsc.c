@@ -412,6 +412,33 @@ partial_publish_and_release(void)
 	kaos_spsc8_destroy(&q);
 }
 
+/* A pop or push in the middle of a peek or claim voids it: the pending
+ * release/publish is refused instead of moving a position past the data. */
+static void
+mixing_apis_voids_pending_claims_and_peeks(void)
+{
+	struct kaos_spsc8 q;
+	uint64_t *w, v = 0;
+	const uint64_t *rd;
+	KAOS_ASSERT_OK(kaos_spsc8_create(&q, 4, KAOS_MEM_HEAP));
+	KAOS_ASSERT_EQ(kaos_spsc8_claim(&q, 4, &w), 4);
+	KAOS_ASSERT_OK(kaos_spsc8_push(&q, &v));
+	KAOS_ASSERT_EQ(kaos_spsc8_publish(&q, 4), -EINVAL);
+	KAOS_ASSERT_UEQ(kaos_spsc_size(&q.ring), 1);
+	for (uint64_t i = 1; i < 4; i++)
+		KAOS_ASSERT_OK(kaos_spsc8_push(&q, &i));
+	KAOS_ASSERT_EQ(kaos_spsc8_peek(&q, 4, &rd), 4);
+	KAOS_ASSERT_OK(kaos_spsc8_pop(&q, &v));
+	KAOS_ASSERT_UEQ(v, 0);
+	KAOS_ASSERT_EQ(kaos_spsc8_release(&q, 4), -EINVAL);
+	KAOS_ASSERT_UEQ(kaos_spsc_size(&q.ring), 3);
+	KAOS_ASSERT_EQ(kaos_spsc8_peek(&q, 4, &rd), 3);
+	KAOS_ASSERT_UEQ(rd[0], 1);
+	KAOS_ASSERT_OK(kaos_spsc8_release(&q, 3));
+	KAOS_ASSERT_EQ(kaos_spsc8_peek(&q, 1, &rd), 0);
+	kaos_spsc8_destroy(&q);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -429,6 +456,7 @@ main(int argc, char **argv)
 		KAOS_TEST(poll_calls_handler_in_order),
 		KAOS_TEST(deferred_push_needs_flush),
 		KAOS_TEST(partial_publish_and_release),
+		KAOS_TEST(mixing_apis_voids_pending_claims_and_peeks),
 		KAOS_TEST_END,
 	};
 	return kaos_test_main(cases, argc, argv);

@@ -621,6 +621,23 @@ block_pingpong_bcast(void)
 	pingpong_run(PP_BCAST, 1, 50000, "bcast");
 }
 
+static bool
+third_time(void *ctx)
+{
+	return ++*(int *)ctx >= 3;
+}
+
+/* A huge timeout is "practically forever", not an overflowed deadline that
+ * has already passed. */
+static void
+huge_timeout_does_not_wrap(void)
+{
+	struct kaos_wait how = { KAOS_WAIT_SPIN, 0, UINT64_MAX, 0 };
+	int calls = 0;
+	KAOS_ASSERT_EQ(kaos_wait_until(&how, NULL, third_time, &calls), 0);
+	KAOS_ASSERT_EQ(calls, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -636,6 +653,7 @@ main(int argc, char **argv)
 		KAOS_TEST(block_pingpong_spsc),
 		KAOS_TEST(block_pingpong_mpmc),
 		KAOS_TEST(block_pingpong_bcast),
+		KAOS_TEST(huge_timeout_does_not_wrap),
 		KAOS_TEST_END,
 	};
 	return kaos_test_main(cases, argc, argv);

@@ -198,7 +198,10 @@ kaos__stamped_get(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
 			/* C: pairs with P, the producer's release of the tail. */
 			uint64_t tail = atomic_load_explicit(&r->ro.hdr->wpos,
 							     memory_order_acquire);
-			m = tail - pos < lim ? tail - pos : lim;
+			/* Signed: pos (from another consumer's relaxed CAS) may
+			 * be newer than the tail this load returned. */
+			int64_t ready = (int64_t)(tail - pos);
+			m = ready <= 0 ? 0 : (uint64_t)ready < lim ? (uint64_t)ready : lim;
 		} else if (consumer && !mc) {
 			m = kaos__stamped_published_runs(r, pos, lim);
 		} else {
@@ -221,7 +224,7 @@ kaos__stamped_get(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
 			}
 		}
 		if (m == 0)
-			return 0; /* full or empty (a stale pos only makes m larger) */
+			return 0; /* full or empty */
 		if (!multi) {
 			*own = pos + m;
 			break;
@@ -314,11 +317,13 @@ kaos__stamped_push(struct kaos__stamped *r, const void *src, size_t slot_size, b
 		   bool mc)
 {
 	struct kaos_batch b;
+	/* One producer: a claimed run not yet published must go first. */
+	if (KAOS_UNLIKELY(!mp && r->prod.published != r->prod.pos))
+		return -EINVAL;
 	if (kaos__stamped_claim(r, 1, &b, slot_size, mp, mc) <= 0)
 		return -KAOS_EFULL;
 	kaos__copy_slot(b.slots, src, slot_size);
-	kaos__stamped_publish(r, &b, mp, mc);
-	return 0;
+	return kaos__stamped_publish(r, &b, mp, mc);
 }
 
 KAOS_ALWAYS_INLINE int
@@ -326,11 +331,13 @@ kaos__stamped_pop(struct kaos__stamped *r, void *dst, size_t slot_size, bool mp,
 		  bool mc)
 {
 	struct kaos_batch b;
+	/* One consumer: a taken run not yet released must go first. */
+	if (KAOS_UNLIKELY(!mc && r->cons.released != r->cons.pos))
+		return -EINVAL;
 	if (kaos__stamped_take(r, 1, &b, slot_size, mp, mc) <= 0)
 		return -KAOS_EEMPTY;
 	kaos__copy_slot(dst, b.slots, slot_size);
-	kaos__stamped_release(r, &b, mp, mc);
-	return 0;
+	return kaos__stamped_release(r, &b, mp, mc);
 }
 
 /*
