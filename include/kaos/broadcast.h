@@ -120,7 +120,8 @@ KAOS_API int kaos_bcast_create(struct kaos_bcast *ring, uint64_t capacity,
 KAOS_API void kaos_bcast_destroy(struct kaos_bcast *ring);
 
 /** Make publish and release wake threads blocked with KAOS_WAIT_BLOCK (a
- * fence per call). Set before sharing the ring. */
+ * fence per call). Set before sharing the ring, on every handle that
+ * publishes or releases: a handle without it never wakes anybody. */
 KAOS_INLINE void
 kaos_bcast_set_blocking(struct kaos_bcast *ring, bool on)
 {

@@ -143,7 +143,8 @@ KAOS_API void kaos_spsc_destroy(struct kaos_spsc *ring);
 /**
  * Make publish and release wake threads blocked with KAOS_WAIT_BLOCK (the
  * *_wait functions below). Costs a full fence per publish and per release;
- * a system call only when a thread is blocked. Call before sharing the ring.
+ * a system call only when a thread is blocked. Call before sharing the ring
+ * (and, for a ring in shared memory, on every process's handle).
  */
 KAOS_INLINE void
 kaos_spsc_set_blocking(struct kaos_spsc *ring, bool on)
