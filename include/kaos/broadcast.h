@@ -111,6 +111,14 @@ KAOS_API int kaos_bcast_init(struct kaos_bcast *ring, void *mem, size_t len,
 			     uint64_t capacity, size_t slot_size,
 			     uint32_t max_consumers);
 
+/** Make a producer handle for a ring already laid out in @p mem by
+ * kaos_bcast_init() (possibly by another process), without touching it: it
+ * continues at the shared tail. Consumers join it as usual.
+ * @return as kaos_bcast_init(). Any thread. */
+KAOS_API int kaos_bcast_attach(struct kaos_bcast *ring, void *mem, size_t len,
+			       uint64_t capacity, size_t slot_size,
+			       uint32_t max_consumers);
+
 /** Allocate (kaos_region_alloc) and init. @return as init, or -ENOMEM. */
 KAOS_API int kaos_bcast_create(struct kaos_bcast *ring, uint64_t capacity,
 			       size_t slot_size, uint32_t max_consumers,
@@ -159,6 +167,16 @@ KAOS_API int kaos_bcast_join_after(struct kaos_bcast *ring,
 /** Leave: the producer stops waiting for @p c. The consumer's thread only;
  * consumers gated on @p c must leave first. */
 KAOS_API void kaos_bcast_leave(struct kaos_bcast_consumer *c);
+
+/** @internal Join at entry @p index whatever it holds (its previous owner
+ * is known to be gone: IPC holds that slot's lock). -EINVAL for a bad
+ * index. */
+KAOS_API int kaos__bcast_join_at(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
+				 uint32_t index);
+/** @internal Free entry @p index of a consumer known to be gone. */
+KAOS_API void kaos__bcast_evict(struct kaos_bcast *ring, uint32_t index);
+/** @internal Entry @p index's position, or KAOS_BCAST_FREE. */
+KAOS_API uint64_t kaos__bcast_entry(const struct kaos_bcast *ring, uint32_t index);
 
 /** @internal Recompute the producer's limit from every joined consumer. */
 KAOS_API uint64_t kaos__bcast_refresh_limit(struct kaos_bcast *ring);

@@ -24,7 +24,12 @@ extern "C" {
 	X(KAOS_ETOOBIG, 4002, "request can never fit in the ring")            \
 	X(KAOS_EVERSION, 4003, "layout version mismatch")                     \
 	X(KAOS_ECORRUPT, 4004, "corrupt or foreign data")                     \
-	X(KAOS_EPEERDEAD, 4005, "peer process is dead")
+	X(KAOS_EPEERDEAD, 4005, "peer process is dead")                       \
+	X(KAOS_EFOREIGN, 4006, "not a kaos channel (bad magic)")              \
+	X(KAOS_EKIND, 4007, "channel kind differs from the one asked for")    \
+	X(KAOS_ECAPACITY, 4008, "channel capacity differs from the one asked for") \
+	X(KAOS_ESLOTSIZE, 4009, "channel slot size differs from the one asked for") \
+	X(KAOS_ETRUNCATED, 4010, "file is shorter than its header says")
 
 enum kaos_error {
 #define KAOS__ERR_ENUM(name, value, msg) name = (value),

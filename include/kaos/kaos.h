@@ -17,6 +17,8 @@
 #include <kaos/spmc.h>
 #include <kaos/mpmc.h>
 #include <kaos/broadcast.h>
+#include <kaos/msgring.h>
+#include <kaos/ipc.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -129,6 +129,16 @@ KAOS_API int kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len,
 			    uint64_t capacity, size_t slot_size);
 
 /**
+ * Make a handle for a ring already laid out in @p mem by kaos_spsc_init()
+ * (possibly by another process), without touching it: the producer side
+ * continues at the shared tail, the consumer side at the shared head. Used
+ * for rings in shared memory.
+ * @return as kaos_spsc_init(). Any thread.
+ */
+KAOS_API int kaos_spsc_attach(struct kaos_spsc *ring, void *mem, size_t len,
+			      uint64_t capacity, size_t slot_size);
+
+/**
  * Allocate memory for a ring (see kaos_region_alloc()) and init it.
  * kaos_spsc_pages() then tells which pages were obtained.
  * @return 0; the errors of kaos_spsc_memsize(); -ENOMEM.

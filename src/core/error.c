@@ -15,7 +15,10 @@
 	X(ENOENT, "no such file or directory")                                \
 	X(EPERM, "operation not permitted")                                   \
 	X(EAGAIN, "try again")                                                \
-	X(ENOSYS, "not supported on this system")
+	X(ENOSYS, "not supported on this system")                             \
+	X(EPIPE, "peer closed")                                               \
+	X(EEXIST, "already exists")                                           \
+	X(EACCES, "permission denied")
 
 struct err_entry {
 	int code;

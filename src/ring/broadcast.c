@@ -26,9 +26,10 @@ kaos_bcast_memsize(uint64_t capacity, size_t slot_size, uint32_t max_consumers,
 	return 0;
 }
 
-int
-kaos_bcast_init(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
-		size_t slot_size, uint32_t max_consumers)
+/* Fill the handle's fields for a ring in @p mem. */
+static int
+setup(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
+      size_t slot_size, uint32_t max_consumers)
 {
 	size_t need;
 	int rc;
@@ -40,15 +41,39 @@ kaos_bcast_init(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacit
 	if (len < need)
 		return -ENOBUFS;
 	memset(ring, 0, sizeof(*ring));
-	struct kaos_bcast_hdr *hdr = mem;
-	memset(hdr, 0, sizeof(*hdr));
-	ring->ro.hdr = hdr;
-	ring->ro.entries = (struct kaos_bcast_entry *)(hdr + 1);
+	ring->ro.hdr = mem;
+	ring->ro.entries = (struct kaos_bcast_entry *)(ring->ro.hdr + 1);
 	ring->ro.slots = (unsigned char *)(ring->ro.entries + max_consumers);
 	ring->ro.mask = capacity - 1;
 	ring->ro.capacity = capacity;
 	ring->ro.slot_size = slot_size;
 	ring->ro.max_consumers = max_consumers;
+	return 0;
+}
+
+int
+kaos_bcast_attach(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
+		  size_t slot_size, uint32_t max_consumers)
+{
+	int rc = setup(ring, mem, len, capacity, slot_size, max_consumers);
+	if (rc < 0)
+		return rc;
+	/* Acquire: pairs with the previous producer's P1; continue there.
+	 * limit == pos: the first claim scans the consumers. */
+	ring->prod.pos = atomic_load_explicit(&ring->ro.hdr->tail, memory_order_acquire);
+	ring->prod.limit = ring->prod.pos;
+	return 0;
+}
+
+int
+kaos_bcast_init(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
+		size_t slot_size, uint32_t max_consumers)
+{
+	int rc = setup(ring, mem, len, capacity, slot_size, max_consumers);
+	if (rc < 0)
+		return rc;
+	struct kaos_bcast_hdr *hdr = ring->ro.hdr;
+	memset(hdr, 0, sizeof(*hdr));
 	/* Relaxed: not shared yet. */
 	atomic_store_explicit(&hdr->tail, 0, memory_order_relaxed);
 	for (uint32_t i = 0; i < max_consumers; i++)
@@ -153,9 +178,11 @@ start_of(const struct kaos_bcast *ring, struct kaos_bcast_consumer *const *deps,
 	return start;
 }
 
+/* Join at any free entry, or (@p at below max_consumers) take entry @p at
+ * over whatever it holds. */
 static int
 join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
-     struct kaos_bcast_consumer *const *deps, uint32_t ndeps)
+     struct kaos_bcast_consumer *const *deps, uint32_t ndeps, uint32_t at)
 {
 	if (!ring || !c || ndeps > KAOS_BCAST_MAX_DEPS || (ndeps && !deps))
 		return -EINVAL;
@@ -168,6 +195,10 @@ join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 	 * half of the J1/G1 pairing. */
 	uint64_t reg = start_of(ring, deps, ndeps);
 	_Atomic uint64_t *entry = NULL;
+	if (at < ring->ro.max_consumers) {
+		entry = &ring->ro.entries[at].pos;
+		atomic_exchange_explicit(entry, reg, memory_order_seq_cst);
+	}
 	for (uint32_t i = 0; i < ring->ro.max_consumers && !entry; i++) {
 		uint64_t expected = KAOS_BCAST_FREE;
 		if (atomic_compare_exchange_strong_explicit(&ring->ro.entries[i].pos,
@@ -200,7 +231,7 @@ join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 int
 kaos_bcast_join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c)
 {
-	return join(ring, c, NULL, 0);
+	return join(ring, c, NULL, 0, UINT32_MAX);
 }
 
 int
@@ -209,7 +240,37 @@ kaos_bcast_join_after(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 {
 	if (ndeps == 0)
 		return -EINVAL;
-	return join(ring, c, deps, ndeps);
+	return join(ring, c, deps, ndeps, UINT32_MAX);
+}
+
+int
+kaos__bcast_join_at(struct kaos_bcast *ring, struct kaos_bcast_consumer *c, uint32_t index)
+{
+	if (!ring || index >= ring->ro.max_consumers)
+		return -EINVAL;
+	return join(ring, c, NULL, 0, index);
+}
+
+void
+kaos__bcast_evict(struct kaos_bcast *ring, uint32_t index)
+{
+	if (!ring || index >= ring->ro.max_consumers)
+		return;
+	/* Release: as leave(); the consumer is gone, nothing to order but
+	 * the producer may now reuse what it held. */
+	atomic_store_explicit(&ring->ro.entries[index].pos, KAOS_BCAST_FREE,
+			      memory_order_release);
+	if (ring->ro.blocking)
+		kaos_waitpoint_notify(&ring->ro.hdr->progress);
+}
+
+uint64_t
+kaos__bcast_entry(const struct kaos_bcast *ring, uint32_t index)
+{
+	if (!ring || index >= ring->ro.max_consumers)
+		return KAOS_BCAST_FREE;
+	/* Acquire: as P2. */
+	return atomic_load_explicit(&ring->ro.entries[index].pos, memory_order_acquire);
 }
 
 void

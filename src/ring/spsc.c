@@ -63,6 +63,35 @@ kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
 }
 
 int
+kaos_spsc_attach(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
+		 size_t slot_size)
+{
+	size_t need;
+	int rc;
+
+	if (!ring || !mem || (uintptr_t)mem % KAOS_CACHELINE)
+		return -EINVAL;
+	if ((rc = kaos_spsc_memsize(capacity, slot_size, &need)) < 0)
+		return rc;
+	if (len < need)
+		return -ENOBUFS;
+	memset(ring, 0, sizeof(*ring));
+	struct kaos_spsc_cursors *cur = mem;
+	ring->ro.cur = cur;
+	ring->ro.slots = (unsigned char *)mem + sizeof(*cur);
+	ring->ro.mask = capacity - 1;
+	ring->ro.capacity = capacity;
+	ring->ro.slot_size = slot_size;
+	/* Acquire both: pair with the previous producer's P1 and consumer's
+	 * C2, whichever side this handle will play. */
+	ring->prod.pos = atomic_load_explicit(&cur->tail, memory_order_acquire);
+	ring->cons.pos = atomic_load_explicit(&cur->head, memory_order_acquire);
+	ring->prod.limit = ring->cons.pos + capacity;
+	ring->cons.avail = ring->prod.pos;
+	return 0;
+}
+
+int
 kaos_spsc_create(struct kaos_spsc *ring, uint64_t capacity, size_t slot_size,
 		 enum kaos_mem mem)
 {
