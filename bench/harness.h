@@ -132,6 +132,69 @@ void kb_run_case(struct kb_bench *b, const struct kb_case *c,
 void kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
 		      struct kb_team *teams, int n);
 
+/* ---- process pairs (bench_ipc) ------------------------------------------ */
+
+/* Latency percentiles of one run, in ns (round-trip cases). */
+struct kb_latency {
+	double p50_ns, p99_ns, p999_ns, max_ns;
+};
+
+/*
+ * One implementation in a case run by two processes: the producer is a
+ * thread of this process pinned to cpu[0]; the consumer runs in a child
+ * process forked for each run (outside the timed region), pinned to cpu[1].
+ * The clock starts when both wait pinned (the child after child_open) and
+ * stops when the later one is done (CLOCK_MONOTONIC, the same in both
+ * processes). The child shares only what was MAP_SHARED before the fork
+ * (kb_shared_alloc()): the consumer must leave its results there for
+ * verify(), which runs in this process after the child has exited. A run
+ * also fails if the child exits with a non-zero status or dies.
+ */
+struct kb_proc {
+	const char *name;  /* "kaos" or the peer's name */
+	const char *note;  /* printed under its result line, or NULL */
+	const char *row;   /* as kb_team.row; NULL: the usual name */
+	void *arg;         /* passed to every callback (in both processes) */
+	/* Events of a measured run of this implementation; 0: the case's
+	 * (smoke mode caps both). For peers whose rate is orders of
+	 * magnitude apart (system calls per message). */
+	uint64_t events;
+	/* Before each run (warm-up included), before the fork, in this
+	 * process: reset the shared results. NULL: nothing. 0 or -1. */
+	int (*prepare)(void *arg, uint64_t events);
+	kb_side_fn producer; /* thread of this process */
+	/* In the child, before it reports ready (attach to a channel, ...):
+	 * 0 or -1 (the run fails). NULL: nothing. */
+	int (*child_open)(void *arg);
+	kb_side_fn consumer; /* in the child; its return value is the
+			      * child's exit status (0 or 1) */
+	/* In the child, after its timed part (detach). NULL: nothing. */
+	void (*child_close)(void *arg);
+	/* After a run: 0 if every check passed, else -1 with msg. */
+	int (*verify)(void *arg, uint64_t events, char *msg, size_t len);
+	/* Optional: after a verified run, its latency percentiles; reported
+	 * (median over the measured runs; max: the largest) next to the
+	 * probe, with p50/probe. 0, or -1 (no latency for this run). */
+	int (*latency)(void *arg, struct kb_latency *out);
+};
+
+/* As kb_run_case(), for implementations run by a process pair. A program
+ * that uses it should call it from its main thread with no other threads
+ * running (it forks). */
+void kb_run_proc_case(struct kb_bench *b, const struct kb_case *c,
+		      struct kb_proc *procs, int n);
+
+/* Memory shared with the child processes forked after this call
+ * (MAP_SHARED | MAP_ANONYMOUS), zeroed and faulted in; NULL on failure. */
+void *kb_shared_alloc(size_t len);
+void kb_shared_free(void *p, size_t len);
+
+/* A function the harness calls before it exits the program abnormally (the
+ * watchdog, a consumer process that failed with the producer stuck): remove
+ * named shared objects. It runs in a signal handler: async-signal-safe
+ * calls only (unlink, shm_unlink, mq_unlink). NULL: none. */
+void kb_set_abort_hook(void (*fn)(void));
+
 /* Median core-to-core round trip between the two benchmark CPUs, in ns
  * (20,000 ping-pongs of one cache line); NaN when unpinned. */
 double kb_probe_rtt(const struct kb_bench *b);

@@ -1,21 +1,1011 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder while the implementation is written. */
+/* Shared-memory channels: create/open/validate, attach with locks,
+ * liveness, waiting, inspection and cleanup. Layout: format.h. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <kaos/ipc.h>
-int kaos_ipc_publish(const struct kaos_ipc_config *cfg, struct kaos_ipc **out) { (void)cfg; (void)out; return -ENOSYS; }
-int kaos_ipc_subscribe(const struct kaos_ipc_config *cfg, struct kaos_ipc **out) { (void)cfg; (void)out; return -ENOSYS; }
-void kaos_ipc_close(struct kaos_ipc *ch) { (void)ch; }
-int kaos_ipc_send(struct kaos_ipc *ch, uint32_t type, const void *data, size_t len, const struct kaos_wait *how) { (void)ch; (void)type; (void)data; (void)len; (void)how; return -ENOSYS; }
-int64_t kaos_ipc_receive(struct kaos_ipc *ch, kaos_ipc_handler_fn fn, void *ctx, uint64_t limit, const struct kaos_wait *how) { (void)ch; (void)fn; (void)ctx; (void)limit; (void)how; return -ENOSYS; }
-int kaos_ipc_check(struct kaos_ipc *ch) { (void)ch; return -ENOSYS; }
-struct kaos_spsc *kaos_ipc_spsc(struct kaos_ipc *ch) { (void)ch; return NULL; }
-struct kaos_msgring *kaos_ipc_msgring(struct kaos_ipc *ch) { (void)ch; return NULL; }
-struct kaos_msgring_producer *kaos_ipc_msg_producer(struct kaos_ipc *ch) { (void)ch; return NULL; }
-struct kaos_bcast *kaos_ipc_bcast(struct kaos_ipc *ch) { (void)ch; return NULL; }
-struct kaos_bcast_consumer *kaos_ipc_bcast_consumer(struct kaos_ipc *ch) { (void)ch; return NULL; }
-enum kaos_ipc_kind kaos_ipc_kind(const struct kaos_ipc *ch) { (void)ch; return 0; }
-uint64_t kaos_ipc_capacity(const struct kaos_ipc *ch) { (void)ch; return 0; }
-uint32_t kaos_ipc_slot_size(const struct kaos_ipc *ch) { (void)ch; return 0; }
-int kaos_ipc_unlink(const char *name) { (void)name; return -ENOSYS; }
-int kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info) { (void)name; (void)info; return -ENOSYS; }
-int kaos_ipc_cleanup(const char *name) { (void)name; return -ENOSYS; }
+
+#include "format.h"
+
+#define DEFAULT_LIVENESS_NS UINT64_C(100000000)   /* 100 ms */
+#define DEFAULT_UNBLOCK_NS UINT64_C(5000000000)   /* 5 s */
+#define DEFAULT_OPEN_TIMEOUT_NS UINT64_C(1000000000) /* 1 s */
+#define DEFAULT_MAX_PRODUCERS 4u
+#define DEFAULT_MAX_SUBSCRIBERS 8u
+/* Calls between clock reads on the convenience paths. */
+#define CHECK_EVERY 64u
+
+struct kaos_ipc {
+	union {
+		struct kaos_spsc spsc;
+		struct {
+			struct kaos_msgring ring;
+			struct kaos_msgring_producer prod;
+		} msg;
+		struct {
+			struct kaos_bcast ring;
+			struct kaos_bcast_consumer cons;
+		} bcast;
+	} u;
+	int fd;
+	bool publisher;
+	uint32_t index; /* our producer or subscriber slot */
+	struct kaos_ipc_header *hdr;
+	size_t map_len;
+	enum kaos_ipc_kind kind;
+	uint64_t liveness_ns, unblock_ns;
+	uint64_t last_check_ns;
+	uint32_t calls;
+};
+
+/* ---- names and files ------------------------------------------------------ */
+
+/* "/name" with no other slash is a POSIX shared-memory object. */
+static bool
+is_shm_name(const char *name)
+{
+	return name[0] == '/' && name[1] && !strchr(name + 1, '/');
+}
+
+static int
+open_name(const char *name, int flags, mode_t mode)
+{
+	int fd = is_shm_name(name) ? shm_open(name, flags | O_CLOEXEC, mode)
+				   : open(name, flags | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+int
+kaos_ipc_unlink(const char *name)
+{
+	if (!name || !*name)
+		return -EINVAL;
+	int rc = is_shm_name(name) ? shm_unlink(name) : unlink(name);
+	return rc < 0 ? -errno : 0;
+}
+
+/* ---- locks: one byte per slot, open-file-description locks ----------------- */
+
+static off_t
+slot_offset(bool producer, uint32_t i)
+{
+	return producer ? (off_t)(offsetof(struct kaos_ipc_header, producers) +
+				  (size_t)i * sizeof(struct kaos_ipc_peer_entry))
+			: (off_t)(offsetof(struct kaos_ipc_header, subscribers) +
+				  (size_t)i * sizeof(struct kaos_ipc_peer_entry));
+}
+
+static int
+lock_range(int fd, off_t off, off_t len, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = off, .l_len = len };
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return (errno == EAGAIN || errno == EACCES) ? -EBUSY : -errno;
+}
+
+/* Does any other open file description hold a lock on the range? */
+static bool
+range_locked(int fd, off_t off, off_t len)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = len };
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return true; /* cannot tell: assume alive, never evict wrongly */
+	return fl.l_type != F_UNLCK;
+}
+
+/* ---- header validation ------------------------------------------------------ */
+
+static int
+ring_len_for(uint32_t kind, uint64_t capacity, uint32_t slot_size, uint32_t max_subs,
+	     size_t *len)
+{
+	switch (kind) {
+	case KAOS_IPC_SPSC:
+		return kaos_spsc_memsize(capacity, slot_size, len);
+	case KAOS_IPC_MSG_SP:
+	case KAOS_IPC_MSG_MP:
+		return slot_size ? -EINVAL : kaos_msgring_memsize(capacity, len);
+	case KAOS_IPC_BCAST:
+		return kaos_bcast_memsize(capacity, slot_size, max_subs, len);
+	default:
+		return -EINVAL;
+	}
+}
+
+static uint32_t
+kind_max_producers(uint32_t kind, uint32_t asked)
+{
+	return kind == KAOS_IPC_MSG_MP ? (asked ? asked : DEFAULT_MAX_PRODUCERS) : 1;
+}
+
+static uint32_t
+kind_max_subscribers(uint32_t kind, uint32_t asked)
+{
+	return kind == KAOS_IPC_BCAST ? (asked ? asked : DEFAULT_MAX_SUBSCRIBERS) : 1;
+}
+
+/* Check a ready header against itself and the file size. */
+static int
+validate(const struct kaos_ipc_header *h, uint64_t file_size)
+{
+	if (h->magic != KAOS_IPC_MAGIC)
+		return -KAOS_EFOREIGN;
+	if (h->version != KAOS_IPC_VERSION || h->cacheline != KAOS_CACHELINE)
+		return -KAOS_EVERSION; /* another layout (or another build's lines) */
+	if (h->header_len != KAOS_IPC_HEADER_LEN || h->ring_offset != h->header_len)
+		return -KAOS_ECORRUPT;
+	if (h->kind < KAOS_IPC_SPSC || h->kind > KAOS_IPC_BCAST ||
+	    (h->flags & ~(uint32_t)(KAOS_IPC_BLOCKING | KAOS_IPC_CRC)))
+		return -KAOS_ECORRUPT;
+	uint32_t maxp = h->kind == KAOS_IPC_MSG_MP ? KAOS_IPC_MAX_PRODUCERS : 1;
+	uint32_t maxs = h->kind == KAOS_IPC_BCAST ? KAOS_IPC_MAX_SUBSCRIBERS : 1;
+	if (h->max_producers < 1 || h->max_producers > maxp || h->max_subscribers < 1 ||
+	    h->max_subscribers > maxs)
+		return -KAOS_ECORRUPT;
+	size_t len;
+	if (ring_len_for(h->kind, h->capacity, h->slot_size, h->max_subscribers, &len) < 0 ||
+	    h->ring_len != len || h->file_len != h->ring_offset + h->ring_len)
+		return -KAOS_ECORRUPT;
+	if (file_size < h->file_len)
+		return -KAOS_ETRUNCATED;
+	return 0;
+}
+
+static int
+check_expectations(const struct kaos_ipc_header *h, const struct kaos_ipc_config *cfg)
+{
+	if (h->kind != (uint32_t)cfg->kind)
+		return -KAOS_EKIND;
+	if (cfg->capacity && h->capacity != cfg->capacity)
+		return -KAOS_ECAPACITY;
+	if (cfg->slot_size && h->slot_size != cfg->slot_size)
+		return -KAOS_ESLOTSIZE;
+	return 0;
+}
+
+static int
+check_config(const struct kaos_ipc_config *cfg)
+{
+	if (!cfg || !cfg->name || !*cfg->name || cfg->kind < KAOS_IPC_SPSC ||
+	    cfg->kind > KAOS_IPC_BCAST ||
+	    (cfg->flags & ~(uint32_t)(KAOS_IPC_BLOCKING | KAOS_IPC_CRC)) ||
+	    cfg->max_producers > KAOS_IPC_MAX_PRODUCERS ||
+	    cfg->max_subscribers > KAOS_IPC_MAX_SUBSCRIBERS ||
+	    ((cfg->flags & KAOS_IPC_CRC) && cfg->kind != KAOS_IPC_MSG_SP &&
+	     cfg->kind != KAOS_IPC_MSG_MP))
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- create or open -------------------------------------------------------- */
+
+static uint64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_briefly(void)
+{
+	struct timespec ts = { 0, 1000000 }; /* 1 ms */
+	nanosleep(&ts, NULL);
+}
+
+static void *
+map_file(int fd, size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Lay the channel out in a file we just created (and hold locked). */
+static int
+initialise(int fd, const struct kaos_ipc_config *cfg, struct kaos_ipc_header **out,
+	   size_t *map_len)
+{
+	uint32_t maxp = kind_max_producers(cfg->kind, cfg->max_producers);
+	uint32_t maxs = kind_max_subscribers(cfg->kind, cfg->max_subscribers);
+	size_t ring_len;
+	int rc = ring_len_for(cfg->kind, cfg->capacity, cfg->slot_size, maxs, &ring_len);
+	if (rc < 0)
+		return rc;
+	if (ring_len > SIZE_MAX - KAOS_IPC_HEADER_LEN)
+		return -EOVERFLOW;
+	size_t file_len = KAOS_IPC_HEADER_LEN + ring_len;
+	if (fchmod(fd, cfg->mode ? cfg->mode : 0600) < 0 || ftruncate(fd, (off_t)file_len) < 0)
+		return -errno;
+	struct kaos_ipc_header *h = map_file(fd, file_len, PROT_READ | PROT_WRITE);
+	if (!h)
+		return -errno;
+	/* The file is fresh (zero-filled); fill the identity. */
+	h->magic = KAOS_IPC_MAGIC;
+	h->version = KAOS_IPC_VERSION;
+	h->header_len = KAOS_IPC_HEADER_LEN;
+	h->kind = (uint32_t)cfg->kind;
+	h->flags = cfg->flags;
+	h->capacity = cfg->capacity;
+	h->slot_size = cfg->slot_size;
+	h->max_producers = maxp;
+	h->max_subscribers = maxs;
+	h->cacheline = KAOS_CACHELINE;
+	h->ring_offset = KAOS_IPC_HEADER_LEN;
+	h->ring_len = ring_len;
+	h->file_len = file_len;
+	h->created_ns = realtime_ns();
+	h->creator_pid = (uint32_t)getpid();
+	void *mem = (unsigned char *)h + KAOS_IPC_HEADER_LEN;
+	switch (cfg->kind) {
+	case KAOS_IPC_SPSC: {
+		struct kaos_spsc tmp;
+		rc = kaos_spsc_init(&tmp, mem, ring_len, cfg->capacity, cfg->slot_size);
+		break;
+	}
+	case KAOS_IPC_MSG_SP:
+	case KAOS_IPC_MSG_MP: {
+		struct kaos_msgring tmp;
+		uint32_t f = (cfg->kind == KAOS_IPC_MSG_MP ? KAOS_MSGRING_MP : 0) |
+			     ((cfg->flags & KAOS_IPC_CRC) ? KAOS_MSGRING_CRC : 0);
+		rc = kaos_msgring_init(&tmp, mem, ring_len, cfg->capacity, f);
+		break;
+	}
+	default: {
+		struct kaos_bcast tmp;
+		rc = kaos_bcast_init(&tmp, mem, ring_len, cfg->capacity, cfg->slot_size, maxs);
+		break;
+	}
+	}
+	if (rc < 0) {
+		munmap(h, file_len);
+		return rc;
+	}
+	/* Release: pairs with the acquire in open_existing(); whoever sees
+	 * READY sees the header and the ring laid out. */
+	atomic_store_explicit(&h->ready, KAOS_IPC_READY, memory_order_release);
+	*out = h;
+	*map_len = file_len;
+	return 0;
+}
+
+/* Validate an existing channel's header; 1 if it is still being created. */
+static int
+inspect_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t size,
+		 uint64_t *file_len)
+{
+	if (size == 0)
+		return 1; /* its creator has not sized it yet */
+	if (size < KAOS_IPC_HEADER_LEN) {
+		uint64_t magic = 0;
+		if (size >= sizeof(magic) &&
+		    pread(fd, &magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+		    magic != KAOS_IPC_MAGIC)
+			return -KAOS_EFOREIGN;
+		return -KAOS_ETRUNCATED;
+	}
+	struct kaos_ipc_header *h = map_file(fd, KAOS_IPC_HEADER_LEN, PROT_READ);
+	if (!h)
+		return -errno;
+	/* Acquire: pairs with the release in initialise(). */
+	uint32_t ready = atomic_load_explicit(&h->ready, memory_order_acquire);
+	int rc;
+	if (h->magic != KAOS_IPC_MAGIC && (h->magic || ready))
+		rc = -KAOS_EFOREIGN;
+	else if (ready == 0)
+		rc = 1; /* its creator died while laying it out; cleanup removes it */
+	else if (ready != KAOS_IPC_READY)
+		rc = -KAOS_ECORRUPT;
+	else if (!(rc = validate(h, size)))
+		rc = check_expectations(h, cfg);
+	*file_len = h->file_len;
+	munmap(h, KAOS_IPC_HEADER_LEN);
+	return rc;
+}
+
+/* Open a channel someone else created, waiting for it to be ready. On
+ * success we hold a read lock on byte 0 (see create_or_open()). -ENOENT:
+ * the name was removed under us. */
+static int
+open_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t timeout_ns,
+	      struct kaos_ipc_header **out, size_t *map_len)
+{
+	uint64_t start = kaos_now_ns();
+	for (;;) {
+		int rc = lock_range(fd, 0, 1, F_RDLCK);
+		if (rc == 0) {
+			struct stat st;
+			uint64_t file_len = 0;
+			if (fstat(fd, &st) < 0)
+				rc = -errno;
+			else if (st.st_nlink == 0)
+				rc = -ENOENT; /* cleaned up before we locked */
+			else
+				rc = inspect_existing(fd, cfg, (uint64_t)st.st_size, &file_len);
+			if (rc == 0) {
+				*out = map_file(fd, file_len, PROT_READ | PROT_WRITE);
+				if (*out) {
+					*map_len = file_len;
+					return 0;
+				}
+				rc = -errno;
+			}
+			lock_range(fd, 0, 1, F_UNLCK);
+			if (rc < 0)
+				return rc;
+		} else if (rc != -EBUSY) {
+			return rc;
+		}
+		if (kaos_now_ns() - start >= timeout_ns)
+			return -EAGAIN;
+		sleep_briefly();
+	}
+}
+
+/*
+ * Create the channel, or open it if it exists. Byte 0 of the file is the
+ * creation lock: the creator holds it for writing while it lays the file
+ * out, an opener holds it for reading until it has taken its slot, and
+ * cleanup needs it (with every slot byte) for writing. So an opener never
+ * sees a half-made file, and cleanup never removes a channel somebody is
+ * joining. The caller drops it after taking a slot.
+ */
+static int
+create_or_open(const struct kaos_ipc_config *cfg, int *fd_out,
+	       struct kaos_ipc_header **h, size_t *map_len)
+{
+	uint64_t timeout = cfg->open_timeout_ns ? cfg->open_timeout_ns : DEFAULT_OPEN_TIMEOUT_NS;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		int fd = open_name(cfg->name, O_RDWR | O_CREAT | O_EXCL,
+				   cfg->mode ? cfg->mode : 0600);
+		if (fd >= 0) {
+			/* Wait (briefly) for an opener that locked the empty
+			 * file before us to let go. */
+			struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+					    .l_start = 0, .l_len = 1 };
+			int rc = fcntl(fd, F_OFD_SETLKW, &fl) < 0 ? -errno : 0;
+			if (!rc)
+				rc = initialise(fd, cfg, h, map_len);
+			if (rc < 0) {
+				kaos_ipc_unlink(cfg->name);
+				close(fd);
+				return rc;
+			}
+			*fd_out = fd;
+			return 0;
+		}
+		if (fd != -EEXIST)
+			return fd;
+		fd = open_name(cfg->name, O_RDWR, 0);
+		if (fd == -ENOENT)
+			continue; /* removed between the two opens: create it */
+		if (fd < 0)
+			return fd;
+		int rc = open_existing(fd, cfg, timeout, h, map_len);
+		if (rc == 0) {
+			*fd_out = fd;
+			return 0;
+		}
+		close(fd);
+		if (rc != -ENOENT)
+			return rc;
+	}
+	return -EAGAIN;
+}
+
+/* ---- attach ----------------------------------------------------------------- */
+
+static struct kaos_ipc_peer_entry *
+peer_table(struct kaos_ipc_header *h, bool producer)
+{
+	return producer ? h->producers : h->subscribers;
+}
+
+static void
+heartbeat(struct kaos_ipc *ch, uint64_t now)
+{
+	/* Relaxed: informational, read by tools. */
+	atomic_store_explicit(&peer_table(ch->hdr, ch->publisher)[ch->index].heartbeat_ns,
+			      now, memory_order_relaxed);
+	ch->last_check_ns = now;
+}
+
+static bool
+peer_alive(const struct kaos_ipc *ch, bool producer, uint32_t i)
+{
+	return range_locked(ch->fd, slot_offset(producer, i), 1);
+}
+
+/* Alive function of a multi-producer subscriber's msgring. */
+static bool
+claimer_alive(uint32_t owner, void *ctx)
+{
+	struct kaos_ipc *ch = ctx;
+	return owner < ch->hdr->max_producers && peer_alive(ch, true, owner);
+}
+
+static int
+take_slot(struct kaos_ipc *ch, bool producer)
+{
+	struct kaos_ipc_header *h = ch->hdr;
+	uint32_t n = producer ? h->max_producers : h->max_subscribers;
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = lock_range(ch->fd, slot_offset(producer, i), 1, F_WRLCK);
+		if (rc == -EBUSY)
+			continue;
+		if (rc < 0)
+			return rc;
+		struct kaos_ipc_peer_entry *e = &peer_table(h, producer)[i];
+		/* Relaxed/release: informational fields for peers and tools;
+		 * the lock is the authority. state last, with release. */
+		atomic_store_explicit(&e->pid, (uint32_t)getpid(), memory_order_relaxed);
+		atomic_store_explicit(&e->attached_ns, realtime_ns(), memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->attaches, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(producer ? &h->producer_attaches
+						   : &h->subscriber_attaches,
+					  1, memory_order_relaxed);
+		atomic_store_explicit(&e->state, KAOS_IPC_PEER_ACTIVE, memory_order_release);
+		ch->index = i;
+		return 0;
+	}
+	return -EBUSY;
+}
+
+static int
+attach_ring(struct kaos_ipc *ch)
+{
+	struct kaos_ipc_header *h = ch->hdr;
+	void *mem = (unsigned char *)h + h->ring_offset;
+	bool blocking = h->flags & KAOS_IPC_BLOCKING;
+	int rc;
+	switch (ch->kind) {
+	case KAOS_IPC_SPSC:
+		rc = kaos_spsc_attach(&ch->u.spsc, mem, h->ring_len, h->capacity, h->slot_size);
+		if (!rc)
+			kaos_spsc_set_blocking(&ch->u.spsc, blocking);
+		return rc;
+	case KAOS_IPC_MSG_SP:
+	case KAOS_IPC_MSG_MP: {
+		uint32_t f = (ch->kind == KAOS_IPC_MSG_MP ? KAOS_MSGRING_MP : 0) |
+			     ((h->flags & KAOS_IPC_CRC) ? KAOS_MSGRING_CRC : 0);
+		rc = kaos_msgring_attach(&ch->u.msg.ring, mem, h->ring_len, h->capacity, f);
+		if (rc < 0)
+			return rc;
+		kaos_msgring_set_blocking(&ch->u.msg.ring, blocking);
+		if (ch->publisher)
+			return kaos_msgring_producer_init(&ch->u.msg.prod, &ch->u.msg.ring,
+							  ch->index);
+		kaos_msgring_set_alive_fn(&ch->u.msg.ring, claimer_alive, ch);
+		return 0;
+	}
+	default:
+		rc = kaos_bcast_attach(&ch->u.bcast.ring, mem, h->ring_len, h->capacity,
+				       h->slot_size, h->max_subscribers);
+		if (rc < 0)
+			return rc;
+		kaos_bcast_set_blocking(&ch->u.bcast.ring, blocking);
+		return ch->publisher ? 0
+				     : kaos__bcast_join_at(&ch->u.bcast.ring, &ch->u.bcast.cons,
+							   ch->index);
+	}
+}
+
+static int
+attach(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
+{
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	int rc = check_config(cfg);
+	if (rc < 0)
+		return rc;
+	struct kaos_ipc *ch = aligned_alloc(KAOS_CACHELINE,
+					    (sizeof(*ch) + KAOS_CACHELINE - 1) /
+						    KAOS_CACHELINE * KAOS_CACHELINE);
+	if (!ch)
+		return -ENOMEM;
+	memset(ch, 0, sizeof(*ch));
+	ch->publisher = publisher;
+	ch->liveness_ns = cfg->liveness_ns ? cfg->liveness_ns : DEFAULT_LIVENESS_NS;
+	ch->unblock_ns = cfg->unblock_ns ? cfg->unblock_ns : DEFAULT_UNBLOCK_NS;
+	rc = create_or_open(cfg, &ch->fd, &ch->hdr, &ch->map_len);
+	if (rc < 0) {
+		free(ch);
+		return rc;
+	}
+	ch->kind = (enum kaos_ipc_kind)ch->hdr->kind;
+	rc = take_slot(ch, publisher);
+	lock_range(ch->fd, 0, 1, F_UNLCK); /* the creation lock: see create_or_open() */
+	if (rc < 0 || (rc = attach_ring(ch)) < 0) {
+		munmap(ch->hdr, ch->map_len);
+		close(ch->fd); /* drops our lock, if we took one */
+		free(ch);
+		return rc;
+	}
+	heartbeat(ch, kaos_now_ns());
+	*out = ch;
+	return 0;
+}
+
+int
+kaos_ipc_publish(const struct kaos_ipc_config *cfg, struct kaos_ipc **out)
+{
+	return attach(cfg, true, out);
+}
+
+int
+kaos_ipc_subscribe(const struct kaos_ipc_config *cfg, struct kaos_ipc **out)
+{
+	return attach(cfg, false, out);
+}
+
+void
+kaos_ipc_close(struct kaos_ipc *ch)
+{
+	if (!ch)
+		return;
+	if (ch->kind == KAOS_IPC_BCAST && !ch->publisher)
+		kaos_bcast_leave(&ch->u.bcast.cons);
+	/* Release: our last sends (or reads) come before "closed". */
+	atomic_store_explicit(&peer_table(ch->hdr, ch->publisher)[ch->index].state,
+			      KAOS_IPC_PEER_CLOSED, memory_order_release);
+	munmap(ch->hdr, ch->map_len);
+	close(ch->fd); /* releases our slot's lock */
+	free(ch);
+}
+
+/* ---- liveness ---------------------------------------------------------------- */
+
+/* Of the peers on the other side: 0 if one is alive or none ever came;
+ * -KAOS_EPEERDEAD if one died (and none lives); -EPIPE if they closed. */
+static int
+other_side(const struct kaos_ipc *ch)
+{
+	bool producers = !ch->publisher;
+	uint32_t n = producers ? ch->hdr->max_producers : ch->hdr->max_subscribers;
+	bool died = false, closed = false;
+	for (uint32_t i = 0; i < n; i++) {
+		/* Acquire: pairs with the release of state in take_slot() and
+		 * close(); a closed peer's messages are all visible. */
+		uint32_t st = atomic_load_explicit(&peer_table(ch->hdr, producers)[i].state,
+						   memory_order_acquire);
+		if (st == KAOS_IPC_PEER_NEVER)
+			continue;
+		if (peer_alive(ch, producers, i))
+			return 0;
+		if (st == KAOS_IPC_PEER_CLOSED)
+			closed = true;
+		else
+			died = true;
+	}
+	return died ? -KAOS_EPEERDEAD : closed ? -EPIPE : 0;
+}
+
+/* Free the positions of broadcast subscribers that are gone. */
+static void
+evict_dead_subscribers(struct kaos_ipc *ch)
+{
+	for (uint32_t i = 0; i < ch->hdr->max_subscribers; i++) {
+		if (kaos__bcast_entry(&ch->u.bcast.ring, i) == KAOS_BCAST_FREE)
+			continue;
+		/* Taking its lock proves it is gone and keeps a newcomer out
+		 * of the slot while we free it. */
+		off_t off = slot_offset(false, i);
+		if (lock_range(ch->fd, off, 1, F_WRLCK) < 0)
+			continue;
+		if (kaos__bcast_entry(&ch->u.bcast.ring, i) != KAOS_BCAST_FREE) {
+			kaos__bcast_evict(&ch->u.bcast.ring, i);
+			atomic_fetch_add_explicit(&ch->hdr->evicted, 1, memory_order_relaxed);
+		}
+		lock_range(ch->fd, off, 1, F_UNLCK);
+	}
+}
+
+int
+kaos_ipc_check(struct kaos_ipc *ch)
+{
+	if (!ch)
+		return -EINVAL;
+	heartbeat(ch, kaos_now_ns());
+	if (ch->publisher && ch->kind == KAOS_IPC_BCAST) {
+		evict_dead_subscribers(ch);
+		return 0; /* nobody left gates us */
+	}
+	if (!ch->publisher && ch->kind == KAOS_IPC_MSG_MP)
+		kaos_msgring_unblock(&ch->u.msg.ring, ch->unblock_ns);
+	return other_side(ch);
+}
+
+/* Rate-limited check for the convenience paths: a clock read every
+ * CHECK_EVERY calls, a check every liveness_ns. 1: not due. */
+static int
+check_due(struct kaos_ipc *ch)
+{
+	if (++ch->calls % CHECK_EVERY)
+		return 1;
+	if (kaos_now_ns() - ch->last_check_ns < ch->liveness_ns)
+		return 1;
+	return kaos_ipc_check(ch);
+}
+
+/* ---- send and receive ---------------------------------------------------------- */
+
+static int
+try_send(struct kaos_ipc *ch, uint32_t type, const void *data, size_t len)
+{
+	switch (ch->kind) {
+	case KAOS_IPC_SPSC:
+		if (type || len != ch->u.spsc.ro.slot_size)
+			return -EINVAL;
+		return kaos_spsc_push(&ch->u.spsc, data);
+	case KAOS_IPC_BCAST:
+		if (type || len != ch->u.bcast.ring.ro.slot_size)
+			return -EINVAL;
+		return kaos_bcast_push(&ch->u.bcast.ring, data);
+	default:
+		return kaos_msgring_write(&ch->u.msg.prod, type, data, len);
+	}
+}
+
+struct fixed_ctx {
+	kaos_ipc_handler_fn fn;
+	void *ctx;
+	size_t size;
+};
+
+static int
+deliver_fixed(void *slot, uint64_t seq, bool end_of_batch, void *ctx)
+{
+	struct fixed_ctx *f = ctx;
+	(void)seq;
+	(void)end_of_batch;
+	f->fn(0, slot, f->size, f->ctx);
+	return 0;
+}
+
+static int64_t
+try_receive(struct kaos_ipc *ch, kaos_ipc_handler_fn fn, void *ctx, uint64_t limit)
+{
+	switch (ch->kind) {
+	case KAOS_IPC_SPSC: {
+		struct fixed_ctx f = { fn, ctx, ch->u.spsc.ro.slot_size };
+		return (int64_t)kaos_spsc_poll(&ch->u.spsc, deliver_fixed, &f, limit);
+	}
+	case KAOS_IPC_BCAST: {
+		struct fixed_ctx f = { fn, ctx, ch->u.bcast.ring.ro.slot_size };
+		return (int64_t)kaos_bcast_poll(&ch->u.bcast.cons, deliver_fixed, &f, limit);
+	}
+	default:
+		return kaos_msgring_read(&ch->u.msg.ring, fn, ctx, limit);
+	}
+}
+
+/* Nothing left to read: every byte the producers claimed was consumed. */
+static bool
+drained(struct kaos_ipc *ch)
+{
+	if (ch->kind == KAOS_IPC_MSG_SP || ch->kind == KAOS_IPC_MSG_MP)
+		return kaos_msgring_used(&ch->u.msg.ring) == 0;
+	return true; /* the caller's last poll found nothing published */
+}
+
+static struct kaos_waitpoint *
+waitpoint(struct kaos_ipc *ch, bool for_data)
+{
+	switch (ch->kind) {
+	case KAOS_IPC_SPSC:
+		return for_data ? &ch->u.spsc.ro.cur->data : &ch->u.spsc.ro.cur->space;
+	case KAOS_IPC_BCAST:
+		return &ch->u.bcast.ring.ro.hdr->progress;
+	default:
+		return for_data ? &ch->u.msg.ring.ro.ctl->data : &ch->u.msg.ring.ro.ctl->space;
+	}
+}
+
+struct op {
+	struct kaos_ipc *ch;
+	uint32_t type;
+	const void *data;
+	size_t len;
+	kaos_ipc_handler_fn fn;
+	void *ctx;
+	uint64_t limit;
+	int64_t got;
+};
+
+static bool
+send_ready(void *arg)
+{
+	struct op *o = arg;
+	o->got = try_send(o->ch, o->type, o->data, o->len);
+	return o->got != -KAOS_EFULL;
+}
+
+static bool
+receive_ready(void *arg)
+{
+	struct op *o = arg;
+	o->got = try_receive(o->ch, o->fn, o->ctx, o->limit);
+	return o->got != 0;
+}
+
+/* After a failed attempt: 0 to keep trying, or the peer error to return. */
+static int
+peer_verdict(struct kaos_ipc *ch, struct op *o, bool checked_now)
+{
+	int rc = checked_now ? kaos_ipc_check(ch) : check_due(ch);
+	if (rc >= 0)
+		return 0;
+	if (ch->publisher)
+		return rc; /* full, and the subscriber is gone */
+	/* Producers gone: report it once everything they sent is read. */
+	if (receive_ready(o) || !drained(ch))
+		return 0;
+	return rc;
+}
+
+/* Attempt @p ready until it succeeds, checking peers every liveness_ns. */
+static int64_t
+wait_op(struct kaos_ipc *ch, struct op *o, kaos_ready_fn ready, bool for_data,
+	const struct kaos_wait *how)
+{
+	if (ready(o))
+		return o->got;
+	if (!how) {
+		int rc = peer_verdict(ch, o, false);
+		return rc < 0 ? rc : o->got;
+	}
+	if (how->kind == KAOS_WAIT_BLOCK && !(ch->hdr->flags & KAOS_IPC_BLOCKING))
+		return -EINVAL; /* nobody would wake us */
+	uint64_t start = kaos_now_ns();
+	for (;;) {
+		struct kaos_wait slice = *how;
+		uint64_t spent = kaos_now_ns() - start;
+		if (how->timeout_ns && spent >= how->timeout_ns)
+			return -ETIMEDOUT;
+		slice.timeout_ns = ch->liveness_ns;
+		if (how->timeout_ns && how->timeout_ns - spent < slice.timeout_ns)
+			slice.timeout_ns = how->timeout_ns - spent;
+		int rc = kaos_wait_until(&slice, waitpoint(ch, for_data), ready, o);
+		if (rc == 0)
+			return o->got;
+		if (rc != -ETIMEDOUT)
+			return rc;
+		if ((rc = peer_verdict(ch, o, true)) < 0)
+			return rc;
+		if (o->got != 0 && o->got != -KAOS_EFULL)
+			return o->got; /* the verdict's last attempt got something */
+	}
+}
+
+int
+kaos_ipc_send(struct kaos_ipc *ch, uint32_t type, const void *data, size_t len,
+	      const struct kaos_wait *how)
+{
+	if (!ch || !ch->publisher || (len && !data))
+		return -EINVAL;
+	struct op o = { .ch = ch, .type = type, .data = data, .len = len };
+	return (int)wait_op(ch, &o, send_ready, false, how);
+}
+
+int64_t
+kaos_ipc_receive(struct kaos_ipc *ch, kaos_ipc_handler_fn fn, void *ctx, uint64_t limit,
+		 const struct kaos_wait *how)
+{
+	if (!ch || ch->publisher || !fn || limit == 0)
+		return -EINVAL;
+	struct op o = { .ch = ch, .fn = fn, .ctx = ctx, .limit = limit };
+	return wait_op(ch, &o, receive_ready, true, how);
+}
+
+/* ---- accessors ------------------------------------------------------------------- */
+
+struct kaos_spsc *
+kaos_ipc_spsc(struct kaos_ipc *ch)
+{
+	return ch && ch->kind == KAOS_IPC_SPSC ? &ch->u.spsc : NULL;
+}
+
+struct kaos_msgring *
+kaos_ipc_msgring(struct kaos_ipc *ch)
+{
+	return ch && (ch->kind == KAOS_IPC_MSG_SP || ch->kind == KAOS_IPC_MSG_MP)
+		       ? &ch->u.msg.ring
+		       : NULL;
+}
+
+struct kaos_msgring_producer *
+kaos_ipc_msg_producer(struct kaos_ipc *ch)
+{
+	return kaos_ipc_msgring(ch) && ch->publisher ? &ch->u.msg.prod : NULL;
+}
+
+struct kaos_bcast *
+kaos_ipc_bcast(struct kaos_ipc *ch)
+{
+	return ch && ch->kind == KAOS_IPC_BCAST ? &ch->u.bcast.ring : NULL;
+}
+
+struct kaos_bcast_consumer *
+kaos_ipc_bcast_consumer(struct kaos_ipc *ch)
+{
+	return ch && ch->kind == KAOS_IPC_BCAST && !ch->publisher ? &ch->u.bcast.cons : NULL;
+}
+
+enum kaos_ipc_kind
+kaos_ipc_kind(const struct kaos_ipc *ch)
+{
+	return ch ? ch->kind : (enum kaos_ipc_kind)0;
+}
+
+uint64_t
+kaos_ipc_capacity(const struct kaos_ipc *ch)
+{
+	return ch ? ch->hdr->capacity : 0;
+}
+
+uint32_t
+kaos_ipc_slot_size(const struct kaos_ipc *ch)
+{
+	return ch ? ch->hdr->slot_size : 0;
+}
+
+/* ---- inspection and cleanup ---------------------------------------------------- */
+
+static void
+read_peers(int fd, const struct kaos_ipc_header *h, bool producers,
+	   struct kaos_ipc_peer *out, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct kaos_ipc_peer_entry *e = producers ? &h->producers[i]
+							       : &h->subscribers[i];
+		uint32_t st = atomic_load_explicit(&e->state, memory_order_acquire);
+		out[i] = (struct kaos_ipc_peer){
+			.index = i,
+			.pid = (int32_t)atomic_load_explicit(&e->pid, memory_order_relaxed),
+			.alive = st != KAOS_IPC_PEER_NEVER &&
+				 range_locked(fd, slot_offset(producers, i), 1),
+			.closed = st == KAOS_IPC_PEER_CLOSED,
+			.heartbeat_ns = atomic_load_explicit(&e->heartbeat_ns,
+							     memory_order_relaxed),
+		};
+	}
+}
+
+/* Positions from the ring memory (acquire loads: monitoring snapshots that
+ * pair with the sides' releases). */
+static void
+read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
+{
+	const unsigned char *mem = (const unsigned char *)h + h->ring_offset;
+	switch (h->kind) {
+	case KAOS_IPC_SPSC: {
+		struct kaos_spsc_cursors *c = (void *)mem;
+		info->head = atomic_load_explicit(&c->head, memory_order_acquire);
+		info->tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+		info->subscribers[0].position = info->head;
+		break;
+	}
+	case KAOS_IPC_MSG_SP:
+	case KAOS_IPC_MSG_MP: {
+		struct kaos_msgring_ctl *c = (void *)mem;
+		info->head = atomic_load_explicit(&c->head, memory_order_acquire);
+		info->tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+		info->unblocked = atomic_load_explicit(&c->unblocked, memory_order_relaxed);
+		info->subscribers[0].position = info->head;
+		break;
+	}
+	default: {
+		struct kaos_bcast_hdr *bh = (void *)mem;
+		struct kaos_bcast_entry *ent = (void *)(bh + 1);
+		info->tail = atomic_load_explicit(&bh->tail, memory_order_acquire);
+		info->head = info->tail;
+		for (uint32_t i = 0; i < h->max_subscribers; i++) {
+			uint64_t p = atomic_load_explicit(&ent[i].pos, memory_order_acquire);
+			info->subscribers[i].position = p;
+			if (p != KAOS_BCAST_FREE && p < info->head)
+				info->head = p;
+		}
+	}
+	}
+}
+
+/* Map a channel read-only and validate it. */
+static int
+map_validated(const char *name, int flags, int *fd_out, struct kaos_ipc_header **h_out,
+	      uint64_t *size_out)
+{
+	int fd = open_name(name, flags, 0);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	int rc = 0;
+	struct kaos_ipc_header *h = NULL;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if ((uint64_t)st.st_size < KAOS_IPC_HEADER_LEN)
+		rc = -KAOS_ETRUNCATED;
+	else if (!(h = map_file(fd, (size_t)st.st_size, PROT_READ)))
+		rc = -errno;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	*fd_out = fd;
+	*h_out = h;
+	*size_out = (uint64_t)st.st_size;
+	return 0;
+}
+
+int
+kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info)
+{
+	if (!name || !*name || !info)
+		return -EINVAL;
+	int fd;
+	struct kaos_ipc_header *h;
+	uint64_t size;
+	int rc = map_validated(name, O_RDONLY, &fd, &h, &size);
+	if (rc < 0)
+		return rc;
+	if (atomic_load_explicit(&h->ready, memory_order_acquire) != KAOS_IPC_READY)
+		rc = h->magic == KAOS_IPC_MAGIC ? -EAGAIN : -KAOS_EFOREIGN;
+	else
+		rc = validate(h, size);
+	if (rc == 0) {
+		memset(info, 0, sizeof(*info));
+		info->kind = (enum kaos_ipc_kind)h->kind;
+		info->version = h->version;
+		info->flags = h->flags;
+		info->slot_size = h->slot_size;
+		info->capacity = h->capacity;
+		info->file_size = size;
+		info->nproducers = h->max_producers;
+		info->nsubscribers = h->max_subscribers;
+		info->evicted = atomic_load_explicit(&h->evicted, memory_order_relaxed);
+		read_peers(fd, h, true, info->producers, h->max_producers);
+		read_peers(fd, h, false, info->subscribers, h->max_subscribers);
+		read_positions(h, info);
+	}
+	munmap(h, (size_t)size);
+	close(fd);
+	return rc;
+}
+
+int
+kaos_ipc_cleanup(const char *name)
+{
+	if (!name || !*name)
+		return -EINVAL;
+	int fd = open_name(name, O_RDWR, 0);
+	if (fd < 0)
+		return fd;
+	/* Never remove a file that is not a channel; an empty or
+	 * half-written one (a creator that died early) is fair game. */
+	uint64_t magic = 0;
+	ssize_t got = pread(fd, &magic, sizeof(magic), 0);
+	int rc = got < 0 ? -errno : (got > 0 && magic != KAOS_IPC_MAGIC) ? -KAOS_EFOREIGN : 0;
+	if (rc == 0) {
+		/* Every slot byte and the creation byte at once: if we get
+		 * them, nobody is attached, creating or joining, and nobody
+		 * can attach to this file while we remove its name. */
+		rc = lock_range(fd, 0, slot_offset(false, KAOS_IPC_MAX_SUBSCRIBERS), F_WRLCK);
+		if (rc == 0) {
+			rc = kaos_ipc_unlink(name);
+			rc = rc < 0 ? rc : 1;
+		} else if (rc == -EBUSY) {
+			rc = 0;
+		}
+	}
+	close(fd); /* drops the locks */
+	return rc;
+}
