@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,12 +63,23 @@ now_seconds(void)
  * is under an alarm whose handler prints this message and exits. */
 static char kb_alarm_msg[512];
 
+/* Removes a program's named shared objects on an abnormal exit. */
+static void (*kb_abort_hook)(void);
+
+void
+kb_set_abort_hook(void (*fn)(void))
+{
+	kb_abort_hook = fn;
+}
+
 static void
 kb_on_alarm(int sig)
 {
 	(void)sig;
 	ssize_t w = write(STDERR_FILENO, kb_alarm_msg, strlen(kb_alarm_msg));
 	(void)w;
+	if (kb_abort_hook)
+		kb_abort_hook();
 	_exit(3);
 }
 
@@ -323,6 +337,220 @@ kb_run_team(const struct kb_bench *b, const struct kb_team *team,
 	free(tid);
 	free(member);
 	return rc;
+}
+
+/* ---- process-pair runner ---------------------------------------------------- */
+
+void *
+kb_shared_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "bench: mmap(MAP_SHARED, %zu): %s\n", len,
+			strerror(errno));
+		return NULL;
+	}
+	memset(p, 0, len); /* fault every page in now, not in a timed run */
+	return p;
+}
+
+void
+kb_shared_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
+
+/* The start handshake of a process pair, in memory shared with the child. */
+struct kb_proc_sync {
+	alignas(128) _Atomic unsigned ready; /* sides pinned and waiting */
+	_Atomic unsigned go;     /* the clock has started */
+	_Atomic unsigned failed; /* the child could not get ready */
+	alignas(128) struct timespec start; /* the producer's, before go */
+	struct timespec child_end; /* the child's, after its consumer */
+};
+
+static struct kb_proc_sync *kb_sync; /* allocated on first use */
+
+/* The producer thread of a process pair. */
+struct kb_proc_side {
+	const struct kb_proc *p;
+	uint64_t events;
+	int cpu; /* -1: unpinned */
+	pid_t child;
+	int rc;
+	struct timespec end;
+};
+
+static void *
+kb_proc_producer_main(void *v)
+{
+	struct kb_proc_side *s = v;
+	struct kb_proc_sync *sync = kb_sync;
+	unsigned spins = 0;
+
+	if (s->cpu >= 0) {
+		int rc = kaos_pin_thread(s->cpu);
+		if (rc < 0) {
+			fprintf(stderr, "bench: cannot pin a thread to CPU %d: %s\n",
+				s->cpu, kaos_strerror(rc));
+			s->rc = -1;
+			kill(s->child, SIGKILL); /* it waits for go forever */
+			return NULL;
+		}
+	}
+	/* R1 (as in kb_side_main), across the two processes: release, pairs
+	 * with the child's acquire of go (it sees a started clock) and ours
+	 * of ready below. */
+	atomic_fetch_add_explicit(&sync->ready, 1, memory_order_release);
+	/* R2: acquire, pairs with the child's R1: it is pinned, attached
+	 * (child_open done) and spins on its CPU. */
+	while (atomic_load_explicit(&sync->ready, memory_order_acquire) < 2) {
+		/* acquire: pairs with the child's store of failed */
+		if (atomic_load_explicit(&sync->failed, memory_order_acquire)) {
+			s->rc = -1;
+			return NULL;
+		}
+		kb_wait_pause(&spins);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &sync->start);
+	/* G1: release, pairs with the child's G2. */
+	atomic_store_explicit(&sync->go, 1, memory_order_release);
+	s->rc = s->p->producer(s->p->arg, s->events);
+	clock_gettime(CLOCK_MONOTONIC, &s->end);
+	if (s->rc != 0)
+		kill(s->child, SIGKILL); /* it would wait for the rest forever */
+	return NULL;
+}
+
+/* The child of a process pair: never returns. */
+static void
+kb_proc_child(const struct kb_bench *b, const struct kb_proc *p,
+	      uint64_t events, pid_t parent)
+{
+	struct kb_proc_sync *sync = kb_sync;
+	unsigned spins = 0;
+
+	/* Die with the program (the watchdog's _exit included), rather than
+	 * spin on an empty channel forever. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	if (b->cpu[1] >= 0) {
+		int rc = kaos_pin_thread(b->cpu[1]);
+		if (rc < 0) {
+			fprintf(stderr, "bench: cannot pin the consumer process to "
+					"CPU %d: %s\n", b->cpu[1], kaos_strerror(rc));
+			/* release: pairs with the producer's acquire */
+			atomic_store_explicit(&sync->failed, 1, memory_order_release);
+			_exit(1);
+		}
+	}
+	if (p->child_open && p->child_open(p->arg) != 0) {
+		atomic_store_explicit(&sync->failed, 1, memory_order_release);
+		_exit(1);
+	}
+	/* R1: release, pairs with the producer's R2. */
+	atomic_fetch_add_explicit(&sync->ready, 1, memory_order_release);
+	/* G2: acquire, pairs with G1. */
+	while (!atomic_load_explicit(&sync->go, memory_order_acquire))
+		kb_wait_pause(&spins);
+	int rc = p->consumer(p->arg, events);
+	clock_gettime(CLOCK_MONOTONIC, &sync->child_end);
+	if (p->child_close)
+		p->child_close(p->arg);
+	/* _exit: no atexit handlers, no second flush of the parent's stdio
+	 * buffers (flushed before the fork anyway). */
+	_exit(rc == 0 ? 0 : 1);
+}
+
+static void
+kb_describe_status(char *buf, size_t len, int status)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "ended with wait status %#x", status);
+}
+
+/* Run @p p over @p events: fork the consumer's process, start the
+ * producer's thread, time from the moment both wait pinned to the later
+ * end. The main thread sleeps in waitpid() meanwhile. */
+static int
+kb_run_proc_pair(const struct kb_bench *b, const struct kb_proc *p,
+		 uint64_t events, double *seconds)
+{
+	if (!kb_sync) {
+		kb_sync = kb_shared_alloc(sizeof(*kb_sync));
+		if (!kb_sync)
+			return -1;
+	}
+	memset(kb_sync, 0, sizeof(*kb_sync));
+	atomic_init(&kb_sync->ready, 0);
+	atomic_init(&kb_sync->go, 0);
+	atomic_init(&kb_sync->failed, 0);
+	fflush(stdout);
+	fflush(stderr);
+
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "bench: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		kb_proc_child(b, p, events, parent);
+
+	struct kb_proc_side side = { p, events, b->cpu[0], pid, 0, { 0, 0 } };
+	pthread_t tid;
+	int err = pthread_create(&tid, NULL, kb_proc_producer_main, &side);
+	if (err) {
+		fprintf(stderr, "bench: pthread_create: %s\n", strerror(err));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "bench: waitpid: %s\n", strerror(errno));
+			status = -1;
+			break;
+		}
+	}
+	if (status != 0) {
+		char how[128];
+		kb_describe_status(how, sizeof(how), status);
+		/* The producer may be stuck on a channel nobody drains any more
+		 * (a pipe whose read end this process still holds, a full
+		 * ring): give it a moment, else give up on the program. */
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_sec += 5;
+		if (pthread_timedjoin_np(tid, NULL, &dl) != 0) {
+			fprintf(stderr, "bench: %s: the consumer process %s and the "
+					"producer cannot finish; aborting\n",
+				p->name, how);
+			if (kb_abort_hook)
+				kb_abort_hook();
+			_exit(1);
+		}
+		fprintf(stderr, "bench: %s: the consumer process %s\n", p->name,
+			how);
+		return -1;
+	}
+	pthread_join(tid, NULL);
+	if (side.rc != 0)
+		return -1;
+	double end = ts_seconds(&side.end);
+	if (ts_seconds(&kb_sync->child_end) > end)
+		end = ts_seconds(&kb_sync->child_end);
+	*seconds = end - ts_seconds(&kb_sync->start);
+	return 0;
 }
 
 /* ---- core-to-core probe -------------------------------------------------- */
@@ -657,7 +885,9 @@ kb_case_events(const struct kb_bench *b, const struct kb_case *c)
 struct kb_entry {
 	const char *name, *note, *row;
 	const struct kb_impl *impl; /* a pair runs it, or */
-	const struct kb_team *team; /* a team does */
+	const struct kb_team *team; /* a team does, or */
+	const struct kb_proc *proc; /* a process pair does */
+	uint64_t events;            /* per measured run; 0: the case's */
 };
 
 /* One implementation's results in a case. */
@@ -667,12 +897,16 @@ struct kb_series {
 	int failed;
 	int warm_capped; /* the warm-up hit the cap: one measured run only */
 	unsigned capped; /* measured runs stopped at the cap */
+	struct kb_latency *lat; /* per measured run with latencies */
+	double *lat_ratio;      /* its p50 / the probe of its round */
+	unsigned n_lat;
 };
 
 /* One run of @p events: 0 and the rate, or -1 (the failure printed). */
 static int
 kb_run_one(struct kb_bench *b, const struct kb_case *c,
-	   const struct kb_entry *en, uint64_t events, double *eps, int *capped)
+	   const struct kb_entry *en, uint64_t events, double *eps, int *capped,
+	   struct kb_latency *lat, int *has_lat)
 {
 	char what[256], msg[256];
 	double secs;
@@ -680,6 +914,7 @@ kb_run_one(struct kb_bench *b, const struct kb_case *c,
 	int rc;
 
 	*capped = 0;
+	*has_lat = 0;
 
 	snprintf(what, sizeof(what), "%s on %s (%llu events)", en->name,
 		 en->row ? en->row : c->name, (unsigned long long)events);
@@ -694,6 +929,26 @@ kb_run_one(struct kb_bench *b, const struct kb_case *c,
 			rc = -1;
 		} else if (rc != 0) {
 			printf("!! FAILED: %s: the run reported an error\n", what);
+		}
+	} else if (en->proc) {
+		const struct kb_proc *p = en->proc;
+		rc = p->prepare ? p->prepare(p->arg, events) : 0;
+		if (rc == 0) {
+			kb_watchdog(what, events);
+			rc = kb_run_proc_pair(b, p, events, &secs);
+			alarm(0);
+			if (rc == 0 &&
+			    p->verify(p->arg, events, msg, sizeof(msg)) != 0) {
+				printf("!! FAILED: %s: %s\n", what, msg);
+				rc = -1;
+			} else if (rc != 0) {
+				printf("!! FAILED: %s: the run reported an error\n",
+				       what);
+			}
+			if (rc == 0 && p->latency)
+				*has_lat = p->latency(p->arg, lat) == 0;
+		} else {
+			printf("!! FAILED: %s: cannot prepare the run\n", what);
 		}
 	} else {
 		const struct kb_team *t = en->team;
@@ -789,6 +1044,25 @@ print_row(const struct kb_bench *b, const char *case_name, const char *impl,
 	printf("\n");
 }
 
+/* The latency line of a round-trip row: medians over the measured runs
+ * (max: the largest), the probe and p50/probe. */
+static void
+print_latency(const struct kb_bench *b, const struct kb_series *s)
+{
+	double p50[s->n_lat], p99[s->n_lat], p999[s->n_lat], mx[s->n_lat];
+	for (unsigned i = 0; i < s->n_lat; i++) {
+		p50[i] = s->lat[i].p50_ns;
+		p99[i] = s->lat[i].p99_ns;
+		p999[i] = s->lat[i].p999_ns;
+		mx[i] = s->lat[i].max_ns;
+	}
+	printf("%-*s   (round trip: p50 %.0f ns, p99 %.0f, p99.9 %.0f, max %.0f; "
+	       "probe %.0f ns; p50/probe %.2fx)\n",
+	       case_width(b), "", median(p50, s->n_lat), median(p99, s->n_lat),
+	       median(p999, s->n_lat), max_of(mx, s->n_lat),
+	       median(s->rtt, s->n_rtt), median(s->lat_ratio, s->n_lat));
+}
+
 /* JSON strings here are names and machine text; escape what JSON needs. */
 static void
 json_string(FILE *f, const char *s)
@@ -860,6 +1134,24 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_entry *e
 	if (en->team)
 		fprintf(f, ",\"threads\":%u,\"capped_runs\":%u",
 			en->team->nthreads, s->capped);
+	if (en->proc)
+		fputs(",\"processes\":2", f);
+	if (s->n_lat) {
+		double v[4][s->n_lat];
+		for (unsigned i = 0; i < s->n_lat; i++) {
+			v[0][i] = s->lat[i].p50_ns;
+			v[1][i] = s->lat[i].p99_ns;
+			v[2][i] = s->lat[i].p999_ns;
+			v[3][i] = s->lat[i].max_ns;
+		}
+		json_number(f, "p50_ns", median(v[0], s->n_lat), 1);
+		json_number(f, "p99_ns", median(v[1], s->n_lat), 1);
+		json_number(f, "p999_ns", median(v[2], s->n_lat), 1);
+		json_number(f, "max_ns", max_of(v[3], s->n_lat), 1);
+		json_number(f, "p50_probe_ratio", median(s->lat_ratio, s->n_lat), 4);
+		json_number(f, "p50_probe_ratio_min", min_of(s->lat_ratio, s->n_lat), 4);
+		json_number(f, "p50_probe_ratio_max", max_of(s->lat_ratio, s->n_lat), 4);
+	}
 	if (c->json_extra && *c->json_extra)
 		fprintf(f, ",%s", c->json_extra);
 	if (en->note) {
@@ -878,38 +1170,58 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_entry *e
 	}
 }
 
+/* Events of a measured run of @p en, and of its warm-up. */
+static uint64_t
+kb_entry_events(const struct kb_bench *b, const struct kb_case *c,
+		const struct kb_entry *en, uint64_t *warm)
+{
+	struct kb_case ec = *c;
+	if (en->events)
+		ec.events = en->events;
+	uint64_t events = kb_case_events(b, &ec);
+	/* Smoke runs are short: warm up with a whole run, so that the warm-up
+	 * touches every slot of the ring as in the other modes. */
+	uint64_t w = b->mode == KB_SMOKE	  ? events
+		     : events / 4 < KB_WARMUP_MAX ? events / 4
+						  : KB_WARMUP_MAX;
+	*warm = round_to_unit(w, c->unit);
+	return events;
+}
+
 static void
 kb_run_entries(struct kb_bench *b, const struct kb_case *c,
 	       const struct kb_entry *en, int n)
 {
-	uint64_t events = kb_case_events(b, c);
-	/* Smoke runs are short: warm up with a whole run, so that the warm-up
-	 * touches every slot of the ring as in the other modes. */
-	uint64_t warm = b->mode == KB_SMOKE	     ? events
-			: events / 4 < KB_WARMUP_MAX ? events / 4
-						     : KB_WARMUP_MAX;
 	unsigned rounds = b->mode == KB_SMOKE  ? 1
 			  : b->mode == KB_FULL ? c->rounds_full
 					       : c->rounds_quick;
 	unsigned slots = rounds * (unsigned)(n > 1 ? n - 1 : 1);
 	struct kb_series *s = calloc((size_t)n, sizeof(*s));
+	uint64_t *events = calloc((size_t)n, sizeof(*events));
+	uint64_t *warm = calloc((size_t)n, sizeof(*warm));
 	double eps_kaos, eps_peer, rtt, ignored;
+	struct kb_latency lat;
+	int has_lat;
 
-	warm = round_to_unit(warm, c->unit);
-	if (!s)
+	if (!s || !events || !warm)
 		abort();
 	for (int i = 0; i < n; i++) {
+		events[i] = kb_entry_events(b, c, &en[i], &warm[i]);
 		s[i].eps = calloc(slots, sizeof(double));
 		s[i].ratio = calloc(slots, sizeof(double));
 		s[i].rtt = calloc(slots, sizeof(double));
-		if (!s[i].eps || !s[i].ratio || !s[i].rtt)
+		s[i].lat = calloc(slots, sizeof(struct kb_latency));
+		s[i].lat_ratio = calloc(slots, sizeof(double));
+		if (!s[i].eps || !s[i].ratio || !s[i].rtt || !s[i].lat ||
+		    !s[i].lat_ratio)
 			abort();
 	}
 
 	/* Warm-up: one unmeasured run of each implementation. */
 	int capped;
 	for (int i = 0; i < n; i++) {
-		if (kb_run_one(b, c, &en[i], warm, &ignored, &capped) != 0)
+		if (kb_run_one(b, c, &en[i], warm[i], &ignored, &capped, &lat,
+			       &has_lat) != 0)
 			s[i].failed = 1;
 		s[i].warm_capped = capped;
 	}
@@ -933,22 +1245,32 @@ kb_run_entries(struct kb_bench *b, const struct kb_case *c,
 				continue;
 			rtt = kb_probe_rtt(b);
 			s[0].rtt[s[0].n_rtt++] = rtt;
-			if (kb_run_one(b, c, &en[0], events, &eps_kaos, &capped) != 0) {
+			if (kb_run_one(b, c, &en[0], events[0], &eps_kaos, &capped,
+				       &lat, &has_lat) != 0) {
 				s[0].failed = 1;
 				break;
 			}
 			s[0].capped += (unsigned)capped;
 			s[0].eps[s[0].n_eps++] = eps_kaos;
+			if (has_lat) {
+				s[0].lat_ratio[s[0].n_lat] = lat.p50_ns / rtt;
+				s[0].lat[s[0].n_lat++] = lat;
+			}
 			if (p == n)
 				continue;
 			s[p].rtt[s[p].n_rtt++] = rtt;
-			if (kb_run_one(b, c, &en[p], events, &eps_peer, &capped) != 0) {
+			if (kb_run_one(b, c, &en[p], events[p], &eps_peer, &capped,
+				       &lat, &has_lat) != 0) {
 				s[p].failed = 1;
 				continue;
 			}
 			s[p].capped += (unsigned)capped;
 			s[p].eps[s[p].n_eps++] = eps_peer;
 			s[p].ratio[s[p].n_ratio++] = eps_kaos / eps_peer;
+			if (has_lat) {
+				s[p].lat_ratio[s[p].n_lat] = lat.p50_ns / rtt;
+				s[p].lat[s[p].n_lat++] = lat;
+			}
 		}
 	}
 
@@ -968,24 +1290,34 @@ kb_run_entries(struct kb_bench *b, const struct kb_case *c,
 				continue;
 			}
 			print_row(b, label, en[i].name, &s[i], i > 0);
+			if (s[i].n_lat)
+				print_latency(b, &s[i]);
 			if (en[i].note)
 				printf("%-*s   (%s)\n", case_width(b), "",
 				       en[i].note);
+			if (en[i].events && events[i] != kb_case_events(b, c))
+				printf("%-*s   (%llu events per run)\n",
+				       case_width(b), "",
+				       (unsigned long long)events[i]);
 			if (s[i].capped)
 				printf("%-*s   (CAPPED: %u of %u runs stopped at %.2f s, "
 				       "rate of the events done%s)\n",
 				       case_width(b), "", s[i].capped, s[i].n_eps,
 				       b->team_cap,
 				       s[i].warm_capped ? "; one measured run" : "");
-			write_json(b, c, &en[i], &s[i], i > 0, events, warm);
+			write_json(b, c, &en[i], &s[i], i > 0, events[i], warm[i]);
 		}
 	}
 	for (int i = 0; i < n; i++) {
 		free(s[i].eps);
 		free(s[i].ratio);
 		free(s[i].rtt);
+		free(s[i].lat);
+		free(s[i].lat_ratio);
 	}
 	free(s);
+	free(events);
+	free(warm);
 }
 
 void
@@ -997,7 +1329,7 @@ kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 		abort();
 	for (int i = 0; i < n; i++)
 		en[i] = (struct kb_entry){ impls[i].name, impls[i].note, NULL,
-					   &impls[i], NULL };
+					   &impls[i], NULL, NULL, 0 };
 	kb_run_entries(b, c, en, n);
 	free(en);
 }
@@ -1011,7 +1343,22 @@ kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
 		abort();
 	for (int i = 0; i < n; i++)
 		en[i] = (struct kb_entry){ teams[i].name, teams[i].note,
-					   teams[i].row, NULL, &teams[i] };
+					   teams[i].row, NULL, &teams[i], NULL, 0 };
+	kb_run_entries(b, c, en, n);
+	free(en);
+}
+
+void
+kb_run_proc_case(struct kb_bench *b, const struct kb_case *c,
+		 struct kb_proc *procs, int n)
+{
+	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
+	if (!en)
+		abort();
+	for (int i = 0; i < n; i++)
+		en[i] = (struct kb_entry){ procs[i].name, procs[i].note,
+					   procs[i].row, NULL, NULL, &procs[i],
+					   procs[i].events };
 	kb_run_entries(b, c, en, n);
 	free(en);
 }

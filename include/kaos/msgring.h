@@ -83,7 +83,8 @@ struct kaos_msgring_ctl {
 	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /**< claimed (MP) / committed (SP) bytes */
 	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
 	_Atomic uint64_t head; /**< bytes consumed and zeroed: consumer writes */
-	char guard1[2 * KAOS_CACHELINE - sizeof(uint64_t)];
+	_Atomic uint64_t read; /**< bytes consumed, zeroing maybe unfinished */
+	char guard1[2 * KAOS_CACHELINE - 2 * sizeof(uint64_t)];
 	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
 	struct kaos_waitpoint space; /**< blocked producers sleep here */
 	_Atomic uint64_t unblocked;  /**< dead claims turned into padding */
@@ -164,6 +165,16 @@ KAOS_API int kaos_msgring_init(struct kaos_msgring *ring, void *mem, size_t len,
  */
 KAOS_API int kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len,
 				 uint64_t capacity, uint32_t flags);
+
+/**
+ * Take the consumer role over from a consumer that may have died in the
+ * middle of releasing a batch (after handing the records over, before
+ * storing head): finish zeroing what it consumed and continue after it, so
+ * nothing is delivered twice and nothing stays blocked. Call once after
+ * kaos_msgring_attach() and before reading. @return 0; -KAOS_ECORRUPT if
+ * the shared positions are inconsistent; -EINVAL. Consumer only.
+ */
+KAOS_API int kaos_msgring_recover(struct kaos_msgring *ring);
 
 /** Allocate (kaos_region_alloc) and init. @return as init, or -ENOMEM. */
 KAOS_API int kaos_msgring_create(struct kaos_msgring *ring, uint64_t capacity,

@@ -485,7 +485,7 @@ attach_ring(struct kaos_ipc *ch)
 			return kaos_msgring_producer_init(&ch->u.msg.prod, &ch->u.msg.ring,
 							  ch->index);
 		kaos_msgring_set_alive_fn(&ch->u.msg.ring, claimer_alive, ch);
-		return 0;
+		return kaos_msgring_recover(&ch->u.msg.ring);
 	}
 	default:
 		rc = kaos_bcast_attach(&ch->u.bcast.ring, mem, h->ring_len, h->capacity,
@@ -555,6 +555,8 @@ kaos_ipc_close(struct kaos_ipc *ch)
 		return;
 	if (ch->kind == KAOS_IPC_BCAST && !ch->publisher)
 		kaos_bcast_leave(&ch->u.bcast.cons);
+	if (kaos_ipc_msg_producer(ch) && ch->u.msg.prod.claimed)
+		kaos_msgring_abort(&ch->u.msg.prod); /* hand an open claim back */
 	/* Release: our last sends (or reads) come before "closed". */
 	atomic_store_explicit(&peer_table(ch->hdr, ch->publisher)[ch->index].state,
 			      KAOS_IPC_PEER_CLOSED, memory_order_release);

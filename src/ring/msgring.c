@@ -77,6 +77,27 @@ kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len, uint64_t c
 }
 
 int
+kaos_msgring_recover(struct kaos_msgring *ring)
+{
+	if (!ring || !ring->ro.ctl)
+		return -EINVAL;
+	struct kaos_msgring_ctl *ctl = ring->ro.ctl;
+	/* Acquire both: pair with the previous consumer's stores in
+	 * kaos__msgring_release(). */
+	uint64_t head = atomic_load_explicit(&ctl->head, memory_order_acquire);
+	uint64_t read = atomic_load_explicit(&ctl->read, memory_order_acquire);
+	if (read == head) {
+		ring->cons.pos = head;
+		return 0;
+	}
+	if (read - head > ring->ro.capacity)
+		return -KAOS_ECORRUPT;
+	ring->cons.pos = head;
+	kaos__msgring_release(ring, head, read);
+	return 0;
+}
+
+int
 kaos_msgring_create(struct kaos_msgring *ring, uint64_t capacity, uint32_t flags,
 		    enum kaos_mem mem)
 {
@@ -258,6 +279,10 @@ kaos__msgring_release(struct kaos_msgring *ring, uint64_t start, uint64_t end)
 	 * tail, which is at most a buffer ahead of head). */
 	uint64_t idx = start & ring->ro.mask, n = end - start;
 	uint64_t first = ring->ro.capacity - idx < n ? ring->ro.capacity - idx : n;
+	/* Relaxed: only a successor taking over after our death reads it
+	 * (kaos_msgring_recover()), ordered by the head release below or by
+	 * the hand-over itself. */
+	atomic_store_explicit(&ring->ro.ctl->read, end, memory_order_relaxed);
 	memset(ring->ro.buf + idx, 0, first);
 	if (n > first)
 		memset(ring->ro.buf, 0, n - first);
