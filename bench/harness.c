@@ -525,6 +525,9 @@ kb_run_proc_pair(const struct kb_bench *b, const struct kb_proc *p,
 	if (status != 0) {
 		char how[128];
 		kb_describe_status(how, sizeof(how), status);
+		/* A producer still waiting for the child to get ready stops
+		 * waiting (release: pairs with its acquire of failed). */
+		atomic_store_explicit(&kb_sync->failed, 1, memory_order_release);
 		/* The producer may be stuck on a channel nobody drains any more
 		 * (a pipe whose read end this process still holds, a full
 		 * ring): give it a moment, else give up on the program. */

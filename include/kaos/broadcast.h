@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <kaos/common.h>
+#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
 #include <kaos/wait.h>
@@ -52,6 +53,8 @@ struct kaos_bcast_hdr {
 	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
 	struct kaos_waitpoint progress; /* blocked threads of either side */
 	char guard1[2 * KAOS_CACHELINE - sizeof(struct kaos_waitpoint)];
+	_Atomic uint64_t full; /* refused claims/pushes */
+	char guard2[KAOS_CACHELINE - sizeof(uint64_t)];
 };
 
 /* One per possible consumer, two lines apart. */
@@ -194,6 +197,10 @@ KAOS_API int64_t kaos_bcast_peek_wait(struct kaos_bcast_consumer *c, uint64_t n,
 KAOS_API int kaos_bcast_pop_wait(struct kaos_bcast_consumer *c, void *dst,
 				 const struct kaos_wait *how);
 
+/** The ring's counters; consumed is the slowest joined consumer's position
+ * (published when none is joined). Any thread. */
+KAOS_API void kaos_bcast_stats(const struct kaos_bcast *ring, struct kaos_ring_stats *out);
+
 /* ---- producer ----------------------------------------------------------- */
 
 /**
@@ -215,8 +222,10 @@ kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
 		want = n;
 	if (ring->prod.limit - pos < want) {
 		uint64_t free_slots = kaos__bcast_refresh_limit(ring) - pos;
-		if (free_slots == 0)
+		if (free_slots == 0) {
+			kaos__count(&ring->ro.hdr->full);
 			return 0;
+		}
 		if (want > free_slots)
 			want = free_slots;
 	}

@@ -71,6 +71,24 @@ kaos__copy_slot(void *dst, const void *src, size_t size)
 }
 
 /** A hint to the CPU that the caller is spinning (PAUSE / YIELD). */
+/* Ring counters (full events; kaos/counters.h): on unless built with
+ * -DKAOS_COUNTERS=0. They are counted on slow paths only. */
+#ifndef KAOS_COUNTERS
+#define KAOS_COUNTERS 1
+#endif
+
+/* @internal Count one event in a shared statistics word. Relaxed: a
+ * statistic, ordered with nothing. */
+KAOS_ALWAYS_INLINE void
+kaos__count(_Atomic uint64_t *counter)
+{
+#if KAOS_COUNTERS
+	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+#else
+	(void)counter;
+#endif
+}
+
 KAOS_ALWAYS_INLINE void
 kaos_cpu_relax(void)
 {

@@ -31,8 +31,8 @@
  *    subscriber on an SPSC or message channel, gets -EBUSY;
  *  - in a multi-producer message channel, a record claimed by a producer
  *    that died before committing it is turned into padding by the
- *    subscriber once its owner is seen dead (or, if it died before writing
- *    anything, after unblock_ns), and counted.
+ *    subscriber after unblock_ns, and counted; a claim whose owner is still
+ *    alive (its slot lock held by the same attachment) is never touched.
  *
  * The rings are the in-process ones (spsc.h, msgring.h, broadcast.h) laid
  * out in the mapping, so their zero-copy API works across processes: get
@@ -74,9 +74,9 @@ enum kaos_ipc_flags {
 #define KAOS_IPC_MAX_SUBSCRIBERS 32
 
 /**
- * What to attach to. Zero fields take defaults; for an existing channel,
- * zero capacity / slot_size / max_* accept what the file holds and a
- * non-zero value must match it.
+ * What to attach to. Zero fields take defaults. For an existing channel,
+ * zero capacity / slot_size accept what the file holds and a non-zero
+ * value must match it; max_*, flags and mode are used only at creation.
  */
 struct kaos_ipc_config {
 	/** "/name" (one leading slash, no other): shm_open() under /dev/shm;
@@ -133,7 +133,8 @@ KAOS_API void kaos_ipc_close(struct kaos_ipc *ch);
  * Fixed-slot kinds: @p type must be 0 and @p len the slot size.
  * @param how NULL: do not wait
  * @return 0; -KAOS_EFULL (how NULL, full); -KAOS_EPEERDEAD (full and the
- *   subscriber is dead; what is queued stays for its successor);
+ *   subscriber is dead; what is queued stays for its successor); -EPIPE
+ *   (full and the subscriber detached cleanly);
  *   -ETIMEDOUT; -KAOS_ETOOBIG; -EINVAL (wrong length/type, not a
  *   publisher).
  */
@@ -201,6 +202,7 @@ struct kaos_ipc_info {
 	uint64_t capacity, file_size;
 	uint64_t tail;        /**< producer position (slots or bytes) */
 	uint64_t head;        /**< slowest subscriber position */
+	struct kaos_ring_stats stats; /**< the ring's counters (tail = published) */
 	uint64_t unblocked;   /**< MSG_MP dead claims turned into padding */
 	uint64_t evicted;     /**< dead broadcast subscribers freed */
 	uint32_t nproducers, nsubscribers;

@@ -19,6 +19,8 @@
 #include <kaos/broadcast.h>
 #include <kaos/msgring.h>
 #include <kaos/ipc.h>
+#include <kaos/counters.h>
+#include <kaos/trace.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -14,12 +14,15 @@
  * end.
  *
  * The producer claims space, writes the payload in place and commits, which
- * stores the header with release; the consumer reads header words with
- * acquire, hands each record to a handler in place, then zeroes the bytes
- * it consumed before releasing them, so a header word it meets later is
- * either 0 or written by the current lap (the scheme Aeron's ring buffers
- * use). Readers therefore never see a half-written record, and in a
- * multi-producer ring each producer commits independently.
+ * stores the header with release. With a single producer, commit then
+ * stores the tail with release and the consumer reads every record below
+ * the tail it loaded (acquire), so it never touches the line the producer
+ * is writing. With several producers the tail only says what was claimed:
+ * the consumer reads header words with acquire and stops at one not yet
+ * committed, and it zeroes the bytes it consumed before releasing them, so
+ * a header word it meets later is either 0 or written in the current lap
+ * (the scheme of Aeron's ring buffers). Either way readers never see a
+ * half-written record, and each producer commits independently.
  *
  * Variants (flags at init): single producer (one producer handle; claim is
  * a plain store) or multi-producer (KAOS_MSGRING_MP: any number of producer
@@ -33,9 +36,9 @@
  * -KAOS_ETOOBIG. Empty payloads are allowed. Types are 0..KAOS_MSG_TYPE_MAX.
  *
  * Ordering:
- *   P1 commit: store-release of the header           -> C1
- *   C1 read:   load-acquire of each header
- *   C2 read:   zero consumed bytes, store-release head -> P2
+ *   P1 commit: store-release of the header (SP: then of tail) -> C1
+ *   C1 read:   load-acquire of the tail (SP) / each header (MP)
+ *   C2 read:   (MP: zero consumed bytes), store-release head -> P2
  *   P2 claim:  load-acquire of head (space, and the zeroing, are ours)
  *
  * A multi-producer claimer that dies between claim and commit leaves a
@@ -50,6 +53,7 @@
 #include <string.h>
 
 #include <kaos/common.h>
+#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
 #include <kaos/wait.h>
@@ -84,17 +88,22 @@ struct kaos_msgring_ctl {
 	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
 	_Atomic uint64_t head; /**< bytes consumed and zeroed: consumer writes */
 	_Atomic uint64_t read; /**< bytes consumed, zeroing maybe unfinished */
-	char guard1[2 * KAOS_CACHELINE - 2 * sizeof(uint64_t)];
+	_Atomic uint64_t unblocked; /**< dead claims turned into padding */
+	_Atomic uint64_t corrupt;   /**< records that failed their checksum */
+	char guard1[2 * KAOS_CACHELINE - 4 * sizeof(uint64_t)];
 	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
 	struct kaos_waitpoint space; /**< blocked producers sleep here */
-	_Atomic uint64_t unblocked;  /**< dead claims turned into padding */
-	_Atomic uint64_t corrupt;    /**< records that failed their checksum */
-	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint) -
-		    2 * sizeof(uint64_t)];
+	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
+	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /**< refused claims */
+	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
 };
 
+/** Owner id meaning "any producer" in a question to the alive function. */
+#define KAOS_MSGRING_ANY_OWNER UINT32_MAX
+
 /** Says whether the producer with this owner id (see
- * kaos_msgring_producer_init()) is still alive; used by unblock. */
+ * kaos_msgring_producer_init()) is still alive, or with
+ * KAOS_MSGRING_ANY_OWNER whether any producer is; used by unblock. */
 typedef bool (*kaos_msgring_alive_fn)(uint32_t owner, void *ctx);
 
 /**
@@ -106,6 +115,7 @@ struct kaos_msgring {
 		uint64_t pos;         /* next byte to read */
 		uint64_t stuck_pos;   /* unblock: where we saw no progress */
 		uint64_t stuck_since; /* ... and since when (ns) */
+		uint64_t avail;       /* single producer: cached tail */
 	} cons;
 	KAOS_CACHE_ALIGNED struct {
 		struct kaos_msgring_ctl *ctl;
@@ -188,7 +198,9 @@ KAOS_API void kaos_msgring_destroy(struct kaos_msgring *ring);
  * continues at the shared tail (so a producer restarted on a ring in
  * shared memory carries on the sequence). @p owner identifies this producer
  * to kaos_msgring_unblock() (multi-producer; e.g. a process's slot number).
- * @return 0; -EINVAL. Any thread, before the handle is used.
+ * @return 0; -EINVAL; -KAOS_ECORRUPT if the shared positions are
+ *   inconsistent (memory shared with a damaged or foreign writer).
+ * Any thread, before the handle is used.
  */
 KAOS_API int kaos_msgring_producer_init(struct kaos_msgring_producer *p,
 					struct kaos_msgring *ring, uint32_t owner);
@@ -249,6 +261,10 @@ KAOS_API void kaos__msgring_release(struct kaos_msgring *ring, uint64_t start,
 				    uint64_t end);
 
 /* ---- queries -------------------------------------------------------------- */
+
+/** The ring's counters (published and consumed in bytes). Any thread. */
+KAOS_API void kaos_msgring_stats(const struct kaos_msgring *ring,
+				 struct kaos_ring_stats *out);
 
 /** Buffer bytes. Any thread. */
 KAOS_INLINE uint64_t
@@ -355,8 +371,10 @@ kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 		 * zeroed, everything below head. */
 		p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
 			   ring->ro.capacity;
-		if (p->limit - pos < pad + rec)
+		if (p->limit - pos < pad + rec) {
+			kaos__count(&ring->ro.ctl->full);
 			return -KAOS_EFULL;
+		}
 	}
 	p->claimed = true;
 	p->claim_at = pos + pad;
@@ -452,31 +470,63 @@ KAOS_INLINE int64_t
 kaos_msgring_read(struct kaos_msgring *ring, kaos_msg_handler_fn fn, void *ctx,
 		  uint64_t limit)
 {
-	uint64_t start = ring->cons.pos, pos = start;
+	uint64_t start = ring->cons.pos, pos = start, end;
 	int64_t n = 0;
 	uint32_t prefix = kaos__msg_prefix(ring);
-	while ((uint64_t)n < limit) {
-		uint64_t idx = pos & ring->ro.mask;
-		/* C1: pairs with P1 (the producer's commit). */
-		uint64_t w = atomic_load_explicit(kaos__msg_word(ring, idx),
-						  memory_order_acquire);
-		int32_t len = (int32_t)(uint32_t)w;
-		uint32_t type = (uint32_t)(w >> 32);
-		if (len <= 0)
-			break; /* not committed yet */
-		uint64_t rec = kaos__msg_align((uint64_t)len);
-		if (KAOS_UNLIKELY(rec > ring->ro.capacity - idx ||
-				  (uint32_t)len > ring->ro.max_record ||
-				  (type != KAOS_MSG_PADDING && (uint32_t)len < prefix)))
-			return kaos__msgring_stop(ring, start, pos, 0, n);
-		if (type != KAOS_MSG_PADDING) {
-			if ((ring->ro.flags & KAOS_MSGRING_CRC) &&
-			    KAOS_UNLIKELY(!kaos__msgring_crc_ok(ring, idx, (uint32_t)len)))
-				return kaos__msgring_stop(ring, start, pos, rec, n);
-			fn(type, ring->ro.buf + idx + prefix, (size_t)len - prefix, ctx);
-			n++;
+	bool mp = ring->ro.flags & KAOS_MSGRING_MP;
+	if (!mp) {
+		/* Single producer: read below the committed tail only, so we
+		 * never touch the line the producer is writing. C1: pairs with
+		 * the commit's release of tail. */
+		end = ring->cons.avail;
+		if ((int64_t)(end - pos) <= 0) { /* used up (or never loaded) */
+			end = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
+			if (end == pos)
+				return 0;
+			if (KAOS_UNLIKELY(end - start > ring->ro.capacity))
+				return -KAOS_ECORRUPT; /* a damaged tail: never trust it */
+			ring->cons.avail = end;
 		}
-		pos += rec;
+	} else {
+		/* At most one buffer per call: a full ring's first record,
+		 * not yet zeroed, follows its last. */
+		end = start + ring->ro.capacity;
+	}
+	for (;;) {
+		while ((uint64_t)n < limit && pos - start < end - start) {
+			uint64_t idx = pos & ring->ro.mask;
+			/* C1: pairs with P1 (the producer's commit). */
+			uint64_t w = atomic_load_explicit(kaos__msg_word(ring, idx),
+							  memory_order_acquire);
+			int32_t len = (int32_t)(uint32_t)w;
+			uint32_t type = (uint32_t)(w >> 32);
+			if (len <= 0) {
+				if (KAOS_UNLIKELY(!mp)) /* below the tail: must be there */
+					return kaos__msgring_stop(ring, start, pos, 0, n);
+				break; /* not committed yet */
+			}
+			uint64_t rec = kaos__msg_align((uint64_t)len);
+			if (KAOS_UNLIKELY(rec > ring->ro.capacity - idx ||
+					  (uint32_t)len > ring->ro.max_record ||
+					  (type != KAOS_MSG_PADDING && (uint32_t)len < prefix)))
+				return kaos__msgring_stop(ring, start, pos, 0, n);
+			if (type != KAOS_MSG_PADDING) {
+				if ((ring->ro.flags & KAOS_MSGRING_CRC) &&
+				    KAOS_UNLIKELY(!kaos__msgring_crc_ok(ring, idx, (uint32_t)len)))
+					return kaos__msgring_stop(ring, start, pos, rec, n);
+				fn(type, ring->ro.buf + idx + prefix, (size_t)len - prefix, ctx);
+				n++;
+			}
+			pos += rec;
+		}
+		/* Single producer: the tail we cached is used up; look once
+		 * more, so a read hands over everything committed by now. */
+		if (mp || (uint64_t)n == limit || pos != end)
+			break;
+		end = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
+		if (end == pos || KAOS_UNLIKELY(end - start > ring->ro.capacity))
+			break; /* (a damaged tail is reported by the next call) */
+		ring->cons.avail = end;
 	}
 	if (pos != start)
 		kaos__msgring_release(ring, start, pos);

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <kaos/common.h>
+#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
 #include <kaos/wait.h>
@@ -61,6 +62,8 @@ struct kaos_spsc_cursors {
 	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
 	struct kaos_waitpoint space; /**< a blocked producer sleeps here */
 	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
+	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /**< refused claims/pushes */
+	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
 };
 
 /**
@@ -226,6 +229,9 @@ kaos_spsc_size(const struct kaos_spsc *ring)
 	return tail - head;
 }
 
+/** The ring's counters (see struct kaos_ring_stats). Any thread. */
+KAOS_API void kaos_spsc_stats(const struct kaos_spsc *ring, struct kaos_ring_stats *out);
+
 /* ---- producer ----------------------------------------------------------- */
 
 /* @internal Refresh the producer's view of head. P2: the acquire pairs with
@@ -266,8 +272,10 @@ kaos__spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots, size_t slot_s
 		want = n;
 	if (ring->prod.limit - pos < want) {
 		uint64_t free_slots = kaos__spsc_refresh_limit(ring) - pos;
-		if (free_slots == 0)
+		if (free_slots == 0) {
+			kaos__count(&ring->ro.cur->full);
 			return 0;
+		}
 		if (want > free_slots)
 			want = free_slots;
 	}
@@ -321,6 +329,7 @@ kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
 		/* Full: whatever was deferred must become visible, or a
 		 * consumer waiting for it would never free space for us. */
 		kaos__spsc_store_tail(ring);
+		kaos__count(&ring->ro.cur->full);
 		return -KAOS_EFULL;
 	}
 	kaos__copy_slot(ring->ro.slots + (pos & ring->ro.mask) * slot_size, src,

@@ -43,10 +43,13 @@ struct kaos_wait {
 	uint64_t max_sleep_ns; /**< KAOS_WAIT_BACKOFF cap; 0: 1 ms */
 };
 
-/** Futex words a blocked waiter sleeps on. Zero is the initial state. */
+/** Futex words a blocked waiter sleeps on, and how often they were used.
+ * Zero is the initial state. */
 struct kaos_waitpoint {
 	_Atomic uint32_t seq;     /**< bumped by every wake */
 	_Atomic uint32_t waiters; /**< threads registered to sleep */
+	_Atomic uint64_t waits;   /**< kaos_wait_until() calls that had to wait */
+	_Atomic uint64_t wakes;   /**< wake system calls made */
 };
 
 /** Returns true when the awaited condition holds. */
@@ -59,6 +62,7 @@ typedef bool (*kaos_ready_fn)(void *ctx);
  *        ignored (may be NULL) otherwise
  * @return 0 once ready; -ETIMEDOUT after how->timeout_ns; -EINVAL for an
  *         unknown kind, or KAOS_WAIT_BLOCK without a waitpoint.
+ * A call that is not ready at once counts one wait in @p wp (if given).
  * Any thread. Blocking.
  */
 KAOS_API int kaos_wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp,

@@ -18,7 +18,11 @@
 	X(ENOSYS, "not supported on this system")                             \
 	X(EPIPE, "peer closed")                                               \
 	X(EEXIST, "already exists")                                           \
-	X(EACCES, "permission denied")
+	X(EACCES, "permission denied")                                        \
+	X(ENOTDIR, "not a directory")                                         \
+	X(EISDIR, "is a directory")                                           \
+	X(ENOSPC, "no space left")                                            \
+	X(EMFILE, "too many open files")
 
 struct err_entry {
 	int code;

@@ -44,6 +44,8 @@ kaos__waitpoint_wake(struct kaos_waitpoint *wp)
 	 * re-checks its condition. Pairs with the acquire in block(). */
 	atomic_fetch_add_explicit(&wp->seq, 1, memory_order_release);
 	futex(&wp->seq, FUTEX_WAKE, INT_MAX, NULL);
+	/* Relaxed: a statistic. */
+	atomic_fetch_add_explicit(&wp->wakes, 1, memory_order_relaxed);
 }
 
 /* Sleep on the waitpoint until notified or the deadline. 0: ready;
@@ -99,6 +101,8 @@ kaos_wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp,
 	for (uint64_t i = 0;; i++) {
 		if (ready(ctx))
 			return 0;
+		if (i == 0 && wp) /* Relaxed: a statistic. */
+			atomic_fetch_add_explicit(&wp->waits, 1, memory_order_relaxed);
 		/* The clock is read every 64 spins, and every time once past
 		 * the spin phase (where each step is slow anyway). */
 		if (deadline != UINT64_MAX && (i >= spins || (i & 63) == 0) &&

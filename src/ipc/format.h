@@ -11,7 +11,7 @@
 
 /* "KAOSIPC\0" as stored bytes, read as a little-endian u64. */
 #define KAOS_IPC_MAGIC UINT64_C(0x00435049534f414b)
-#define KAOS_IPC_VERSION 1u
+#define KAOS_IPC_VERSION 2u
 #define KAOS_IPC_HEADER_LEN 4096u
 /* "REDY": the header and the ring are initialised. */
 #define KAOS_IPC_READY UINT32_C(0x59444552)

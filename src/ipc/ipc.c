@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <kaos/ipc.h>
+#include <kaos/trace.h>
 
+#include "../platform/shmfile.h"
 #include "format.h"
 
 #define DEFAULT_LIVENESS_NS UINT64_C(100000000)   /* 100 ms */
@@ -38,6 +40,7 @@ struct kaos_ipc {
 	int fd;
 	bool publisher;
 	uint32_t index; /* our producer or subscriber slot */
+	uint32_t owner; /* our multi-producer claims' owner id */
 	struct kaos_ipc_header *hdr;
 	size_t map_len;
 	enum kaos_ipc_kind kind;
@@ -48,28 +51,12 @@ struct kaos_ipc {
 
 /* ---- names and files ------------------------------------------------------ */
 
-/* "/name" with no other slash is a POSIX shared-memory object. */
-static bool
-is_shm_name(const char *name)
-{
-	return name[0] == '/' && name[1] && !strchr(name + 1, '/');
-}
-
-static int
-open_name(const char *name, int flags, mode_t mode)
-{
-	int fd = is_shm_name(name) ? shm_open(name, flags | O_CLOEXEC, mode)
-				   : open(name, flags | O_CLOEXEC, mode);
-	return fd < 0 ? -errno : fd;
-}
-
 int
 kaos_ipc_unlink(const char *name)
 {
 	if (!name || !*name)
 		return -EINVAL;
-	int rc = is_shm_name(name) ? shm_unlink(name) : unlink(name);
-	return rc < 0 ? -errno : 0;
+	return kaos__file_unlink(name);
 }
 
 /* ---- locks: one byte per slot, open-file-description locks ----------------- */
@@ -81,25 +68,6 @@ slot_offset(bool producer, uint32_t i)
 				  (size_t)i * sizeof(struct kaos_ipc_peer_entry))
 			: (off_t)(offsetof(struct kaos_ipc_header, subscribers) +
 				  (size_t)i * sizeof(struct kaos_ipc_peer_entry));
-}
-
-static int
-lock_range(int fd, off_t off, off_t len, short type)
-{
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = off, .l_len = len };
-	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-		return 0;
-	return (errno == EAGAIN || errno == EACCES) ? -EBUSY : -errno;
-}
-
-/* Does any other open file description hold a lock on the range? */
-static bool
-range_locked(int fd, off_t off, off_t len)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = len };
-	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
-		return true; /* cannot tell: assume alive, never evict wrongly */
-	return fl.l_type != F_UNLCK;
 }
 
 /* ---- header validation ------------------------------------------------------ */
@@ -203,13 +171,6 @@ sleep_briefly(void)
 	nanosleep(&ts, NULL);
 }
 
-static void *
-map_file(int fd, size_t len, int prot)
-{
-	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
 /* Lay the channel out in a file we just created (and hold locked). */
 static int
 initialise(int fd, const struct kaos_ipc_config *cfg, struct kaos_ipc_header **out,
@@ -226,7 +187,7 @@ initialise(int fd, const struct kaos_ipc_config *cfg, struct kaos_ipc_header **o
 	size_t file_len = KAOS_IPC_HEADER_LEN + ring_len;
 	if (fchmod(fd, cfg->mode ? cfg->mode : 0600) < 0 || ftruncate(fd, (off_t)file_len) < 0)
 		return -errno;
-	struct kaos_ipc_header *h = map_file(fd, file_len, PROT_READ | PROT_WRITE);
+	struct kaos_ipc_header *h = kaos__map_file(fd, file_len, PROT_READ | PROT_WRITE);
 	if (!h)
 		return -errno;
 	/* The file is fresh (zero-filled); fill the identity. */
@@ -293,7 +254,7 @@ inspect_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t size,
 			return -KAOS_EFOREIGN;
 		return -KAOS_ETRUNCATED;
 	}
-	struct kaos_ipc_header *h = map_file(fd, KAOS_IPC_HEADER_LEN, PROT_READ);
+	struct kaos_ipc_header *h = kaos__map_file(fd, KAOS_IPC_HEADER_LEN, PROT_READ);
 	if (!h)
 		return -errno;
 	/* Acquire: pairs with the release in initialise(). */
@@ -302,7 +263,8 @@ inspect_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t size,
 	if (h->magic != KAOS_IPC_MAGIC && (h->magic || ready))
 		rc = -KAOS_EFOREIGN;
 	else if (ready == 0)
-		rc = 1; /* its creator died while laying it out; cleanup removes it */
+		rc = -EAGAIN; /* sized, yet its creator let go of the creation
+			       * lock: it died laying it out; cleanup removes it */
 	else if (ready != KAOS_IPC_READY)
 		rc = -KAOS_ECORRUPT;
 	else if (!(rc = validate(h, size)))
@@ -321,7 +283,7 @@ open_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t timeout_ns,
 {
 	uint64_t start = kaos_now_ns();
 	for (;;) {
-		int rc = lock_range(fd, 0, 1, F_RDLCK);
+		int rc = kaos__lock_range(fd, 0, 1, F_RDLCK);
 		if (rc == 0) {
 			struct stat st;
 			uint64_t file_len = 0;
@@ -332,14 +294,14 @@ open_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t timeout_ns,
 			else
 				rc = inspect_existing(fd, cfg, (uint64_t)st.st_size, &file_len);
 			if (rc == 0) {
-				*out = map_file(fd, file_len, PROT_READ | PROT_WRITE);
+				*out = kaos__map_file(fd, file_len, PROT_READ | PROT_WRITE);
 				if (*out) {
 					*map_len = file_len;
 					return 0;
 				}
 				rc = -errno;
 			}
-			lock_range(fd, 0, 1, F_UNLCK);
+			kaos__lock_range(fd, 0, 1, F_UNLCK);
 			if (rc < 0)
 				return rc;
 		} else if (rc != -EBUSY) {
@@ -365,7 +327,7 @@ create_or_open(const struct kaos_ipc_config *cfg, int *fd_out,
 {
 	uint64_t timeout = cfg->open_timeout_ns ? cfg->open_timeout_ns : DEFAULT_OPEN_TIMEOUT_NS;
 	for (int attempt = 0; attempt < 100; attempt++) {
-		int fd = open_name(cfg->name, O_RDWR | O_CREAT | O_EXCL,
+		int fd = kaos__file_open(cfg->name, O_RDWR | O_CREAT | O_EXCL,
 				   cfg->mode ? cfg->mode : 0600);
 		if (fd >= 0) {
 			/* Wait (briefly) for an opener that locked the empty
@@ -373,6 +335,11 @@ create_or_open(const struct kaos_ipc_config *cfg, int *fd_out,
 			struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
 					    .l_start = 0, .l_len = 1 };
 			int rc = fcntl(fd, F_OFD_SETLKW, &fl) < 0 ? -errno : 0;
+			struct stat st;
+			if (!rc && fstat(fd, &st) == 0 && st.st_nlink == 0) {
+				close(fd); /* a cleanup removed it before we locked */
+				continue;
+			}
 			if (!rc)
 				rc = initialise(fd, cfg, h, map_len);
 			if (rc < 0) {
@@ -385,7 +352,7 @@ create_or_open(const struct kaos_ipc_config *cfg, int *fd_out,
 		}
 		if (fd != -EEXIST)
 			return fd;
-		fd = open_name(cfg->name, O_RDWR, 0);
+		fd = kaos__file_open(cfg->name, O_RDWR, 0);
 		if (fd == -ENOENT)
 			continue; /* removed between the two opens: create it */
 		if (fd < 0)
@@ -422,7 +389,19 @@ heartbeat(struct kaos_ipc *ch, uint64_t now)
 static bool
 peer_alive(const struct kaos_ipc *ch, bool producer, uint32_t i)
 {
-	return range_locked(ch->fd, slot_offset(producer, i), 1);
+	return kaos__range_locked(ch->fd, slot_offset(producer, i), 1);
+}
+
+/* A multi-producer claim's owner id: the producer slot in the low 4 bits,
+ * the slot's attach count above, so a claim left by a dead producer is not
+ * taken for one of the live producer that reuses its slot. */
+#define OWNER_SLOT_BITS 4
+_Static_assert(KAOS_IPC_MAX_PRODUCERS <= 1u << OWNER_SLOT_BITS, "slot fits the owner id");
+
+static uint32_t
+owner_id(uint32_t slot, uint64_t attaches)
+{
+	return (uint32_t)(attaches << OWNER_SLOT_BITS) | slot;
 }
 
 /* Alive function of a multi-producer subscriber's msgring. */
@@ -430,7 +409,20 @@ static bool
 claimer_alive(uint32_t owner, void *ctx)
 {
 	struct kaos_ipc *ch = ctx;
-	return owner < ch->hdr->max_producers && peer_alive(ch, true, owner);
+	if (owner == KAOS_MSGRING_ANY_OWNER) {
+		for (uint32_t i = 0; i < ch->hdr->max_producers; i++)
+			if (peer_alive(ch, true, i))
+				return true;
+		return false;
+	}
+	uint32_t slot = owner & ((1u << OWNER_SLOT_BITS) - 1);
+	if (slot >= ch->hdr->max_producers)
+		return false;
+	/* Relaxed: the attach count only needs to differ once the slot has
+	 * changed hands; the lock says whether anyone holds it now. */
+	uint64_t attaches = atomic_load_explicit(&ch->hdr->producers[slot].attaches,
+						 memory_order_relaxed);
+	return owner_id(slot, attaches) == owner && peer_alive(ch, true, slot);
 }
 
 static int
@@ -439,7 +431,7 @@ take_slot(struct kaos_ipc *ch, bool producer)
 	struct kaos_ipc_header *h = ch->hdr;
 	uint32_t n = producer ? h->max_producers : h->max_subscribers;
 	for (uint32_t i = 0; i < n; i++) {
-		int rc = lock_range(ch->fd, slot_offset(producer, i), 1, F_WRLCK);
+		int rc = kaos__lock_range(ch->fd, slot_offset(producer, i), 1, F_WRLCK);
 		if (rc == -EBUSY)
 			continue;
 		if (rc < 0)
@@ -449,7 +441,8 @@ take_slot(struct kaos_ipc *ch, bool producer)
 		 * the lock is the authority. state last, with release. */
 		atomic_store_explicit(&e->pid, (uint32_t)getpid(), memory_order_relaxed);
 		atomic_store_explicit(&e->attached_ns, realtime_ns(), memory_order_relaxed);
-		atomic_fetch_add_explicit(&e->attaches, 1, memory_order_relaxed);
+		ch->owner = owner_id(i, atomic_fetch_add_explicit(&e->attaches, 1,
+								 memory_order_relaxed) + 1);
 		atomic_fetch_add_explicit(producer ? &h->producer_attaches
 						   : &h->subscriber_attaches,
 					  1, memory_order_relaxed);
@@ -483,7 +476,7 @@ attach_ring(struct kaos_ipc *ch)
 		kaos_msgring_set_blocking(&ch->u.msg.ring, blocking);
 		if (ch->publisher)
 			return kaos_msgring_producer_init(&ch->u.msg.prod, &ch->u.msg.ring,
-							  ch->index);
+							  ch->owner);
 		kaos_msgring_set_alive_fn(&ch->u.msg.ring, claimer_alive, ch);
 		return kaos_msgring_recover(&ch->u.msg.ring);
 	}
@@ -524,7 +517,7 @@ attach(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
 	}
 	ch->kind = (enum kaos_ipc_kind)ch->hdr->kind;
 	rc = take_slot(ch, publisher);
-	lock_range(ch->fd, 0, 1, F_UNLCK); /* the creation lock: see create_or_open() */
+	kaos__lock_range(ch->fd, 0, 1, F_UNLCK); /* the creation lock: see create_or_open() */
 	if (rc < 0 || (rc = attach_ring(ch)) < 0) {
 		munmap(ch->hdr, ch->map_len);
 		close(ch->fd); /* drops our lock, if we took one */
@@ -539,13 +532,19 @@ attach(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
 int
 kaos_ipc_publish(const struct kaos_ipc_config *cfg, struct kaos_ipc **out)
 {
-	return attach(cfg, true, out);
+	KAOS_TRACE_BEGIN(connect, cfg, 1);
+	int rc = attach(cfg, true, out);
+	KAOS_TRACE_END(connect, rc == 0 ? *out : NULL, rc);
+	return rc;
 }
 
 int
 kaos_ipc_subscribe(const struct kaos_ipc_config *cfg, struct kaos_ipc **out)
 {
-	return attach(cfg, false, out);
+	KAOS_TRACE_BEGIN(connect, cfg, 0);
+	int rc = attach(cfg, false, out);
+	KAOS_TRACE_END(connect, rc == 0 ? *out : NULL, rc);
+	return rc;
 }
 
 void
@@ -553,6 +552,7 @@ kaos_ipc_close(struct kaos_ipc *ch)
 {
 	if (!ch)
 		return;
+	KAOS_TRACE_INSTANT(disconnect, ch, ch->publisher);
 	if (ch->kind == KAOS_IPC_BCAST && !ch->publisher)
 		kaos_bcast_leave(&ch->u.bcast.cons);
 	if (kaos_ipc_msg_producer(ch) && ch->u.msg.prod.claimed)
@@ -602,13 +602,13 @@ evict_dead_subscribers(struct kaos_ipc *ch)
 		/* Taking its lock proves it is gone and keeps a newcomer out
 		 * of the slot while we free it. */
 		off_t off = slot_offset(false, i);
-		if (lock_range(ch->fd, off, 1, F_WRLCK) < 0)
+		if (kaos__lock_range(ch->fd, off, 1, F_WRLCK) < 0)
 			continue;
 		if (kaos__bcast_entry(&ch->u.bcast.ring, i) != KAOS_BCAST_FREE) {
 			kaos__bcast_evict(&ch->u.bcast.ring, i);
 			atomic_fetch_add_explicit(&ch->hdr->evicted, 1, memory_order_relaxed);
 		}
-		lock_range(ch->fd, off, 1, F_UNLCK);
+		kaos__lock_range(ch->fd, off, 1, F_UNLCK);
 	}
 }
 
@@ -768,6 +768,7 @@ wait_op(struct kaos_ipc *ch, struct op *o, kaos_ready_fn ready, bool for_data,
 	}
 	if (how->kind == KAOS_WAIT_BLOCK && !(ch->hdr->flags & KAOS_IPC_BLOCKING))
 		return -EINVAL; /* nobody would wake us */
+	KAOS_TRACE_BACKPRESSURE_IF(ch->publisher, IPC, ch); /* once per wait */
 	uint64_t start = kaos_now_ns();
 	for (;;) {
 		struct kaos_wait slice = *how;
@@ -796,7 +797,10 @@ kaos_ipc_send(struct kaos_ipc *ch, uint32_t type, const void *data, size_t len,
 	if (!ch || !ch->publisher || (len && !data))
 		return -EINVAL;
 	struct op o = { .ch = ch, .type = type, .data = data, .len = len };
-	return (int)wait_op(ch, &o, send_ready, false, how);
+	KAOS_TRACE_BEGIN(send, ch, len);
+	int rc = (int)wait_op(ch, &o, send_ready, false, how);
+	KAOS_TRACE_END(send, ch, rc == 0 ? len : 0);
+	return rc;
 }
 
 int64_t
@@ -806,7 +810,11 @@ kaos_ipc_receive(struct kaos_ipc *ch, kaos_ipc_handler_fn fn, void *ctx, uint64_
 	if (!ch || ch->publisher || !fn || limit == 0)
 		return -EINVAL;
 	struct op o = { .ch = ch, .fn = fn, .ctx = ctx, .limit = limit };
-	return wait_op(ch, &o, receive_ready, true, how);
+	KAOS_TRACE_COUNT_BYTES(rx, o.fn, o.ctx); /* payload bytes for the recv span */
+	KAOS_TRACE_BEGIN(recv, ch, limit);
+	int64_t n = wait_op(ch, &o, receive_ready, true, how);
+	KAOS_TRACE_END(recv, ch, KAOS_TRACE_COUNTED(rx));
+	return n;
 }
 
 /* ---- accessors ------------------------------------------------------------------- */
@@ -875,7 +883,7 @@ read_peers(int fd, const struct kaos_ipc_header *h, bool producers,
 			.index = i,
 			.pid = (int32_t)atomic_load_explicit(&e->pid, memory_order_relaxed),
 			.alive = st != KAOS_IPC_PEER_NEVER &&
-				 range_locked(fd, slot_offset(producers, i), 1),
+				 kaos__range_locked(fd, slot_offset(producers, i), 1),
 			.closed = st == KAOS_IPC_PEER_CLOSED,
 			.heartbeat_ns = atomic_load_explicit(&e->heartbeat_ns,
 							     memory_order_relaxed),
@@ -883,42 +891,42 @@ read_peers(int fd, const struct kaos_ipc_header *h, bool producers,
 	}
 }
 
-/* Positions from the ring memory (acquire loads: monitoring snapshots that
- * pair with the sides' releases). */
+/* Positions and counters from the ring memory, through a temporary handle
+ * (attach only reads the shared state). */
 static void
 read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
 {
-	const unsigned char *mem = (const unsigned char *)h + h->ring_offset;
+	void *mem = (unsigned char *)h + h->ring_offset;
 	switch (h->kind) {
 	case KAOS_IPC_SPSC: {
-		struct kaos_spsc_cursors *c = (void *)mem;
-		info->head = atomic_load_explicit(&c->head, memory_order_acquire);
-		info->tail = atomic_load_explicit(&c->tail, memory_order_acquire);
-		info->subscribers[0].position = info->head;
+		struct kaos_spsc r;
+		if (kaos_spsc_attach(&r, mem, h->ring_len, h->capacity, h->slot_size) == 0)
+			kaos_spsc_stats(&r, &info->stats);
 		break;
 	}
 	case KAOS_IPC_MSG_SP:
 	case KAOS_IPC_MSG_MP: {
-		struct kaos_msgring_ctl *c = (void *)mem;
-		info->head = atomic_load_explicit(&c->head, memory_order_acquire);
-		info->tail = atomic_load_explicit(&c->tail, memory_order_acquire);
-		info->unblocked = atomic_load_explicit(&c->unblocked, memory_order_relaxed);
-		info->subscribers[0].position = info->head;
+		struct kaos_msgring r;
+		if (kaos_msgring_attach(&r, mem, h->ring_len, h->capacity, 0) == 0) {
+			kaos_msgring_stats(&r, &info->stats);
+			info->unblocked = kaos_msgring_unblocked(&r);
+		}
 		break;
 	}
 	default: {
-		struct kaos_bcast_hdr *bh = (void *)mem;
-		struct kaos_bcast_entry *ent = (void *)(bh + 1);
-		info->tail = atomic_load_explicit(&bh->tail, memory_order_acquire);
-		info->head = info->tail;
-		for (uint32_t i = 0; i < h->max_subscribers; i++) {
-			uint64_t p = atomic_load_explicit(&ent[i].pos, memory_order_acquire);
-			info->subscribers[i].position = p;
-			if (p != KAOS_BCAST_FREE && p < info->head)
-				info->head = p;
+		struct kaos_bcast r;
+		if (kaos_bcast_attach(&r, mem, h->ring_len, h->capacity, h->slot_size,
+				      h->max_subscribers) == 0) {
+			kaos_bcast_stats(&r, &info->stats);
+			for (uint32_t i = 0; i < h->max_subscribers; i++)
+				info->subscribers[i].position = kaos__bcast_entry(&r, i);
 		}
 	}
 	}
+	info->tail = info->stats.published;
+	info->head = info->stats.consumed;
+	if (h->kind != KAOS_IPC_BCAST)
+		info->subscribers[0].position = info->head;
 }
 
 /* Map a channel read-only and validate it. */
@@ -926,7 +934,7 @@ static int
 map_validated(const char *name, int flags, int *fd_out, struct kaos_ipc_header **h_out,
 	      uint64_t *size_out)
 {
-	int fd = open_name(name, flags, 0);
+	int fd = kaos__file_open(name, flags, 0);
 	if (fd < 0)
 		return fd;
 	struct stat st;
@@ -934,9 +942,14 @@ map_validated(const char *name, int flags, int *fd_out, struct kaos_ipc_header *
 	struct kaos_ipc_header *h = NULL;
 	if (fstat(fd, &st) < 0)
 		rc = -errno;
-	else if ((uint64_t)st.st_size < KAOS_IPC_HEADER_LEN)
-		rc = -KAOS_ETRUNCATED;
-	else if (!(h = map_file(fd, (size_t)st.st_size, PROT_READ)))
+	else if ((uint64_t)st.st_size < KAOS_IPC_HEADER_LEN) {
+		uint64_t magic = 0;
+		rc = (st.st_size >= 8 && pread(fd, &magic, 8, 0) == 8 && magic &&
+		      magic != KAOS_IPC_MAGIC)
+			     ? -KAOS_EFOREIGN
+			     : -KAOS_ETRUNCATED;
+	}
+	else if (!(h = kaos__map_file(fd, (size_t)st.st_size, PROT_READ)))
 		rc = -errno;
 	if (rc < 0) {
 		close(fd);
@@ -988,22 +1001,25 @@ kaos_ipc_cleanup(const char *name)
 {
 	if (!name || !*name)
 		return -EINVAL;
-	int fd = open_name(name, O_RDWR, 0);
+	int fd = kaos__file_open(name, O_RDWR, 0);
 	if (fd < 0)
 		return fd;
 	/* Never remove a file that is not a channel; an empty or
 	 * half-written one (a creator that died early) is fair game. */
 	uint64_t magic = 0;
 	ssize_t got = pread(fd, &magic, sizeof(magic), 0);
-	int rc = got < 0 ? -errno : (got > 0 && magic != KAOS_IPC_MAGIC) ? -KAOS_EFOREIGN : 0;
+	/* 0: a creator that died before writing the magic. */
+	int rc = got < 0 ? -errno
+		 : (got > 0 && magic != 0 && magic != KAOS_IPC_MAGIC) ? -KAOS_EFOREIGN
+								       : 0;
 	if (rc == 0) {
 		/* Every slot byte and the creation byte at once: if we get
 		 * them, nobody is attached, creating or joining, and nobody
 		 * can attach to this file while we remove its name. */
-		rc = lock_range(fd, 0, slot_offset(false, KAOS_IPC_MAX_SUBSCRIBERS), F_WRLCK);
+		rc = kaos__lock_range(fd, 0, slot_offset(false, KAOS_IPC_MAX_SUBSCRIBERS), F_WRLCK);
 		if (rc == 0) {
-			rc = kaos_ipc_unlink(name);
-			rc = rc < 0 ? rc : 1;
+			/* The name may lead to a newer channel by now. */
+			rc = kaos__file_unlink_if_same(name, fd);
 		} else if (rc == -EBUSY) {
 			rc = 0;
 		}

@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include <kaos/broadcast.h>
+#include <kaos/trace.h>
 
-_Static_assert(sizeof(struct kaos_bcast_hdr) == 4 * KAOS_CACHELINE, "header lines");
+_Static_assert(sizeof(struct kaos_bcast_hdr) == 5 * KAOS_CACHELINE, "header lines");
 _Static_assert(sizeof(struct kaos_bcast_entry) == 2 * KAOS_CACHELINE,
 	       "each consumer entry has a guard line");
 
@@ -338,7 +339,9 @@ wait_for(struct kaos_bcast *ring, kaos_ready_fn fn, struct attempt *a,
 		return -EINVAL;
 	if (how && how->kind == KAOS_WAIT_BLOCK && !ring->ro.blocking)
 		return -EINVAL; /* nobody would wake us */
-	int rc = kaos_wait_until(how, &ring->ro.hdr->progress, fn, a);
+	/* The producer (no consumer handle) waiting is backpressure. */
+	int rc = KAOS_TRACE_WAIT_UNTIL(!a->c, BCAST, ring, how, &ring->ro.hdr->progress,
+				       fn, a);
 	return rc < 0 ? rc : a->got;
 }
 
@@ -370,4 +373,22 @@ kaos_bcast_pop_wait(struct kaos_bcast_consumer *c, void *dst, const struct kaos_
 {
 	struct attempt a = { .c = c, .dst = dst };
 	return (int)wait_for(c ? c->ring : NULL, try_pop, &a, how);
+}
+
+void
+kaos_bcast_stats(const struct kaos_bcast *ring, struct kaos_ring_stats *out)
+{
+	const struct kaos_bcast_hdr *h = ring->ro.hdr;
+	/* Acquire: pairs with P1 and each consumer's C2; a snapshot. */
+	out->published = atomic_load_explicit(&h->tail, memory_order_acquire);
+	out->consumed = out->published;
+	for (uint32_t i = 0; i < ring->ro.max_consumers; i++) {
+		uint64_t p = atomic_load_explicit(&ring->ro.entries[i].pos, memory_order_acquire);
+		if (p != KAOS_BCAST_FREE && p < out->consumed)
+			out->consumed = p;
+	}
+	/* Relaxed: statistics. */
+	out->full = atomic_load_explicit(&h->full, memory_order_relaxed);
+	out->waits = atomic_load_explicit(&h->progress.waits, memory_order_relaxed);
+	out->wakes = atomic_load_explicit(&h->progress.wakes, memory_order_relaxed);
 }

@@ -6,8 +6,9 @@
 
 #include <kaos/crc32c.h>
 #include <kaos/msgring.h>
+#include <kaos/trace.h>
 
-_Static_assert(sizeof(struct kaos_msgring_ctl) == 5 * KAOS_CACHELINE,
+_Static_assert(sizeof(struct kaos_msgring_ctl) == 6 * KAOS_CACHELINE,
 	       "tail and head need a guard line between them");
 _Static_assert(offsetof(struct kaos_msgring_ctl, head) == 2 * KAOS_CACHELINE,
 	       "head two lines after tail");
@@ -73,6 +74,7 @@ kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len, uint64_t c
 	/* Acquire: pairs with C2 of the consumer that came before us; its
 	 * zeroing below head is visible. */
 	ring->cons.pos = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
+	ring->cons.avail = ring->cons.pos;
 	return 0;
 }
 
@@ -87,13 +89,14 @@ kaos_msgring_recover(struct kaos_msgring *ring)
 	uint64_t head = atomic_load_explicit(&ctl->head, memory_order_acquire);
 	uint64_t read = atomic_load_explicit(&ctl->read, memory_order_acquire);
 	if (read == head) {
-		ring->cons.pos = head;
+		ring->cons.pos = ring->cons.avail = head;
 		return 0;
 	}
 	if (read - head > ring->ro.capacity)
 		return -KAOS_ECORRUPT;
 	ring->cons.pos = head;
 	kaos__msgring_release(ring, head, read);
+	ring->cons.avail = read; /* nothing cached beyond what was handed over */
 	return 0;
 }
 
@@ -128,6 +131,17 @@ kaos_msgring_destroy(struct kaos_msgring *ring)
 	memset(ring, 0, sizeof(*ring));
 }
 
+/* Zero the buffer bytes of positions [start, end), at most one wrap. */
+static void
+zero_span(struct kaos_msgring *ring, uint64_t start, uint64_t end)
+{
+	uint64_t idx = start & ring->ro.mask, n = end - start;
+	uint64_t first = ring->ro.capacity - idx < n ? ring->ro.capacity - idx : n;
+	memset(ring->ro.buf + idx, 0, first);
+	if (n > first)
+		memset(ring->ro.buf, 0, n - first);
+}
+
 int
 kaos_msgring_producer_init(struct kaos_msgring_producer *p, struct kaos_msgring *ring,
 			   uint32_t owner)
@@ -142,6 +156,10 @@ kaos_msgring_producer_init(struct kaos_msgring_producer *p, struct kaos_msgring 
 	p->pos = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
 	p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
 		   ring->ro.capacity;
+	if (p->limit - p->pos > ring->ro.capacity || p->pos % KAOS_MSG_ALIGN) {
+		memset(p, 0, sizeof(*p));
+		return -KAOS_ECORRUPT; /* tail behind head, or a lap ahead */
+	}
 	return 0;
 }
 
@@ -185,8 +203,10 @@ kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t type, size_t le
 			 * zeroed). */
 			p->limit = atomic_load_explicit(&ctl->head, memory_order_acquire) +
 				   ring->ro.capacity;
-			if ((int64_t)(p->limit - tail) < (int64_t)(pad + rec))
+			if ((int64_t)(p->limit - tail) < (int64_t)(pad + rec)) {
+				kaos__count(&ctl->full);
 				return -KAOS_EFULL;
+			}
 		}
 		/* Acquire on success: our stores into the claimed bytes stay
 		 * after the claim. Relaxed on failure: we only retry. */
@@ -234,7 +254,8 @@ kaos_msgring_abort(struct kaos_msgring_producer *p)
 		if (ring->ro.blocking)
 			kaos_waitpoint_notify(&ring->ro.ctl->data);
 	}
-	/* Single producer: nothing was published; the space stays ours. */
+	/* Single producer: nothing was published, and its reader never looks
+	 * past the tail: the space is simply ours again. */
 	return 0;
 }
 
@@ -275,17 +296,14 @@ kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t idx, uint32_t len
 void
 kaos__msgring_release(struct kaos_msgring *ring, uint64_t start, uint64_t end)
 {
-	/* Zero what we consumed (at most one wrap: a read never passes the
-	 * tail, which is at most a buffer ahead of head). */
-	uint64_t idx = start & ring->ro.mask, n = end - start;
-	uint64_t first = ring->ro.capacity - idx < n ? ring->ro.capacity - idx : n;
 	/* Relaxed: only a successor taking over after our death reads it
 	 * (kaos_msgring_recover()), ordered by the head release below or by
 	 * the hand-over itself. */
 	atomic_store_explicit(&ring->ro.ctl->read, end, memory_order_relaxed);
-	memset(ring->ro.buf + idx, 0, first);
-	if (n > first)
-		memset(ring->ro.buf, 0, n - first);
+	/* Multi-producer: zero what we consumed (at most one buffer: a read
+	 * stops there), so the header words we meet later are fresh. */
+	if (ring->ro.flags & KAOS_MSGRING_MP)
+		zero_span(ring, start, end);
 	ring->cons.pos = end;
 	/* C2: pairs with P2: our reads and the zeroing are done. */
 	atomic_store_explicit(&ring->ro.ctl->head, end, memory_order_release);
@@ -355,9 +373,24 @@ kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns)
 		while (i < end && atomic_load_explicit(kaos__msg_word(ring, i),
 						       memory_order_acquire) == 0)
 			i += KAOS_MSG_ALIGN;
-		if (i == end && end != ring->ro.capacity)
-			return 0; /* nobody behind it yet: nothing is blocked */
+		if (i == end && end != ring->ro.capacity &&
+		    (!ring->ro.alive ||
+		     ring->ro.alive(KAOS_MSGRING_ANY_OWNER, ring->ro.alive_ctx)))
+			return 0; /* nobody behind it yet: nothing is blocked
+				   * (unless every producer is dead: then
+				   * clear the way to the tail) */
+		/* Scanned forward one word at a time, we may have read the
+		 * next claimer's header word just before it was written and
+		 * then its payload: look back, and give up unless the words
+		 * before i are still all zero (Aeron does the same). */
+		for (uint64_t j = idx + KAOS_MSG_ALIGN; j < i; j += KAOS_MSG_ALIGN)
+			if (atomic_load_explicit(kaos__msg_word(ring, j), memory_order_acquire))
+				return 0;
 		pad = i - idx;
+		/* No record is longer: several dead claims in a row are
+		 * unblocked one record's worth at a time. */
+		if (pad > ring->ro.max_record)
+			pad = ring->ro.max_record;
 	}
 	/* Release: as P1. The CAS loses only to a commit that came after
 	 * all: then nothing needs unblocking. */
@@ -409,7 +442,9 @@ wait_for(struct kaos_msgring *ring, struct kaos_waitpoint *wp, kaos_ready_fn fn,
 {
 	if (how && how->kind == KAOS_WAIT_BLOCK && !ring->ro.blocking)
 		return -EINVAL; /* nobody would wake us */
-	int rc = kaos_wait_until(how, wp, fn, a);
+	/* A producer waiting is backpressure; a consumer waiting is idle. */
+	int rc = KAOS_TRACE_WAIT_UNTIL(wp == &ring->ro.ctl->space, MSGRING, ring, how, wp,
+				       fn, a);
 	return rc < 0 ? rc : a->got;
 }
 
@@ -431,4 +466,19 @@ kaos_msgring_read_wait(struct kaos_msgring *ring, kaos_msg_handler_fn fn, void *
 		return -EINVAL;
 	struct attempt a = { .ring = ring, .fn = fn, .ctx = ctx, .limit = limit };
 	return wait_for(ring, &ring->ro.ctl->data, try_read, &a, how);
+}
+
+void
+kaos_msgring_stats(const struct kaos_msgring *ring, struct kaos_ring_stats *out)
+{
+	const struct kaos_msgring_ctl *c = ring->ro.ctl;
+	/* Acquire: head before tail (pairs with C2 and the tail's stores), so
+	 * consumed <= published. Relaxed for the statistics. */
+	out->consumed = atomic_load_explicit(&c->head, memory_order_acquire);
+	out->published = atomic_load_explicit(&c->tail, memory_order_acquire);
+	out->full = atomic_load_explicit(&c->full, memory_order_relaxed);
+	out->waits = atomic_load_explicit(&c->data.waits, memory_order_relaxed) +
+		     atomic_load_explicit(&c->space.waits, memory_order_relaxed);
+	out->wakes = atomic_load_explicit(&c->data.wakes, memory_order_relaxed) +
+		     atomic_load_explicit(&c->space.wakes, memory_order_relaxed);
 }

@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include <kaos/spsc.h>
+#include <kaos/trace.h>
 
 _Static_assert(sizeof(struct kaos_spsc_cursors) % KAOS_CACHELINE == 0,
 	       "slots must start on a cache line");
 _Static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
 		       offsetof(struct kaos_spsc_cursors, head) == 2 * KAOS_CACHELINE &&
-		       sizeof(struct kaos_spsc_cursors) == 5 * KAOS_CACHELINE,
+		       sizeof(struct kaos_spsc_cursors) == 6 * KAOS_CACHELINE,
 	       "tail and head need a guard line between them");
 _Static_assert(offsetof(struct kaos_spsc, cons) - offsetof(struct kaos_spsc, prod) >=
 		       2 * KAOS_CACHELINE &&
@@ -49,10 +50,10 @@ kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
 
 	memset(ring, 0, sizeof(*ring));
 	struct kaos_spsc_cursors *cur = mem;
-	/* Relaxed: the ring is not shared yet; whoever hands it to the other
-	 * thread (thread creation, a release store) publishes these. */
-	atomic_store_explicit(&cur->tail, 0, memory_order_relaxed);
-	atomic_store_explicit(&cur->head, 0, memory_order_relaxed);
+	/* Plain: the ring is not shared yet; whoever hands it to the other
+	 * thread (thread creation, a release store) publishes this. All of
+	 * it: caller memory may hold anything, waitpoints included. */
+	memset(cur, 0, sizeof(*cur));
 	ring->ro.cur = cur;
 	ring->ro.slots = (unsigned char *)mem + sizeof(*cur);
 	ring->ro.mask = capacity - 1;
@@ -180,7 +181,9 @@ wait_for(struct kaos_spsc *ring, struct kaos_waitpoint *wp, kaos_ready_fn fn,
 {
 	if (how && how->kind == KAOS_WAIT_BLOCK && !ring->ro.blocking)
 		return -EINVAL; /* nobody would wake us */
-	int rc = kaos_wait_until(how, wp, fn, a);
+	/* A producer waiting is backpressure; a consumer waiting is idle. */
+	int rc = KAOS_TRACE_WAIT_UNTIL(wp == &ring->ro.cur->space, SPSC, ring, how, wp,
+				       fn, a);
 	return rc < 0 ? rc : a->got;
 }
 
@@ -212,4 +215,19 @@ kaos_spsc_pop_wait(struct kaos_spsc *ring, void *dst, const struct kaos_wait *ho
 {
 	struct attempt a = { .ring = ring, .arg.dst = dst };
 	return (int)wait_for(ring, &ring->ro.cur->data, try_pop, &a, how);
+}
+
+void
+kaos_spsc_stats(const struct kaos_spsc *ring, struct kaos_ring_stats *out)
+{
+	const struct kaos_spsc_cursors *c = ring->ro.cur;
+	/* Acquire: head before tail (pairs with C2 and P1), so consumed <=
+	 * published in the snapshot. Relaxed for the statistics. */
+	out->consumed = atomic_load_explicit(&c->head, memory_order_acquire);
+	out->published = atomic_load_explicit(&c->tail, memory_order_acquire);
+	out->full = atomic_load_explicit(&c->full, memory_order_relaxed);
+	out->waits = atomic_load_explicit(&c->data.waits, memory_order_relaxed) +
+		     atomic_load_explicit(&c->space.waits, memory_order_relaxed);
+	out->wakes = atomic_load_explicit(&c->data.wakes, memory_order_relaxed) +
+		     atomic_load_explicit(&c->space.wakes, memory_order_relaxed);
 }

@@ -5,8 +5,9 @@
 
 #define KAOS_MPMC_H /* the engine is shared; any kind header may include it */
 #include <kaos/detail/stamped.h>
+#include <kaos/trace.h>
 
-_Static_assert(sizeof(struct kaos__stamped_hdr) == 5 * KAOS_CACHELINE,
+_Static_assert(sizeof(struct kaos__stamped_hdr) == 6 * KAOS_CACHELINE,
 	       "cursors two lines apart, waitpoints on a line of their own");
 _Static_assert(offsetof(struct kaos__stamped_hdr, rpos) == 2 * KAOS_CACHELINE,
 	       "wpos and rpos need a guard line between them");
@@ -136,7 +137,9 @@ kaos__stamped_claim_wait(struct kaos__stamped *r, uint64_t n, struct kaos_batch 
 	struct attempt a = { r, n, b, mp, mc, 0 };
 	if (how && how->kind == KAOS_WAIT_BLOCK && !r->ro.blocking)
 		return -EINVAL; /* nobody would wake us */
-	int rc = kaos_wait_until(how, &r->ro.hdr->space, try_claim, &a);
+	/* A producer waiting: backpressure (reported once per wait). */
+	int rc = KAOS_TRACE_WAIT_UNTIL(true, STAMPED, r, how, &r->ro.hdr->space,
+				       try_claim, &a);
 	return rc < 0 ? rc : a.got;
 }
 
@@ -149,4 +152,19 @@ kaos__stamped_take_wait(struct kaos__stamped *r, uint64_t n, struct kaos_batch *
 		return -EINVAL; /* nobody would wake us */
 	int rc = kaos_wait_until(how, &r->ro.hdr->data, try_take, &a);
 	return rc < 0 ? rc : a.got;
+}
+
+void
+kaos__stamped_stats(const struct kaos__stamped *r, struct kaos_ring_stats *out)
+{
+	const struct kaos__stamped_hdr *h = r->ro.hdr;
+	/* Acquire: a snapshot of the claim and take cursors (consumers first,
+	 * so consumed <= published). Relaxed for the statistics. */
+	out->consumed = atomic_load_explicit(&h->rpos, memory_order_acquire);
+	out->published = atomic_load_explicit(&h->wpos, memory_order_acquire);
+	out->full = atomic_load_explicit(&h->full, memory_order_relaxed);
+	out->waits = atomic_load_explicit(&h->data.waits, memory_order_relaxed) +
+		     atomic_load_explicit(&h->space.waits, memory_order_relaxed);
+	out->wakes = atomic_load_explicit(&h->data.wakes, memory_order_relaxed) +
+		     atomic_load_explicit(&h->space.wakes, memory_order_relaxed);
 }

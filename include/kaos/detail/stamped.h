@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include <kaos/common.h>
+#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
 #include <kaos/wait.h>
@@ -77,6 +78,8 @@ struct kaos__stamped_hdr {
 	struct kaos_waitpoint data;  /* consumers block here */
 	struct kaos_waitpoint space; /* producers block here */
 	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
+	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /* refused claims/pushes */
+	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
 };
 
 struct kaos__stamped {
@@ -113,6 +116,8 @@ KAOS_API int kaos__stamped_init(struct kaos__stamped *r, void *mem, size_t len,
 KAOS_API int kaos__stamped_create(struct kaos__stamped *r, uint64_t capacity,
 				  size_t slot_size, enum kaos_mem mem);
 KAOS_API void kaos__stamped_destroy(struct kaos__stamped *r);
+KAOS_API void kaos__stamped_stats(const struct kaos__stamped *r,
+				  struct kaos_ring_stats *out);
 KAOS_API int kaos__stamped_bad_count(const struct kaos__stamped *r, uint64_t n);
 KAOS_API int64_t kaos__stamped_claim_wait(struct kaos__stamped *r, uint64_t n,
 					  struct kaos_batch *b, bool mp, bool mc,
@@ -223,8 +228,11 @@ kaos__stamped_get(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
 				continue;
 			}
 		}
-		if (m == 0)
+		if (m == 0) {
+			if (!consumer)
+				kaos__count(&r->ro.hdr->full);
 			return 0; /* full or empty */
+		}
 		if (!multi) {
 			*own = pos + m;
 			break;
@@ -377,6 +385,11 @@ kaos__stamped_pop(struct kaos__stamped *r, void *dst, size_t slot_size, bool mp,
 						    bool on)                  \
 	{                                                                     \
 		r->s.ro.blocking = on;                                        \
+	}                                                                     \
+	KAOS_INLINE void kaos_##kind##_stats(const struct kaos_##kind *r,      \
+					     struct kaos_ring_stats *out)     \
+	{                                                                     \
+		kaos__stamped_stats(&r->s, out);                              \
 	}                                                                     \
 	KAOS_INLINE uint64_t kaos_##kind##_capacity(const struct kaos_##kind *r) \
 	{                                                                     \

@@ -1,0 +1,838 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_ipc: the shared-memory channels between processes (kaos/ipc.h),
+ * kaos and its peers on the same workloads, each run across two processes:
+ * the producer is a thread of this process, the consumer a child process
+ * forked for the run (bench/harness.h, kb_run_proc_case), pinned to two
+ * different CPUs.
+ *
+ *   ipc/single_8B     one 8-byte value per send call and per receive call;
+ *                     kaos: an SPSC channel (slot_size 8), kaos_spsc_push /
+ *                     kaos_spsc_pop on the channel's ring
+ *   ipc/sustained_8B  8-byte values in batches; kaos: kaos_spsc_claim /
+ *                     publish and peek / release, in place
+ *   ipc/msg_64B, ipc/msg_1KB  messages of 64 / 1024 payload bytes; kaos: a
+ *                     message channel (KAOS_IPC_MSG_SP), kaos_msgring_claim /
+ *                     commit and kaos_msgring_read
+ *   ipc/rtt_8B        round trips of an 8-byte value (out through one
+ *                     channel, echoed back through another), each timed:
+ *                     p50 / p99 / p99.9 / max next to the core-to-core probe
+ *
+ * Peers are in bench/peers/ipc_*.c; what every side checks is in
+ * bench/ipc_workload.h. Only the transfer is timed: fork, mappings, channel
+ * creation and attachment happen before the clock starts. Run with --help
+ * for the options.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <kaos/ipc.h>
+#include <kaos/kaos.h>
+
+#include "harness.h"
+#include "ipc_workload.h"
+
+unsigned char ki_pattern[KI_MAX_MSG];
+
+/* ---- channel names: every one is removed, also on an abnormal exit ------- */
+
+#define MAX_NAMES 8
+#define NAME_LEN 64
+static char names[MAX_NAMES][NAME_LEN]; /* in use: non-empty */
+static unsigned name_seq;
+
+/* A fresh name for a channel, registered for removal; NULL if full. */
+static const char *
+name_take(void)
+{
+	for (int i = 0; i < MAX_NAMES; i++) {
+		if (names[i][0])
+			continue;
+		snprintf(names[i], NAME_LEN, "/kaos-bench-ipc-%ld-%u",
+			 (long)getpid(), name_seq++);
+		return names[i];
+	}
+	return NULL;
+}
+
+static void
+name_drop(const char *name)
+{
+	for (int i = 0; i < MAX_NAMES; i++) {
+		if (names[i] == name) {
+			kaos_ipc_unlink(name);
+			names[i][0] = 0;
+		}
+	}
+}
+
+/* The abort hook, atexit handler and signal handler: shm_unlink only. */
+static void
+names_remove_all(void)
+{
+	for (int i = 0; i < MAX_NAMES; i++)
+		if (names[i][0])
+			shm_unlink(names[i]);
+}
+
+static pid_t main_pid;
+
+static void
+on_fatal_signal(int sig)
+{
+	if (getpid() == main_pid)
+		names_remove_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+at_exit_cleanup(void)
+{
+	if (getpid() == main_pid)
+		names_remove_all();
+}
+
+/* ---- kaos adapter ------------------------------------------------------------ */
+
+/* Channel 0 carries the messages from this process to the child; in the
+ * round-trip case channel 1 carries the echo back. */
+struct kaos_q {
+	struct kaos_ipc_config cfg[2];
+	const char *name[2];
+	int nch;
+	struct kaos_ipc *pub;  /* this process: publisher of channel 0 */
+	struct kaos_ipc *back; /* this process: subscriber of channel 1 */
+	struct kaos_ipc *sub;  /* child: subscriber of channel 0 */
+	struct kaos_ipc *echo; /* child: publisher of channel 1 */
+};
+
+/* Messages carry this type; the consumer checks it. */
+#define KMSG_TYPE 1u
+/* kaos_msgring_read hands over up to this many records per call, then
+ * releases them: a bound on what the consumer holds back from the producer
+ * (256 x 72 bytes = 18 KiB for msg_64B, 256 x 1032 = 258 KiB for msg_1KB,
+ * of the 1 MiB ring). */
+#define KMSG_READ_LIMIT 256
+
+static int
+kaos_fail(const char *call, int64_t rc)
+{
+	fprintf(stderr, "bench: %s: %s\n", call, kaos_strerror((int)rc));
+	return -1;
+}
+
+static int
+kaos_supports(const struct ki_spec *s)
+{
+	(void)s;
+	return 1;
+}
+
+static const char *
+kaos_note(const struct ki_spec *s)
+{
+	switch (s->kind) {
+	case KI_SINGLE:
+		return "SPSC channel (8-byte slots), kaos_spsc_push/pop";
+	case KI_SUSTAINED:
+		return "SPSC channel (8-byte slots), claim/publish and "
+		       "peek/release in place";
+	case KI_MSG:
+		return "message channel (MSG_SP), kaos_msgring_claim/commit, "
+		       "kaos_msgring_read of up to 256 records per call";
+	case KI_RTT:
+		return "an SPSC channel each way, kaos_spsc_push/pop";
+	}
+	return NULL;
+}
+
+static void
+kaos_close_q(void *qv)
+{
+	struct kaos_q *q = qv;
+	kaos_ipc_close(q->pub);
+	kaos_ipc_close(q->back);
+	for (int i = 0; i < 2; i++)
+		if (q->name[i])
+			name_drop(q->name[i]);
+	free(q);
+}
+
+static void *
+kaos_open_q(const struct ki_spec *s)
+{
+	struct kaos_q *q = calloc(1, sizeof(*q));
+	int rc;
+	if (!q)
+		return NULL;
+	q->nch = s->kind == KI_RTT ? 2 : 1;
+	for (int i = 0; i < q->nch; i++) {
+		struct kaos_ipc_config *c = &q->cfg[i];
+		q->name[i] = name_take();
+		if (!q->name[i]) {
+			fprintf(stderr, "bench: too many channel names\n");
+			kaos_close_q(q);
+			return NULL;
+		}
+		memset(c, 0, sizeof(*c));
+		c->name = q->name[i];
+		if (s->kind == KI_MSG) {
+			c->kind = KAOS_IPC_MSG_SP;
+			c->capacity = s->ring_bytes;
+		} else {
+			c->kind = KAOS_IPC_SPSC;
+			c->capacity = s->slots;
+			c->slot_size = 8;
+		}
+	}
+	/* A channel left over by a killed run with this pid: start afresh. */
+	for (int i = 0; i < q->nch; i++)
+		kaos_ipc_unlink(q->name[i]);
+	rc = kaos_ipc_publish(&q->cfg[0], &q->pub);
+	if (rc != 0) {
+		kaos_fail("kaos_ipc_publish", rc);
+		q->pub = NULL;
+		kaos_close_q(q);
+		return NULL;
+	}
+	if (q->nch == 2) {
+		rc = kaos_ipc_subscribe(&q->cfg[1], &q->back);
+		if (rc != 0) {
+			kaos_fail("kaos_ipc_subscribe", rc);
+			q->back = NULL;
+			kaos_close_q(q);
+			return NULL;
+		}
+	}
+	return q;
+}
+
+static int
+kaos_child_open(void *qv)
+{
+	struct kaos_q *q = qv;
+	int rc = kaos_ipc_subscribe(&q->cfg[0], &q->sub);
+	if (rc != 0)
+		return kaos_fail("kaos_ipc_subscribe (consumer process)", rc);
+	if (q->nch == 2) {
+		rc = kaos_ipc_publish(&q->cfg[1], &q->echo);
+		if (rc != 0)
+			return kaos_fail("kaos_ipc_publish (consumer process)", rc);
+	}
+	return 0;
+}
+
+static void
+kaos_child_close(void *qv)
+{
+	struct kaos_q *q = qv;
+	kaos_ipc_close(q->sub);
+	kaos_ipc_close(q->echo);
+	q->sub = q->echo = NULL;
+}
+
+KB_INLINE int
+kaos_push_spin(struct kaos_spsc *r, uint64_t v)
+{
+	int rc;
+	while ((rc = kaos_spsc_push(r, &v)) != 0) {
+		if (rc != -KAOS_EFULL)
+			return kaos_fail("kaos_spsc_push", rc);
+		kb_relax();
+	}
+	return 0;
+}
+
+KB_INLINE int
+kaos_pop_spin(struct kaos_spsc *r, uint64_t *v)
+{
+	int rc;
+	while ((rc = kaos_spsc_pop(r, v)) != 0) {
+		if (rc != -KAOS_EEMPTY)
+			return kaos_fail("kaos_spsc_pop", rc);
+		kb_relax();
+	}
+	return 0;
+}
+
+/* Message producer: claim, write the message in place, commit. */
+KB_INLINE int
+kaos_msg_produce(struct kaos_msgring_producer *p, uint64_t events, size_t len)
+{
+	for (uint64_t seq = 1; seq <= events; seq++) {
+		void *data;
+		int rc;
+		while ((rc = kaos_msgring_claim(p, KMSG_TYPE, len, &data)) != 0) {
+			if (rc != -KAOS_EFULL)
+				return kaos_fail("kaos_msgring_claim", rc);
+			kb_relax();
+		}
+		ki_msg_fill(data, seq, len);
+		kaos_msgring_commit(p);
+	}
+	return 0;
+}
+
+struct kmsg_ctx {
+	struct ki_msg_check c;
+	uint64_t bad_type;
+};
+
+#define KMSG_HANDLER(name, want)                                              \
+	static void name(uint32_t type, const void *data, size_t len, void *v) \
+	{                                                                     \
+		struct kmsg_ctx *x = v;                                       \
+		if (KB_UNLIKELY(type != KMSG_TYPE))                           \
+			x->bad_type++;                                        \
+		ki_msg_take(&x->c, data, len, want);                          \
+	}
+KMSG_HANDLER(kmsg_take_64, 64)
+KMSG_HANDLER(kmsg_take_1k, 1024)
+
+static size_t kmsg_want; /* other sizes: set before the fork */
+KMSG_HANDLER(kmsg_take_any, kmsg_want)
+
+KB_INLINE int
+kaos_msg_consume(struct kaos_msgring *ring, uint64_t events,
+		 kaos_msg_handler_fn fn, struct ki_out *out)
+{
+	struct kmsg_ctx x = { ki_msg_check_start(), 0 };
+	while (x.c.count < events) {
+		uint64_t want = events - x.c.count;
+		int64_t n = kaos_msgring_read(ring, fn, &x,
+					      want < KMSG_READ_LIMIT ? want
+								     : KMSG_READ_LIMIT);
+		if (n <= 0) {
+			if (n < 0)
+				return kaos_fail("kaos_msgring_read", n);
+			kb_relax();
+		}
+	}
+	out->msg = x.c;
+	out->check.bad = x.bad_type; /* unused otherwise in KI_MSG */
+	out->done = 1;
+	return 0;
+}
+
+static int
+kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
+	     struct ki_out *out, struct ki_rtt *rtt)
+{
+	struct kaos_q *q = qv;
+	struct kb_gen g = kb_gen_start();
+	switch (s->kind) {
+	case KI_SINGLE: {
+		struct kaos_spsc *r = kaos_ipc_spsc(q->pub);
+		for (uint64_t i = 0; i < events; i++)
+			if (kaos_push_spin(r, kb_next_value(&g)) != 0)
+				return -1;
+		return 0;
+	}
+	case KI_SUSTAINED: {
+		struct kaos_spsc *r = kaos_ipc_spsc(q->pub);
+		for (uint64_t left = events; left;) {
+			void *slots = NULL;
+			int64_t n = kaos_spsc_claim(r, left < s->batch ? left : s->batch,
+						    &slots);
+			if (n <= 0) {
+				if (n < 0)
+					return kaos_fail("kaos_spsc_claim", n);
+				kb_relax();
+				continue;
+			}
+			kb_fill_values(&g, slots, (uint64_t)n);
+			kaos_spsc_publish(r, (uint64_t)n);
+			left -= (uint64_t)n;
+		}
+		return 0;
+	}
+	case KI_MSG: {
+		struct kaos_msgring_producer *p = kaos_ipc_msg_producer(q->pub);
+		if (s->msg_bytes == 64)
+			return kaos_msg_produce(p, events, 64);
+		if (s->msg_bytes == 1024)
+			return kaos_msg_produce(p, events, 1024);
+		return kaos_msg_produce(p, events, s->msg_bytes);
+	}
+	case KI_RTT: {
+		struct kaos_spsc *tx = kaos_ipc_spsc(q->pub);
+		struct kaos_spsc *rx = kaos_ipc_spsc(q->back);
+		struct kb_check c = kb_check_start();
+		uint64_t prev = ki_rtt_start(rtt);
+		for (uint64_t i = 0; i < events; i++) {
+			uint64_t back;
+			if (kaos_push_spin(tx, kb_next_value(&g)) != 0 ||
+			    kaos_pop_spin(rx, &back) != 0)
+				return -1;
+			kb_take_in_order(&c, back);
+			c.count++;
+			uint64_t t = ki_ticks();
+			rtt->samples[i] = t - prev;
+			prev = t;
+		}
+		ki_rtt_stop(rtt, prev);
+		out->check = c;
+		out->done = 1;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int
+kaos_consume(void *qv, const struct ki_spec *s, uint64_t events,
+	     struct ki_out *out)
+{
+	struct kaos_q *q = qv;
+	struct kb_check c = kb_check_start();
+	switch (s->kind) {
+	case KI_SINGLE: {
+		struct kaos_spsc *r = kaos_ipc_spsc(q->sub);
+		for (; c.count < events; c.count++) {
+			uint64_t v;
+			if (kaos_pop_spin(r, &v) != 0)
+				return -1;
+			kb_take_in_order(&c, v);
+		}
+		break;
+	}
+	case KI_SUSTAINED: {
+		struct kaos_spsc *r = kaos_ipc_spsc(q->sub);
+		while (c.count < events) {
+			const void *slots = NULL;
+			uint64_t want = events - c.count < s->batch ? events - c.count
+								    : s->batch;
+			int64_t n = kaos_spsc_peek(r, want, &slots);
+			if (n <= 0) {
+				if (n < 0)
+					return kaos_fail("kaos_spsc_peek", n);
+				kb_relax();
+				continue;
+			}
+			const uint64_t *v = slots;
+			for (int64_t i = 0; i < n; i++)
+				kb_take_in_order(&c, v[i]);
+			kaos_spsc_release(r, (uint64_t)n);
+			c.count += (uint64_t)n;
+		}
+		break;
+	}
+	case KI_MSG: {
+		struct kaos_msgring *ring = kaos_ipc_msgring(q->sub);
+		if (s->msg_bytes == 64)
+			return kaos_msg_consume(ring, events, kmsg_take_64, out);
+		if (s->msg_bytes == 1024)
+			return kaos_msg_consume(ring, events, kmsg_take_1k, out);
+		return kaos_msg_consume(ring, events, kmsg_take_any, out);
+	}
+	case KI_RTT: {
+		struct kaos_spsc *rx = kaos_ipc_spsc(q->sub);
+		struct kaos_spsc *tx = kaos_ipc_spsc(q->echo);
+		for (; c.count < events; c.count++) {
+			uint64_t v;
+			if (kaos_pop_spin(rx, &v) != 0 || kaos_push_spin(tx, v) != 0)
+				return -1;
+			kb_take_in_order(&c, v);
+		}
+		break;
+	}
+	}
+	out->check = c;
+	out->done = 1;
+	return 0;
+}
+
+static const struct ki_adapter kaos_adapter = {
+	"kaos", NULL, kaos_supports, kaos_note, kaos_open_q, kaos_close_q,
+	kaos_child_open, kaos_child_close, kaos_produce, kaos_consume,
+};
+
+/* Whether the IPC layer is there: a throw-away channel. 1 yes; 0 not
+ * implemented (-ENOSYS, printed); -1 another error (printed). */
+static int
+kaos_ipc_available(void)
+{
+	struct kaos_ipc_config cfg;
+	struct kaos_ipc *ch = NULL;
+	const char *name = name_take();
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = name;
+	cfg.kind = KAOS_IPC_SPSC;
+	cfg.capacity = 64;
+	cfg.slot_size = 8;
+	int rc = kaos_ipc_publish(&cfg, &ch);
+	if (rc == 0)
+		kaos_ipc_close(ch);
+	name_drop(name);
+	if (rc == -ENOSYS) {
+		printf("  kaos ipc  skipped: IPC not implemented (kaos_ipc_publish "
+		       "returns -ENOSYS); the peers run alone, without ratios\n");
+		return 0;
+	}
+	if (rc != 0) {
+		printf("  kaos ipc  cannot create a channel: %s\n", kaos_strerror(rc));
+		return -1;
+	}
+	return 1;
+}
+
+/* ---- peers ---------------------------------------------------------------------- */
+
+static const struct ki_adapter *const peers[] = {
+#ifdef KB_HAVE_CK
+	&ki_peer_ck_ring,
+#endif
+#ifdef KB_HAVE_DPDK
+	&ki_peer_rte_ring_zc,
+	&ki_peer_rte_ring,
+#endif
+#ifdef KB_HAVE_OS
+	&ki_peer_pipe,
+	&ki_peer_pipe_batch,
+	&ki_peer_socketpair,
+	&ki_peer_socketpair_batch,
+	&ki_peer_mq,
+#endif
+	NULL,
+};
+#define N_PEERS (sizeof(peers) / sizeof(peers[0]) - 1)
+
+static void
+print_peers(void)
+{
+	printf("  peers    ");
+	for (const struct ki_adapter *const *p = peers; *p; p++)
+		printf(" %s", (*p)->name);
+	if (!peers[0])
+		printf(" none");
+	printf("\n  missing  ");
+	int missing = 0;
+#ifndef KB_HAVE_CK
+	printf(" ck_ring");
+	missing = 1;
+#endif
+#ifndef KB_HAVE_DPDK
+	printf(" rte_ring rte_ring_zc");
+	missing = 1;
+#endif
+#ifndef KB_HAVE_OS
+	printf(" pipe pipe_batch socketpair socketpair_batch mq");
+	missing = 1;
+#endif
+#ifdef KB_PEERS_OFF
+	printf(" (disabled: KAOS_BENCH_PEERS=OFF)\n");
+#else
+	printf("%s\n", missing ? " (not found at configure time; make bench-deps)"
+			       : " none");
+#endif
+	(void)missing;
+	printf("  iceoryx   not integrated (see bench/README.md)\n");
+}
+
+/* ---- cases ------------------------------------------------------------------------ */
+
+#define K ((uint64_t)1000)
+#define M ((uint64_t)1000000)
+#define IPC_SLOTS 65536        /* 8-byte rings: slots (ck_ring, rte_ring: one free) */
+#define IPC_MSG_RING (1u << 20) /* kaos message channel: 1 MiB */
+#define IPC_BATCH 1024         /* sustained: values per ring call at most */
+#define IPC_IO 8192            /* byte streams, batched: bytes per write */
+
+struct ipc_case {
+	struct kb_case c;     /* name, events per run, rounds quick/full */
+	uint64_t slow_events; /* per run of a peer making a system call per
+			       * message here (0: the case's events) */
+	uint64_t smoke_events, smoke_slow_events; /* the same, --smoke */
+	struct ki_spec spec;
+};
+
+/*
+ * Events per run: kaos, ck_ring, rte_ring and the batched byte streams get
+ * the case's count; peers making a system call per message (pipe,
+ * socketpair and mq one value or message at a time) slow_events: they are
+ * 10-300x slower, and the same count would make a kaos run last
+ * milliseconds or theirs minutes. Rates are per second, so the two stay
+ * comparable; the table says each such count. Smoke: enough events to wrap
+ * every ring a few times, a fraction of a second in all. Quick mode: about
+ * a minute in all on a 2-vCPU VM.
+ */
+static const struct ipc_case cases[] = {
+	{ { "ipc/single_8B", 20 * M, 1, 5, 15, NULL }, 300 * K, 200 * K, 4 * K,
+	  { KI_SINGLE, 8, IPC_SLOTS, 0, 1, 8 } },
+	{ { "ipc/sustained_8B", 50 * M, 1, 5, 15, NULL }, 0, 300 * K, 0,
+	  { KI_SUSTAINED, 8, IPC_SLOTS, 0, IPC_BATCH, IPC_IO } },
+	{ { "ipc/msg_64B", 10 * M, 1, 3, 10, NULL }, 300 * K, 100 * K, 4 * K,
+	  { KI_MSG, 64, 0, IPC_MSG_RING, 1, IPC_IO } },
+	{ { "ipc/msg_1KB", 2 * M, 1, 3, 10, NULL }, 200 * K, 20 * K, 4 * K,
+	  { KI_MSG, 1024, 0, IPC_MSG_RING, 1, IPC_IO } },
+	{ { "ipc/rtt_8B", 200 * K, 1, 3, 10, NULL }, 30 * K, 5 * K, 1 * K,
+	  { KI_RTT, 8, IPC_SLOTS, 0, 1, 8 } },
+};
+
+static const char *const kind_name[] = {
+	[KI_SINGLE] = "single", [KI_SUSTAINED] = "sustained",
+	[KI_MSG] = "msg", [KI_RTT] = "rtt",
+};
+
+/* One implementation in the case being run. */
+struct ipc_run {
+	const struct ki_adapter *ad;
+	void *q;
+	const struct ki_spec *spec;
+	struct ki_out *cons; /* the child's results: shared memory */
+	struct ki_out prod;  /* the producer thread's */
+	struct ki_rtt rtt;
+	uint64_t rtt_cap;    /* samples allocated */
+	uint64_t events;     /* of the current run */
+};
+
+static int
+run_prepare(void *arg, uint64_t events)
+{
+	struct ipc_run *r = arg;
+	memset(r->cons, 0, sizeof(*r->cons));
+	memset(&r->prod, 0, sizeof(r->prod));
+	r->events = events;
+	if (r->spec->kind == KI_RTT && events > r->rtt_cap) {
+		free(r->rtt.samples);
+		r->rtt.samples = malloc(events * sizeof(uint64_t));
+		if (!r->rtt.samples) {
+			r->rtt_cap = 0;
+			return -1;
+		}
+		/* fault the pages in now, not in the timed loop */
+		memset(r->rtt.samples, 0, events * sizeof(uint64_t));
+		r->rtt_cap = events;
+	}
+	return 0;
+}
+
+static int
+run_produce(void *arg, uint64_t events)
+{
+	struct ipc_run *r = arg;
+	return r->ad->produce(r->q, r->spec, events, &r->prod, &r->rtt);
+}
+
+static int
+run_child_open(void *arg)
+{
+	struct ipc_run *r = arg;
+	return r->ad->child_open ? r->ad->child_open(r->q) : 0;
+}
+
+static int
+run_consume(void *arg, uint64_t events)
+{
+	struct ipc_run *r = arg;
+	return r->ad->consume(r->q, r->spec, events, r->cons);
+}
+
+static void
+run_child_close(void *arg)
+{
+	struct ipc_run *r = arg;
+	if (r->ad->child_close)
+		r->ad->child_close(r->q);
+}
+
+static int
+run_verify(void *arg, uint64_t events, char *msg, size_t len)
+{
+	struct ipc_run *r = arg;
+	const struct ki_out *c = r->cons;
+	char sub[200];
+	if (!c->done) {
+		snprintf(msg, len, "the consumer process did not report");
+		return -1;
+	}
+	if (r->spec->kind == KI_MSG) {
+		if (c->check.bad) {
+			snprintf(msg, len, "%llu messages of a wrong type",
+				 (unsigned long long)c->check.bad);
+			return -1;
+		}
+		return ki_msg_result(&c->msg, events, r->spec->msg_bytes, msg, len);
+	}
+	if (kb_check_result(&c->check, KB_PER_EVENT, events, sub, sizeof(sub)) != 0) {
+		snprintf(msg, len, "consumer: %s", sub);
+		return -1;
+	}
+	if (r->spec->kind == KI_RTT) {
+		if (!r->prod.done) {
+			snprintf(msg, len, "the round-trip side did not finish");
+			return -1;
+		}
+		if (kb_check_result(&r->prod.check, KB_PER_EVENT, events, sub,
+				    sizeof(sub)) != 0) {
+			snprintf(msg, len, "echoes: %s", sub);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of @p n sorted samples. */
+static uint64_t
+rank(const uint64_t *s, uint64_t n, double q)
+{
+	uint64_t i = (uint64_t)(q * (double)n + 0.999999);
+	return s[i ? (i > n ? n : i) - 1 : 0];
+}
+
+static int
+run_latency(void *arg, struct kb_latency *out)
+{
+	struct ipc_run *r = arg;
+	uint64_t n = r->events;
+	const struct ki_rtt *t = &r->rtt;
+	if (r->spec->kind != KI_RTT || n == 0 || t->tick1 <= t->tick0 ||
+	    t->ns1 <= t->ns0)
+		return -1;
+	double ns_per_tick = (double)(t->ns1 - t->ns0) / (double)(t->tick1 - t->tick0);
+	qsort(r->rtt.samples, n, sizeof(uint64_t), cmp_u64);
+	out->p50_ns = (double)rank(t->samples, n, 0.50) * ns_per_tick;
+	out->p99_ns = (double)rank(t->samples, n, 0.99) * ns_per_tick;
+	out->p999_ns = (double)rank(t->samples, n, 0.999) * ns_per_tick;
+	out->max_ns = (double)t->samples[n - 1] * ns_per_tick;
+	return 0;
+}
+
+static void
+run_case(struct kb_bench *b, const struct ipc_case *ic, int kaos_ok)
+{
+	struct ipc_run runs[1 + N_PEERS];
+	struct kb_proc procs[1 + N_PEERS];
+	char extra[256], rows[1 + N_PEERS][96];
+	int n = 0;
+
+	struct kb_case c = ic->c;
+	uint64_t slow = ic->slow_events;
+	if (b->mode == KB_SMOKE) {
+		c.events = ic->smoke_events;
+		slow = ic->smoke_slow_events;
+	}
+	snprintf(extra, sizeof(extra),
+		 "\"workload\":\"%s\",\"msg_bytes\":%u,\"capacity\":%llu,"
+		 "\"batch\":%u,\"mem\":\"shared\"",
+		 kind_name[ic->spec.kind], ic->spec.msg_bytes,
+		 (unsigned long long)(ic->spec.kind == KI_MSG ? ic->spec.ring_bytes
+							      : ic->spec.slots),
+		 ic->spec.batch);
+	c.json_extra = extra;
+	kmsg_want = ic->spec.msg_bytes;
+
+	for (size_t i = 0; i < 1 + N_PEERS; i++) {
+		const struct ki_adapter *ad = i == 0 ? &kaos_adapter : peers[i - 1];
+		if (i == 0 && kaos_ok <= 0) {
+			printf("\n%-*s %-*s skipped: %s\n", b->case_width, c.name,
+			       b->impl_width, "kaos",
+			       kaos_ok == 0 ? "IPC not implemented"
+					    : "cannot create a channel (see above)");
+			continue;
+		}
+		if (!ad->supports(&ic->spec))
+			continue;
+		struct ki_out *cons = kb_shared_alloc(sizeof(struct ki_out));
+		void *q = cons ? ad->open(&ic->spec) : NULL;
+		if (!q) {
+			printf("!! FAILED: %s: cannot set up %s\n", c.name, ad->name);
+			kb_shared_free(cons, sizeof(struct ki_out));
+			b->failures++;
+			if (i == 0)
+				break;
+			continue;
+		}
+		memset(&runs[n], 0, sizeof(runs[n]));
+		runs[n].ad = ad;
+		runs[n].q = q;
+		runs[n].spec = &ic->spec;
+		runs[n].cons = cons;
+		procs[n] = (struct kb_proc){
+			.name = ad->name,
+			.note = ad->note ? ad->note(&ic->spec) : NULL,
+			.arg = &runs[n],
+			.events = ad->per_message_syscalls &&
+					  ad->per_message_syscalls(&ic->spec)
+				  ? slow
+				  : 0,
+			.prepare = run_prepare,
+			.producer = run_produce,
+			.child_open = run_child_open,
+			.consumer = run_consume,
+			.child_close = run_child_close,
+			.verify = run_verify,
+			.latency = ic->spec.kind == KI_RTT ? run_latency : NULL,
+		};
+		n++;
+	}
+	if (n > 0 && runs[0].ad == &kaos_adapter) {
+		kb_run_proc_case(b, &c, procs, n);
+	} else if (kaos_ok <= 0) {
+		/* No kaos to pair with: each peer alone, no ratio. */
+		for (int i = 0; i < n; i++) {
+			snprintf(rows[i], sizeof(rows[i]), "peer/%s/%s", procs[i].name,
+				 c.name);
+			procs[i].row = rows[i];
+			kb_run_proc_case(b, &c, &procs[i], 1);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		runs[i].ad->close(runs[i].q);
+		kb_shared_free(runs[i].cons, sizeof(struct ki_out));
+		free(runs[i].rtt.samples);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kb_bench b;
+
+	kb_init(&b, "ipc", argc, argv);
+	/* The cases choose their own smoke counts (run_case). */
+	b.smoke_events = UINT64_MAX;
+	b.case_width = 18;
+	b.impl_width = 16;
+	main_pid = getpid();
+	kb_set_abort_hook(names_remove_all);
+	atexit(at_exit_cleanup);
+	signal(SIGINT, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGPIPE, SIG_IGN); /* a dead reader: EPIPE, reported */
+	ki_pattern_init();
+	print_peers();
+	int kaos_ok = kaos_ipc_available();
+	if (kaos_ok < 0)
+		b.failures++;
+	if (kaos_ok <= 0)
+		b.case_width = 34; /* rows named peer/<name>/<case> */
+	printf("  processes producer: a thread of this process; consumer: a child "
+	       "process per run\n");
+
+	int ran = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (kb_selected(&b, &cases[i].c)) {
+			run_case(&b, &cases[i], kaos_ok);
+			ran++;
+		}
+	}
+	if (!ran)
+		printf("\nno case of this program matches '%s' in this mode\n",
+		       b.filter ? b.filter : "");
+	return kb_finish(&b);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shmfile.h"
+
+int
+kaos__file_unlink_if_same(const char *name, int fd)
+{
+	char path[4096];
+	struct stat mine, named;
+	if (kaos__is_shm_name(name)) /* shm_open's objects live in /dev/shm */
+		snprintf(path, sizeof(path), "/dev/shm%s", name);
+	else
+		snprintf(path, sizeof(path), "%s", name);
+	if (fstat(fd, &mine) < 0)
+		return -errno;
+	if (stat(path, &named) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (mine.st_ino != named.st_ino || mine.st_dev != named.st_dev)
+		return 0;
+	int rc = kaos__file_unlink(name);
+	return rc < 0 ? rc : 1;
+}
+
+bool
+kaos__is_shm_name(const char *name)
+{
+	return name[0] == '/' && name[1] && !strchr(name + 1, '/');
+}
+
+int
+kaos__file_open(const char *name, int flags, mode_t mode)
+{
+	int fd = kaos__is_shm_name(name) ? shm_open(name, flags | O_CLOEXEC, mode)
+					 : open(name, flags | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+int
+kaos__file_unlink(const char *name)
+{
+	int rc = kaos__is_shm_name(name) ? shm_unlink(name) : unlink(name);
+	return rc < 0 ? -errno : 0;
+}
+
+int
+kaos__lock_range(int fd, off_t off, off_t len, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = off, .l_len = len };
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return (errno == EAGAIN || errno == EACCES) ? -EBUSY : -errno;
+}
+
+bool
+kaos__range_locked(int fd, off_t off, off_t len)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = len };
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return true;
+	return fl.l_type != F_UNLCK;
+}
+
+void *
+kaos__map_file(int fd, size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Files other processes map: shm names or paths, and the one-byte
+ * open-file-description locks that tell whether their owners live. */
+#ifndef KAOS_PLATFORM_SHMFILE_H
+#define KAOS_PLATFORM_SHMFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* "/name" with no other slash is a POSIX shared-memory object (shm_open);
+ * anything else a path. */
+bool kaos__is_shm_name(const char *name);
+/* open() or shm_open() with O_CLOEXEC added. @return fd or -errno. */
+int kaos__file_open(const char *name, int flags, mode_t mode);
+/* Remove @p name only if it still names the file open as @p fd (whose
+ * lock the caller holds, so nobody else removes it meanwhile).
+ * @return 1 removed; 0 the name now leads elsewhere (left alone); -errno. */
+int kaos__file_unlink_if_same(const char *name, int fd);
+/* unlink() or shm_unlink(). @return 0 or -errno. */
+int kaos__file_unlink(const char *name);
+/* Take (F_WRLCK / F_RDLCK) or drop (F_UNLCK) an OFD lock on a byte range,
+ * without waiting. @return 0; -EBUSY if another holder conflicts; -errno. */
+int kaos__lock_range(int fd, off_t off, off_t len, short type);
+/* Does another open file description hold a lock on the range? When it
+ * cannot tell, says yes (never declare a live owner dead). */
+bool kaos__range_locked(int fd, off_t off, off_t len);
+/* Map @p len bytes of @p fd shared. @return the address or NULL (errno). */
+void *kaos__map_file(int fd, size_t len, int prot);
+
+#endif /* KAOS_PLATFORM_SHMFILE_H */

@@ -1,0 +1,2467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IPC channels between real processes: liveness and functional behaviour.
+ *
+ * Every channel user is a forked process that attaches after the fork (a
+ * child that inherited an attached descriptor would keep its parent's slot
+ * lock alive); the process running the case only coordinates, through an
+ * anonymous shared mapping, and kills, stops and reaps. Each case runs in a
+ * process of its own, so one failing case does not hide the others; channel
+ * names carry that process's pid ("/kaos-test-<pid>-<tag>-<n>", or files
+ * under a mkdtemp directory) and are removed when the case ends, fails or
+ * times out. Every wait is bounded (kaos_wait timeouts, deadlines on the
+ * coordinator's polls) and every process has an alarm as a backstop.
+ *
+ * Cases:
+ *  - a producer killed mid-stream: its subscriber gets -KAOS_EPEERDEAD after
+ *    draining an exact prefix of what was sent; a clean close gives -EPIPE
+ *    (each kind);
+ *  - MSG_MP: a claimer stopped before committing blocks the ring and is not
+ *    unblocked while alive; killed, its claim is turned into padding and the
+ *    other producer's messages behind it flow (inspect: unblocked == 1); the
+ *    same when a new producer has re-taken the dead claimer's slot; a claimer
+ *    that died after taking space but before writing its header;
+ *  - a broadcast subscriber killed while gating the producer is evicted; an
+ *    SPSC subscriber killed makes a blocked send return -KAOS_EPEERDEAD and
+ *    its successor resumes where it stopped; message-channel subscribers
+ *    killed at random moments, each successor resuming;
+ *  - a producer restarted (clean exit, killed or closed with a claim open)
+ *    continues the sequence for SPSC, MSG_SP and BCAST;
+ *  - three broadcast subscribers, one joining late;
+ *  - errors: -EBUSY, expectation mismatches, foreign/version/truncated/
+ *    corrupt files, an empty file (-EAGAIN), file modes, cleanup (also of a
+ *    file whose creator died before writing the header), unlink;
+ *  - blocking channels: ping-pong with no lost wake-up, idle timeouts;
+ *  - a message ring filled exactly to capacity; concurrent creators;
+ *    cleanup racing attachers.
+ *
+ * A case that finds a library defect says what it saw in its failure
+ * message; the other cases still run (exit status 1 if any failed).
+ *
+ *   test_ipc [--soak SECONDS] [case...]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kaos/kaos.h>
+
+#include "kaos_test.h"
+
+/* ==== process harness (the same in stress_ipc.c) ============================ */
+
+#define MS UINT64_C(1000000)
+#define SEC UINT64_C(1000000000)
+#define CASE_ALARM_S 300  /* a case process's backstop */
+#define CHILD_ALARM_S 240 /* a channel user's backstop */
+
+/* Time bounds are generous; sanitizer and emulator builds get more. */
+static double
+slack(void)
+{
+	return KAOS_TEST_DEFAULT_SCALE < 1 ? 4.0 : 1.0;
+}
+
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / SEC), (long)(ns % SEC) };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+	}
+}
+
+static pid_t owner_pid; /* the case process: it cleans up */
+static char tmp_dir[256];
+#define MAX_NAMES 64
+static char names[MAX_NAMES][320];
+static unsigned nnames, name_seq;
+
+struct kid {
+	pid_t pid;
+	const char *what;
+};
+#define MAX_KIDS 64
+static struct kid kids[MAX_KIDS];
+
+/* Remove every channel name of this case, and the temporary directory.
+ * Async-signal-safe enough for the fatal-signal handler. */
+static void
+cleanup_names(void)
+{
+	if (getpid() != owner_pid)
+		return;
+	for (unsigned i = 0; i < nnames; i++)
+		kaos_ipc_unlink(names[i]);
+	nnames = 0;
+	if (tmp_dir[0])
+		rmdir(tmp_dir);
+	tmp_dir[0] = 0;
+}
+
+static void
+kill_kids(void)
+{
+	for (int i = 0; i < MAX_KIDS; i++)
+		if (kids[i].pid > 0)
+			kill(kids[i].pid, SIGKILL);
+}
+
+/* A failed assertion (abort), the alarm, or an interrupt: in the case
+ * process, kill its children and remove its channels; then die of it. */
+static void
+on_fatal(int sig)
+{
+	if (getpid() == owner_pid) {
+		kill_kids();
+		cleanup_names();
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+on_sanitizer_death(void)
+{
+	if (getpid() == owner_pid) {
+		kill_kids();
+		cleanup_names();
+	}
+}
+
+/* Present in sanitizer runtimes only. */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+/* A unique channel name: a POSIX shm name, or a file in a temporary
+ * directory. Removed when the case ends. */
+static const char *
+chan_name(bool file, const char *tag)
+{
+	KAOS_ASSERT(nnames < MAX_NAMES);
+	char *n = names[nnames];
+	if (file) {
+		if (!tmp_dir[0]) {
+			const char *t = getenv("TMPDIR");
+			snprintf(tmp_dir, sizeof(tmp_dir), "%s/kaos-test-%d-XXXXXX",
+				 t && *t ? t : "/tmp", (int)getpid());
+			if (!mkdtemp(tmp_dir)) {
+				tmp_dir[0] = 0;
+				KAOS_FAIL("mkdtemp: %s", strerror(errno));
+			}
+		}
+		snprintf(n, sizeof(names[0]), "%s/%s-%u", tmp_dir, tag, name_seq++);
+	} else {
+		snprintf(n, sizeof(names[0]), "/kaos-test-%d-%s-%u", (int)getpid(), tag,
+			 name_seq++);
+	}
+	nnames++;
+	return n;
+}
+
+static bool
+is_shm_name(const char *name)
+{
+	return name[0] == '/' && name[1] && !strchr(name + 1, '/');
+}
+
+/* The channel's file, opened directly (to corrupt it, stat it). */
+static int
+raw_open(const char *name, int flags, mode_t mode)
+{
+	return is_shm_name(name) ? shm_open(name, flags, mode) : open(name, flags, mode);
+}
+
+/* State shared by the case process and its children; zero at the start. */
+struct shared {
+	_Atomic uint32_t ready; /* children attached */
+	_Atomic uint32_t go;
+	_Atomic uint32_t flag[8];
+	_Atomic uint64_t sent[8];  /* messages each producer completed */
+	_Atomic uint64_t got[8];   /* messages each subscriber received */
+	_Atomic uint64_t first[8]; /* first word each subscriber received */
+	_Atomic uint64_t val[16];  /* case-specific */
+	_Atomic uint64_t when[8];  /* CLOCK_MONOTONIC of case-specific events */
+	_Atomic int64_t rc[8];     /* final return codes */
+	_Atomic uint64_t count[8];
+};
+static struct shared *S;
+
+/* Between the runs of a case (no child running). */
+static void
+reset_shared(void)
+{
+	memset((void *)S, 0, sizeof(*S));
+}
+
+static const char *
+what_of(pid_t pid)
+{
+	for (int i = 0; i < MAX_KIDS; i++)
+		if (kids[i].pid == pid)
+			return kids[i].what;
+	return "child";
+}
+
+static void
+forget(pid_t pid)
+{
+	for (int i = 0; i < MAX_KIDS; i++)
+		if (kids[i].pid == pid)
+			kids[i].pid = 0;
+}
+
+/* Fork a channel user running fn(arg); it attaches by itself. */
+static pid_t
+spawn(const char *what, void (*fn)(const void *), const void *arg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		KAOS_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		memset(kids, 0, sizeof(kids));
+		alarm(CHILD_ALARM_S);
+		fn(arg);
+		fflush(NULL);
+		exit(0);
+	}
+	for (int i = 0; i < MAX_KIDS; i++) {
+		if (kids[i].pid == 0) {
+			kids[i] = (struct kid){ pid, what };
+			return pid;
+		}
+	}
+	kill(pid, SIGKILL);
+	KAOS_FAIL("too many children");
+}
+
+/* Wait (bounded) for @p pid to end, or (stopped) to stop; its status. */
+static int
+reap_opt(pid_t pid, double secs, bool stopped)
+{
+	uint64_t deadline = kaos_now_ns() + (uint64_t)(secs * 1e9);
+	for (;;) {
+		int st = 0;
+		pid_t r = waitpid(pid, &st, WNOHANG | (stopped ? WUNTRACED : 0));
+		if (r == pid) {
+			if (!WIFSTOPPED(st))
+				forget(pid);
+			return st;
+		}
+		if (r < 0)
+			KAOS_FAIL("waitpid(%s %d): %s", what_of(pid), (int)pid, strerror(errno));
+		if (kaos_now_ns() > deadline)
+			KAOS_FAIL("%s (pid %d) did not %s within %.0f s", what_of(pid), (int)pid,
+				  stopped ? "stop" : "finish", secs);
+		sleep_ns(MS / 2);
+	}
+}
+
+static void
+describe_fail(pid_t pid, const char *what, int st, const char *expected)
+{
+	if (WIFEXITED(st))
+		KAOS_FAIL("%s (pid %d) exited with %d, expected %s", what, (int)pid,
+			  WEXITSTATUS(st), expected);
+	if (WIFSIGNALED(st))
+		KAOS_FAIL("%s (pid %d) died of signal %d (%s), expected %s", what, (int)pid,
+			  WTERMSIG(st), strsignal(WTERMSIG(st)), expected);
+	KAOS_FAIL("%s (pid %d) stopped, expected %s", what, (int)pid, expected);
+}
+
+/* The child must finish cleanly. */
+static void
+finish(pid_t pid)
+{
+	const char *what = what_of(pid);
+	int st = reap_opt(pid, 90 * slack(), false);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		describe_fail(pid, what, st, "exit 0");
+}
+
+/* The child must stop itself (raise(SIGSTOP)). */
+static void
+wait_stopped(pid_t pid)
+{
+	const char *what = what_of(pid);
+	int st = reap_opt(pid, 30 * slack(), true);
+	if (!WIFSTOPPED(st))
+		describe_fail(pid, what, st, "to stop");
+}
+
+/* SIGKILL the child (running or stopped) and reap it. */
+static void
+kill_child(pid_t pid)
+{
+	const char *what = what_of(pid);
+	if (kill(pid, SIGKILL) < 0)
+		KAOS_FAIL("kill(%s): %s", what, strerror(errno));
+	int st = reap_opt(pid, 30, false);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		describe_fail(pid, what, st, "death by SIGKILL");
+}
+
+#define WAIT_UNTIL(cond, secs)                                                  \
+	do {                                                                    \
+		uint64_t wu_dl_ = kaos_now_ns() + (uint64_t)((secs) * slack() * 1e9); \
+		while (!(cond)) {                                               \
+			if (kaos_now_ns() > wu_dl_)                             \
+				KAOS_FAIL("timed out after %.0f s waiting for %s", \
+					  (double)(secs) * slack(), #cond);     \
+			sleep_ns(MS / 4);                                       \
+		}                                                               \
+	} while (0)
+
+/* Run each case in a process (and process group) of its own. */
+static int
+run_case(const struct kaos_test_case *c)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		owner_pid = getpid();
+		S = mmap(NULL, sizeof(*S), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			 -1, 0);
+		if (S == MAP_FAILED)
+			KAOS_FAIL("mmap: %s", strerror(errno));
+		const int sigs[] = { SIGABRT, SIGALRM, SIGTERM, SIGINT, SIGHUP };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], on_fatal);
+		if (__sanitizer_set_death_callback) {
+			__sanitizer_set_death_callback(on_sanitizer_death);
+		} else { /* (a sanitizer reports these itself) */
+			signal(SIGSEGV, on_fatal);
+			signal(SIGBUS, on_fatal);
+		}
+		alarm(CASE_ALARM_S);
+		c->fn();
+		for (int i = 0; i < MAX_KIDS; i++)
+			if (kids[i].pid > 0)
+				KAOS_FAIL("case left %s (pid %d) running", kids[i].what,
+					  (int)kids[i].pid);
+		cleanup_names();
+		fflush(NULL);
+		exit(0);
+	}
+	setpgid(pid, pid);
+	uint64_t deadline = kaos_now_ns() + (uint64_t)(CASE_ALARM_S + 30) * SEC;
+	int st = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0) {
+			perror("waitpid");
+			return 1;
+		}
+		if (kaos_now_ns() > deadline) {
+			fprintf(stderr, "case %s: no end after %d s, killing it\n", c->name,
+				CASE_ALARM_S + 30);
+			kill(-pid, SIGKILL); /* the group: the case and its children */
+			waitpid(pid, &st, 0);
+			return 1;
+		}
+		sleep_ns(2 * MS);
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == KAOS_TEST_SKIP_CODE)
+		return KAOS_TEST_SKIP_CODE;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "case %s: died of signal %d (%s)\n", c->name, WTERMSIG(st),
+			strsignal(WTERMSIG(st)));
+	else
+		fprintf(stderr, "case %s: exit status %d\n", c->name, WEXITSTATUS(st));
+	return 1;
+}
+
+/* kaos_test_main's command line (case names, --soak SECONDS), with each
+ * case isolated; runs every case and reports all failures. */
+static int
+ipc_test_main(const struct kaos_test_case *cases, int argc, char **argv)
+{
+	double soak = 0;
+	if (argc >= 3 && strcmp(argv[1], "--soak") == 0) {
+		soak = strtod(argv[2], NULL);
+		if (!(soak > 0)) {
+			fprintf(stderr, "--soak needs a number of seconds\n");
+			return 2;
+		}
+		argv += 2;
+		argc -= 2;
+	}
+	int selected = 0, passed = 0, failed = 0, skipped = 0;
+	for (const struct kaos_test_case *c = cases; c->name; c++) {
+		bool wanted = argc < 2;
+		for (int i = 1; i < argc; i++)
+			wanted |= strcmp(argv[i], c->name) == 0;
+		selected += wanted;
+	}
+	if (selected == 0) {
+		fprintf(stderr, "no test matched\n");
+		return 1;
+	}
+	/* backstop: every case's own wait is bounded as well */
+	alarm((unsigned)(soak + selected * (CASE_ALARM_S + 60)));
+	for (const struct kaos_test_case *c = cases; c->name; c++) {
+		bool wanted = argc < 2;
+		for (int i = 1; i < argc; i++)
+			wanted |= strcmp(argv[i], c->name) == 0;
+		if (!wanted)
+			continue;
+		printf("== %s\n", c->name);
+		fflush(stdout);
+		uint64_t t0 = kaos_now_ns();
+		uint64_t end = t0 + (uint64_t)(soak * 1e9 / selected);
+		unsigned reps = 0;
+		int rc;
+		do {
+			rc = run_case(c);
+			kaos_test_soak_round++;
+			reps++;
+		} while (rc == 0 && soak > 0 && kaos_now_ns() < end);
+		double s = (double)(kaos_now_ns() - t0) / 1e9;
+		if (rc == 0) {
+			passed++;
+			if (soak > 0)
+				printf("  %u repeats ok, %.1f s\n", reps, s);
+			else
+				printf("  ok, %.2f s\n", s);
+		} else if (rc == KAOS_TEST_SKIP_CODE) {
+			skipped++;
+		} else {
+			failed++;
+			printf("  FAILED: %s\n", c->name);
+		}
+		fflush(stdout);
+	}
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	if (failed)
+		return 1;
+	return passed ? 0 : KAOS_TEST_SKIP_CODE;
+}
+
+/* ==== channels, messages, checking ============================================ */
+
+static const char *
+kind_tag(enum kaos_ipc_kind k)
+{
+	switch (k) {
+	case KAOS_IPC_SPSC: return "spsc";
+	case KAOS_IPC_MSG_SP: return "msgsp";
+	case KAOS_IPC_MSG_MP: return "msgmp";
+	case KAOS_IPC_BCAST: return "bcast";
+	}
+	return "?";
+}
+
+static bool
+is_fixed(enum kaos_ipc_kind k)
+{
+	return k == KAOS_IPC_SPSC || k == KAOS_IPC_BCAST;
+}
+
+/* The usual configuration: small rings, fast liveness checks. */
+static struct kaos_ipc_config
+config(const char *name, enum kaos_ipc_kind kind)
+{
+	struct kaos_ipc_config c = {
+		.name = name,
+		.kind = kind,
+		.capacity = is_fixed(kind) ? 64 : 64 * 1024,
+		.slot_size = is_fixed(kind) ? 8 : 0,
+		.liveness_ns = 20 * MS,
+		.unblock_ns = 200 * MS,
+		.open_timeout_ns = 5 * SEC,
+	};
+	return c;
+}
+
+static struct kaos_ipc *
+attach(const struct kaos_ipc_config *cfg, bool publisher, const char *who)
+{
+	struct kaos_ipc *ch = NULL;
+	int rc = publisher ? kaos_ipc_publish(cfg, &ch) : kaos_ipc_subscribe(cfg, &ch);
+	if (rc < 0)
+		KAOS_FAIL("%s: %s(%s): %s", who, publisher ? "publish" : "subscribe", cfg->name,
+			  kaos_strerror(rc));
+	return ch;
+}
+
+static struct kaos_wait
+backoff(uint64_t timeout_ns)
+{
+	return (struct kaos_wait){ .kind = KAOS_WAIT_BACKOFF, .timeout_ns = timeout_ns,
+				   .max_sleep_ns = 200 * 1000 };
+}
+
+#define T_WAIT (10 * SEC)
+#define SEQ_MASK ((UINT64_C(1) << 48) - 1)
+#define NTAGS 4
+
+/* Messages: the first word is tag << 48 | seq. Fixed kinds carry just that
+ * word (8-byte slots); message kinds add 0..63 bytes derived from it. */
+static size_t
+msg_len(uint64_t w)
+{
+	return 8 + (size_t)((w * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
+static uint32_t
+msg_type(uint64_t w)
+{
+	return (uint32_t)(w % 60000u);
+}
+
+static unsigned char
+msg_byte(uint64_t w, size_t j)
+{
+	return (unsigned char)(w * 131u + j);
+}
+
+static int
+send_word(struct kaos_ipc *ch, uint64_t w, const struct kaos_wait *how)
+{
+	if (is_fixed(kaos_ipc_kind(ch)))
+		return kaos_ipc_send(ch, 0, &w, sizeof(w), how);
+	unsigned char buf[80];
+	size_t len = msg_len(w);
+	memcpy(buf, &w, sizeof(w));
+	for (size_t j = 8; j < len; j++)
+		buf[j] = msg_byte(w, j);
+	return kaos_ipc_send(ch, msg_type(w), buf, len, how);
+}
+
+/* A receiver's checks: per tag, consecutive sequence numbers. */
+struct rx {
+	const char *who;
+	bool fixed;
+	bool any_start; /* the first message may start anywhere */
+	bool started;
+	uint64_t first; /* first word */
+	uint64_t next[NTAGS];
+	uint64_t count;
+	_Atomic uint64_t *progress; /* count, published per message */
+};
+
+static struct rx
+rx_make(const char *who, enum kaos_ipc_kind kind, _Atomic uint64_t *progress)
+{
+	return (struct rx){ .who = who, .fixed = is_fixed(kind), .progress = progress };
+}
+
+static void
+rx_fn(uint32_t type, const void *data, size_t len, void *ctx)
+{
+	struct rx *r = ctx;
+	uint64_t w;
+	if (len < 8)
+		KAOS_FAIL("%s: a %zu-byte message (type %u) after %" PRIu64, r->who, len, type,
+			  r->count);
+	memcpy(&w, data, sizeof(w));
+	unsigned tag = (unsigned)(w >> 48);
+	uint64_t seq = w & SEQ_MASK;
+	if (tag >= NTAGS)
+		KAOS_FAIL("%s: foreign message %#" PRIx64 " (type %u, %zu bytes) after %" PRIu64
+			  " messages", r->who, w, type, len, r->count);
+	if (!r->started) {
+		r->started = true;
+		r->first = w;
+		if (r->any_start)
+			r->next[tag] = seq;
+	}
+	if (seq != r->next[tag])
+		KAOS_FAIL("%s: producer %u: got seq %" PRIu64 ", expected %" PRIu64
+			  " (after %" PRIu64 " messages)", r->who, tag, seq, r->next[tag],
+			  r->count);
+	if (r->fixed) {
+		if (type != 0 || len != 8)
+			KAOS_FAIL("%s: slot of type %u, %zu bytes", r->who, type, len);
+	} else {
+		if (len != msg_len(w) || type != msg_type(w))
+			KAOS_FAIL("%s: seq %" PRIu64 ": type %u len %zu, expected %u and %zu",
+				  r->who, seq, type, len, msg_type(w), msg_len(w));
+		const unsigned char *b = data;
+		for (size_t j = 8; j < len; j++)
+			if (b[j] != msg_byte(w, j))
+				KAOS_FAIL("%s: seq %" PRIu64 ": byte %zu differs", r->who, seq, j);
+	}
+	r->next[tag] = seq + 1;
+	r->count++;
+	if (r->progress)
+		atomic_store_explicit(r->progress, r->count, memory_order_relaxed);
+}
+
+/* Receive until an error (-EPIPE at the end of a clean stream). */
+static int64_t
+rx_until_error(struct kaos_ipc *ch, struct rx *r, uint64_t limit, const struct kaos_wait *how)
+{
+	int64_t rc;
+	while ((rc = kaos_ipc_receive(ch, rx_fn, r, limit, how)) > 0) {
+	}
+	return rc;
+}
+
+static void
+inspect(const char *name, struct kaos_ipc_info *info)
+{
+	int rc = kaos_ipc_inspect(name, info);
+	if (rc < 0)
+		KAOS_FAIL("inspect(%s): %s", name, kaos_strerror(rc));
+}
+
+/* ==== generic children ========================================================== */
+
+enum end_how {
+	END_CLOSE, /* kaos_ipc_close, exit */
+	END_STOP,  /* stay attached, raise(SIGSTOP): the case kills it */
+	END_NEVER, /* send until killed */
+};
+
+struct prod_arg {
+	struct kaos_ipc_config cfg;
+	unsigned tag;      /* words are tag << 48 | seq */
+	uint64_t from, to; /* seq range */
+	enum end_how end;
+	int slot;          /* S->sent[slot] */
+	uint64_t slow_first; /* sleep slow_ns after each of the first slow_first */
+	uint64_t slow_ns;
+	bool wait_go;      /* start sending once S->go is set */
+};
+
+static void
+producer(const void *p)
+{
+	const struct prod_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, true, "producer");
+	struct kaos_wait w = backoff(T_WAIT);
+	atomic_fetch_add(&S->ready, 1);
+	if (a->wait_go) {
+		uint64_t dl = kaos_now_ns() + 60 * SEC;
+		while (!atomic_load(&S->go)) {
+			if (kaos_now_ns() > dl)
+				KAOS_FAIL("producer: no go");
+			sleep_ns(MS / 4);
+		}
+	}
+	for (uint64_t s = a->from; a->end == END_NEVER || s < a->to; s++) {
+		int rc = send_word(ch, (uint64_t)a->tag << 48 | s, &w);
+		if (rc < 0)
+			KAOS_FAIL("producer %u: send seq %" PRIu64 ": %s", a->tag, s,
+				  kaos_strerror(rc));
+		atomic_store(&S->sent[a->slot], s + 1 - a->from);
+		if (s - a->from < a->slow_first)
+			sleep_ns(a->slow_ns);
+	}
+	if (a->end == END_STOP) {
+		raise(SIGSTOP);
+		_exit(3); /* never continued */
+	}
+	kaos_ipc_close(ch);
+}
+
+struct sub_arg {
+	struct kaos_ipc_config cfg;
+	int slot;        /* S->got/rc/first/when[slot] */
+	bool any_start;
+	uint64_t limit;  /* per receive */
+	uint64_t kill_cpu_ns;
+};
+
+/* Attach, say so, receive until an error; record the outcome. */
+static void
+subscriber(const void *p)
+{
+	const struct sub_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, false, "subscriber");
+	atomic_fetch_add(&S->ready, 1);
+	struct rx r = rx_make("subscriber", a->cfg.kind, &S->got[a->slot]);
+	r.any_start = a->any_start;
+	struct kaos_wait w = backoff(T_WAIT);
+	int64_t rc = rx_until_error(ch, &r, a->limit ? a->limit : 64, &w);
+	atomic_store(&S->when[a->slot], kaos_now_ns());
+	atomic_store(&S->first[a->slot], r.first);
+	atomic_store(&S->got[a->slot], r.count);
+	atomic_store(&S->rc[a->slot], rc);
+	kaos_ipc_close(ch);
+}
+
+/* ==== 3. a producer dies: -KAOS_EPEERDEAD after an exact prefix; closes: -EPIPE == */
+
+static void
+producer_death(enum kaos_ipc_kind kind, bool file, bool killed)
+{
+	reset_shared();
+	struct sub_arg sa = { .cfg = config(chan_name(file, kind_tag(kind)), kind) };
+	sa.cfg.unblock_ns = 100 * MS; /* MSG_MP: a claim the kill left open */
+	const char *name = sa.cfg.name;
+	uint64_t n = 5000;
+	pid_t s = spawn("subscriber", subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	struct prod_arg pa = { .cfg = sa.cfg, .to = n, .end = killed ? END_NEVER : END_CLOSE };
+	pid_t p = spawn("producer", producer, &pa);
+	if (killed) {
+		/* mid-stream: both running */
+		WAIT_UNTIL(atomic_load(&S->got[0]) >= 2000, 20);
+		struct kaos_ipc_info info;
+		inspect(name, &info);
+		KAOS_ASSERT(info.producers[0].alive && info.producers[0].pid == p);
+		KAOS_ASSERT(info.subscribers[0].alive && info.subscribers[0].pid == s);
+		KAOS_ASSERT(info.producers[0].heartbeat_ns != 0);
+		uint64_t t_kill = kaos_now_ns();
+		kill_child(p);
+		uint64_t sent = atomic_load(&S->sent[0]);
+		finish(s);
+		int64_t rc = atomic_load(&S->rc[0]);
+		uint64_t got = atomic_load(&S->got[0]);
+		uint64_t after = atomic_load(&S->when[0]) - t_kill;
+		printf("  %s: killed after %" PRIu64 " sent; received %" PRIu64 ", then %s after"
+		       " %.1f ms\n", kind_tag(kind), sent, got, kaos_err_name((int)rc),
+		       (double)after / 1e6);
+		KAOS_ASSERT_EQ(rc, -KAOS_EPEERDEAD);
+		KAOS_ASSERT_LT(after, (uint64_t)(2 * SEC * slack()));
+		/* the handler checked 0, 1, ..., got-1: a prefix; nothing that
+		 * the producer completed is missing */
+		KAOS_ASSERT_GE(got, sent);
+		KAOS_ASSERT_LE(got, sent + 1);
+		inspect(name, &info);
+		KAOS_ASSERT(!info.producers[0].alive && !info.producers[0].closed);
+		KAOS_ASSERT_EQ(info.producers[0].pid, p);
+	} else {
+		finish(p);
+		finish(s);
+		KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), -EPIPE);
+		KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), n);
+		struct kaos_ipc_info info;
+		inspect(name, &info);
+		KAOS_ASSERT(!info.producers[0].alive && info.producers[0].closed);
+	}
+}
+
+static void
+producer_killed_spsc(void)
+{
+	producer_death(KAOS_IPC_SPSC, false, true);
+	producer_death(KAOS_IPC_SPSC, true, false);
+}
+
+static void
+producer_killed_msg_sp(void)
+{
+	producer_death(KAOS_IPC_MSG_SP, true, true);
+	producer_death(KAOS_IPC_MSG_SP, false, false);
+}
+
+static void
+producer_killed_msg_mp(void)
+{
+	producer_death(KAOS_IPC_MSG_MP, false, true);
+	producer_death(KAOS_IPC_MSG_MP, true, false);
+}
+
+static void
+producer_killed_bcast(void)
+{
+	producer_death(KAOS_IPC_BCAST, true, true);
+	producer_death(KAOS_IPC_BCAST, false, false);
+}
+
+/* ==== 4. MSG_MP: a claim left open by a stopped, then killed, producer ====== */
+
+#define CLAIM_TYPE 0x7777777u
+
+/* Claim a record, write it, never commit; stop (the case kills us). */
+static void
+stuck_claimer(const void *p)
+{
+	const struct kaos_ipc_config *cfg = p;
+	struct kaos_ipc *ch = attach(cfg, true, "claimer");
+	struct kaos_msgring_producer *prod = kaos_ipc_msg_producer(ch);
+	KAOS_ASSERT(prod);
+	void *d = NULL;
+	int rc = kaos_msgring_claim(prod, CLAIM_TYPE, 100, &d);
+	if (rc < 0)
+		KAOS_FAIL("claimer: claim: %s", kaos_strerror(rc));
+	memset(d, 0x5a, 100);
+	atomic_store(&S->flag[0], 1);
+	raise(SIGSTOP);
+	_exit(3);
+}
+
+/* @p reuse: after the kill (with the subscriber stopped, so it cannot
+ * unblock in between), a new producer takes the dead claimer's slot. */
+static void
+mp_dead_claim(bool reuse)
+{
+	struct sub_arg sa = { .cfg = config(chan_name(false, "mp"), KAOS_IPC_MSG_MP) };
+	const char *name = sa.cfg.name;
+	const uint64_t unblock = 200 * MS;
+	sa.cfg.unblock_ns = unblock;
+	sa.cfg.max_producers = 4;
+	const uint64_t n = 3000; /* more than the ring holds behind the claim */
+	pid_t s = spawn("subscriber", subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	pid_t a = spawn("claimer", stuck_claimer, &sa.cfg); /* slot 0 */
+	wait_stopped(a);
+	KAOS_ASSERT_EQ(atomic_load(&S->flag[0]), 1);
+	struct prod_arg pb = { .cfg = sa.cfg, .tag = 1, .to = n, .end = END_CLOSE, .slot = 1 };
+	pid_t b = spawn("producer B", producer, &pb); /* slot 1 */
+	WAIT_UNTIL(atomic_load(&S->sent[1]) >= 100, 10);
+
+	/* Alive (stopped) claimer: its record stays, however long we wait. */
+	uint64_t t0 = kaos_now_ns();
+	sleep_ns(reuse ? 2 * unblock : 5 * unblock);
+	struct kaos_ipc_info info;
+	inspect(name, &info);
+	KAOS_ASSERT_EQ(atomic_load(&S->got[0]), 0);
+	KAOS_ASSERT_UEQ(info.unblocked, 0);
+	KAOS_ASSERT(info.producers[0].alive && info.producers[0].pid == a);
+	printf("  claimer stopped: nothing delivered, nothing unblocked after %.0f ms"
+	       " (unblock_ns %.0f ms), producer B at %" PRIu64 "\n",
+	       (double)(kaos_now_ns() - t0) / 1e6, (double)unblock / 1e6,
+	       atomic_load(&S->sent[1]));
+
+	pid_t c = 0;
+	struct prod_arg pc = { .cfg = sa.cfg, .tag = 2, .to = 500, .end = END_CLOSE, .slot = 2 };
+	uint64_t t_kill;
+	if (reuse) {
+		kill(s, SIGSTOP);
+		wait_stopped(s);
+		t_kill = kaos_now_ns();
+		kill_child(a);
+		c = spawn("producer C", producer, &pc);
+		WAIT_UNTIL(atomic_load(&S->ready) == 3, 10); /* S, B, C */
+		inspect(name, &info);
+		KAOS_ASSERT(info.producers[0].alive && info.producers[0].pid == c);
+		kill(s, SIGCONT);
+	} else {
+		t_kill = kaos_now_ns();
+		kill_child(a);
+	}
+	/* The dead claim is padding now; B's messages behind it flow. */
+	uint64_t dl = kaos_now_ns() + (uint64_t)(5 * SEC * slack());
+	while (atomic_load(&S->got[0]) == 0) {
+		if (kaos_now_ns() > dl) {
+			inspect(name, &info);
+			KAOS_FAIL("the dead claimer's record was not unblocked %.1f s after the kill"
+				  "%s (head %" PRIu64 ", tail %" PRIu64 ", unblocked %" PRIu64 ")",
+				  (double)(kaos_now_ns() - t_kill) / 1e9,
+				  reuse ? ", its slot having been re-taken by a live producer" : "",
+				  info.head, info.tail, info.unblocked);
+		}
+		sleep_ns(MS / 4);
+	}
+	printf("  claimer killed: first message %.1f ms later\n",
+	       (double)(kaos_now_ns() - t_kill) / 1e6);
+	finish(b);
+	if (c)
+		finish(c);
+	finish(s);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), n + (reuse ? pc.to : 0));
+	/* A died (not closed), B and C closed. */
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), reuse ? -EPIPE : -KAOS_EPEERDEAD);
+	inspect(name, &info);
+	KAOS_ASSERT_UEQ(info.unblocked, 1);
+}
+
+static void
+mp_stopped_claimer_kept_killed_claimer_unblocked(void)
+{
+	mp_dead_claim(false);
+}
+
+static void
+mp_dead_claim_unblocked_after_its_slot_is_reused(void)
+{
+	mp_dead_claim(true);
+}
+
+/* A producer that died between taking space (the CAS on the tail) and
+ * writing its record header leaves zeroed bytes and nobody behind them.
+ * Simulated by moving the shared tail directly, as the claim's CAS does. */
+static void
+headerless_claimer(const void *p)
+{
+	const struct kaos_ipc_config *cfg = p;
+	struct kaos_ipc *ch = attach(cfg, true, "claimer");
+	struct kaos_wait w = backoff(T_WAIT);
+	for (uint64_t s = 0; s < 10; s++)
+		KAOS_ASSERT_OK(send_word(ch, s, &w));
+	struct kaos_msgring *ring = kaos_ipc_msgring(ch);
+	atomic_fetch_add(&ring->ro.ctl->tail, 64);
+	raise(SIGSTOP);
+	_exit(3);
+}
+
+static void
+mp_claimer_killed_before_writing_its_header(void)
+{
+	struct sub_arg sa = { .cfg = config(chan_name(true, "mp"), KAOS_IPC_MSG_MP) };
+	sa.cfg.unblock_ns = 100 * MS;
+	pid_t s = spawn("subscriber", subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	pid_t a = spawn("claimer", headerless_claimer, &sa.cfg);
+	wait_stopped(a);
+	WAIT_UNTIL(atomic_load(&S->got[0]) == 10, 10);
+	uint64_t t_kill = kaos_now_ns();
+	kill_child(a);
+	finish(s);
+	int64_t rc = atomic_load(&S->rc[0]);
+	uint64_t after = atomic_load(&S->when[0]) - t_kill;
+	struct kaos_ipc_info info;
+	inspect(sa.cfg.name, &info);
+	if (rc != -KAOS_EPEERDEAD)
+		KAOS_FAIL("subscriber: %s %.1f s after its only producer died with 64 claimed"
+			  " bytes and no header (expected KAOS_EPEERDEAD once unblock_ns passed;"
+			  " head %" PRIu64 ", tail %" PRIu64 ", unblocked %" PRIu64 ")",
+			  kaos_err_name((int)rc), (double)after / 1e9, info.head, info.tail,
+			  info.unblocked);
+	KAOS_ASSERT_LT(after, (uint64_t)(2 * SEC * slack()));
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), 10);
+	KAOS_ASSERT_UEQ(info.unblocked, 1);
+}
+
+/* ==== 5. a subscriber dies ======================================================== */
+
+/* Broadcast victim: receive exactly @p stop_after, then stop. */
+static void
+bcast_victim(const void *p)
+{
+	const struct sub_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, false, "victim");
+	atomic_fetch_add(&S->ready, 1);
+	struct rx r = rx_make("victim", a->cfg.kind, &S->got[a->slot]);
+	struct kaos_wait w = backoff(T_WAIT);
+	while (r.count < 100) {
+		int64_t rc = kaos_ipc_receive(ch, rx_fn, &r, 1, &w);
+		if (rc != 1)
+			KAOS_FAIL("victim: receive: %s", kaos_err_name((int)rc));
+	}
+	raise(SIGSTOP);
+	_exit(3);
+}
+
+static void
+bcast_killed_subscriber_evicted(void)
+{
+	const uint64_t n = 5000, stop = 100, cap = 64;
+	struct sub_arg victim = { .cfg = config(chan_name(true, "bcast"), KAOS_IPC_BCAST),
+				  .slot = 1 };
+	victim.cfg.max_subscribers = 4;
+	const char *name = victim.cfg.name;
+	struct sub_arg other = { .cfg = victim.cfg, .slot = 0 };
+	pid_t v = spawn("victim", bcast_victim, &victim);
+	pid_t o = spawn("subscriber", subscriber, &other);
+	WAIT_UNTIL(atomic_load(&S->ready) == 2, 10);
+	struct prod_arg pa = { .cfg = victim.cfg, .to = n, .end = END_CLOSE };
+	pid_t p = spawn("producer", producer, &pa);
+	wait_stopped(v);
+	/* gated: the stopped (live) victim holds the producer a ring behind */
+	WAIT_UNTIL(atomic_load(&S->sent[0]) == stop + cap, 10);
+	sleep_ns(10 * victim.cfg.liveness_ns);
+	KAOS_ASSERT_UEQ(atomic_load(&S->sent[0]), stop + cap);
+	struct kaos_ipc_info info;
+	inspect(name, &info);
+	KAOS_ASSERT_UEQ(info.evicted, 0);
+	uint64_t t_kill = kaos_now_ns();
+	kill_child(v);
+	WAIT_UNTIL(atomic_load(&S->sent[0]) > stop + cap, 5);
+	uint64_t after = kaos_now_ns() - t_kill;
+	printf("  victim killed: producer moving again after %.1f ms\n", (double)after / 1e6);
+	KAOS_ASSERT_LT(after, (uint64_t)(2 * SEC * slack()));
+	finish(p);
+	finish(o);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), n);
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), -EPIPE);
+	inspect(name, &info);
+	KAOS_ASSERT_GE(info.evicted, 1);
+}
+
+/* SPSC victim, zero-copy: release @p stop values, then peek some more and
+ * stop without releasing them. */
+static void
+spsc_victim(const void *p)
+{
+	const struct sub_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, false, "victim");
+	struct kaos_spsc *sp = kaos_ipc_spsc(ch);
+	KAOS_ASSERT(sp);
+	atomic_fetch_add(&S->ready, 1);
+	uint64_t released = 0, dl = kaos_now_ns() + 30 * SEC;
+	for (;;) {
+		const void *slots = NULL;
+		int64_t n = kaos_spsc_peek(sp, 8, &slots);
+		KAOS_ASSERT(n >= 0);
+		if (n == 0) {
+			if (kaos_now_ns() > dl)
+				KAOS_FAIL("victim: nothing to read");
+			sched_yield();
+			continue;
+		}
+		const uint64_t *v = slots;
+		for (int64_t i = 0; i < n; i++)
+			if (v[i] != released + (uint64_t)i)
+				KAOS_FAIL("victim: got %" PRIu64 ", expected %" PRIu64, v[i],
+					  released + (uint64_t)i);
+		if (released >= 1000) {
+			/* peeked, not released: the successor may see these again */
+			atomic_store(&S->val[0], released);
+			atomic_store(&S->val[1], v[0]);
+			atomic_store(&S->val[2], (uint64_t)n);
+			raise(SIGSTOP);
+			_exit(3);
+		}
+		KAOS_ASSERT_OK(kaos_spsc_release(sp, (uint64_t)n));
+		released += (uint64_t)n;
+	}
+}
+
+/* Send 0..n-1; a send that finds the subscriber dead is retried until a
+ * successor makes room. */
+static void
+persistent_producer(const void *p)
+{
+	const struct prod_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, true, "producer");
+	struct kaos_wait w = backoff(T_WAIT);
+	uint64_t dl = kaos_now_ns() + 60 * SEC;
+	for (uint64_t s = 0; s < a->to; s++) {
+		int rc;
+		while ((rc = send_word(ch, s, &w)) == -KAOS_EPEERDEAD) {
+			if (atomic_fetch_add(&S->count[0], 1) == 0) {
+				atomic_store(&S->when[4], kaos_now_ns());
+				atomic_store(&S->val[3], s);
+			}
+			if (kaos_now_ns() > dl)
+				KAOS_FAIL("producer: no live subscriber for a minute");
+			sleep_ns(MS);
+		}
+		if (rc < 0)
+			KAOS_FAIL("producer: send %" PRIu64 ": %s", s, kaos_strerror(rc));
+		atomic_store(&S->sent[0], s + 1);
+	}
+	kaos_ipc_close(ch);
+}
+
+static void
+spsc_killed_subscriber_successor_resumes(void)
+{
+	const uint64_t n = 5000, cap = 64;
+	struct sub_arg va = { .cfg = config(chan_name(false, "spsc"), KAOS_IPC_SPSC) };
+	pid_t v = spawn("victim", spsc_victim, &va);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	struct prod_arg pa = { .cfg = va.cfg, .to = n };
+	pid_t p = spawn("producer", persistent_producer, &pa);
+	wait_stopped(v);
+	uint64_t released = atomic_load(&S->val[0]), unreleased = atomic_load(&S->val[1]);
+	KAOS_ASSERT_UEQ(unreleased, released);
+	WAIT_UNTIL(atomic_load(&S->sent[0]) == released + cap, 10); /* full */
+	sleep_ns(10 * va.cfg.liveness_ns);
+	KAOS_ASSERT_UEQ(atomic_load(&S->count[0]), 0); /* stopped is alive */
+	uint64_t t_kill = kaos_now_ns();
+	kill_child(v);
+	WAIT_UNTIL(atomic_load(&S->count[0]) >= 1, 5);
+	uint64_t after = atomic_load(&S->when[4]) - t_kill;
+	printf("  subscriber killed at %" PRIu64 " released (%" PRIu64 " peeked): producer got"
+	       " KAOS_EPEERDEAD after %.1f ms\n", released, atomic_load(&S->val[2]),
+	       (double)after / 1e6);
+	KAOS_ASSERT_LT(after, (uint64_t)(2 * SEC * slack()));
+	KAOS_ASSERT_UEQ(atomic_load(&S->val[3]), released + cap);
+	struct sub_arg sa = { .cfg = va.cfg, .slot = 1, .any_start = true };
+	pid_t s = spawn("successor", subscriber, &sa);
+	finish(p);
+	finish(s);
+	uint64_t first = atomic_load(&S->first[1]);
+	printf("  successor started at %" PRIu64 "\n", first);
+	/* at or before the first unreleased value, after the released ones */
+	KAOS_ASSERT_LE(first, unreleased);
+	KAOS_ASSERT_GE(first, released);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[1]), n - first); /* gapless to the end */
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[1]), -EPIPE);
+}
+
+/* Message channel: subscribers SIGKILLed at random moments while draining
+ * a full 16 MiB ring of large records (64..512 KiB): a read hands over a
+ * few dozen records, then zeroes what it consumed, and that release is
+ * much of the time spent. Each victim arms a CPU-time timer whose signal
+ * is SIGKILL, so it dies at a random point of its own work however the
+ * (loaded) machine schedules it. Each successor must resume: what the dead
+ * one had not released may come again, nothing may be lost. */
+#define CHUNK 4096
+static unsigned char big_pool[2 * CHUNK];
+
+static void
+big_pool_init(void)
+{
+	uint64_t x = 0x243F6A8885A308D3ull;
+	for (size_t i = 0; i < sizeof(big_pool); i++)
+		big_pool[i] = (unsigned char)(kaos_test_rand(&x) >> 56);
+}
+
+static size_t
+big_len(uint64_t s)
+{
+	return (64 << 10) + (size_t)((s * 0x9E3779B97F4A7C15ull) >> 40) % (448 << 10);
+}
+
+/* Payload byte j (j >= 8; bytes 0..7 hold the sequence number). */
+static unsigned char
+big_byte(uint64_t s, size_t j)
+{
+	return big_pool[(s * 8) % CHUNK + (j - 8) % CHUNK];
+}
+
+static void
+big_fill(unsigned char *d, uint64_t s, size_t len)
+{
+	memcpy(d, &s, 8);
+	for (size_t off = 8; off < len; off += CHUNK)
+		memcpy(d + off, big_pool + (s * 8) % CHUNK, len - off < CHUNK ? len - off : CHUNK);
+}
+
+/* Send until S->go, zero-copy. While the ring is full it checks the
+ * subscriber, counting the times it finds it dead (S->count[0]). */
+static void
+big_producer(const void *p)
+{
+	const struct prod_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, true, "producer");
+	struct kaos_msgring_producer *prod = kaos_ipc_msg_producer(ch);
+	uint64_t dl = kaos_now_ns() + 120 * SEC, s = 0;
+	atomic_fetch_add(&S->ready, 1);
+	while (!atomic_load_explicit(&S->go, memory_order_relaxed)) {
+		size_t len = big_len(s);
+		void *d = NULL;
+		int rc = kaos_msgring_claim(prod, 1, len, &d);
+		if (rc == -KAOS_EFULL) {
+			int v = kaos_ipc_check(ch);
+			if (v == -KAOS_EPEERDEAD)
+				atomic_fetch_add(&S->count[0], 1);
+			else if (v < 0)
+				KAOS_FAIL("producer: check: %s", kaos_strerror(v));
+			if (kaos_now_ns() > dl)
+				KAOS_FAIL("producer: no room for two minutes");
+			sleep_ns(MS / 4);
+			continue;
+		}
+		if (rc < 0)
+			KAOS_FAIL("producer: claim %" PRIu64 ": %s", s, kaos_strerror(rc));
+		big_fill(d, s, len);
+		KAOS_ASSERT_OK(kaos_msgring_commit(prod));
+		atomic_store_explicit(&S->sent[0], ++s, memory_order_relaxed);
+	}
+	kaos_ipc_close(ch);
+}
+
+struct big_rx {
+	uint64_t next, count;
+	bool started;
+	int id;
+	uint64_t kill_cpu_ns; /* SIGKILL ourselves after this much CPU time */
+};
+
+/* SIGKILL this process once it has used @p ns more CPU time: it dies at a
+ * random point of its own work, whatever the scheduler does. */
+static void
+arm_cpu_time_kill(uint64_t ns)
+{
+	timer_t t;
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL };
+	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &t) < 0)
+		KAOS_FAIL("timer_create: %s", strerror(errno));
+	struct itimerspec its = { .it_value = { (time_t)(ns / SEC), (long)(ns % SEC) } };
+	if (timer_settime(t, 0, &its, NULL) < 0)
+		KAOS_FAIL("timer_settime: %s", strerror(errno));
+}
+
+static void
+big_fn(uint32_t type, const void *data, size_t len, void *ctx)
+{
+	struct big_rx *r = ctx;
+	const unsigned char *b = data;
+	uint64_t s;
+	if (len < 8 || type != 1)
+		KAOS_FAIL("subscriber %d: type %u, %zu bytes", r->id, type, len);
+	memcpy(&s, data, 8);
+	if (!r->started) {
+		r->started = true;
+		r->next = s;
+		atomic_store(&S->first[0], s);
+		atomic_store(&S->flag[1], 1);
+		if (r->kill_cpu_ns)
+			arm_cpu_time_kill(r->kill_cpu_ns);
+	}
+	if (s != r->next)
+		KAOS_FAIL("subscriber %d: seq %" PRIu64 ", expected %" PRIu64, r->id, s, r->next);
+	if (len != big_len(s))
+		KAOS_FAIL("subscriber %d: seq %" PRIu64 ": %zu bytes", r->id, s, len);
+	for (size_t j = 8; j < 72; j++) /* the ends only: the release dominates */
+		if (b[j] != big_byte(s, j) || b[len - j] != big_byte(s, len - j))
+			KAOS_FAIL("subscriber %d: seq %" PRIu64 ": wrong contents", r->id, s);
+	r->next = s + 1;
+	r->count++;
+	atomic_store_explicit(&S->val[0], s + 1, memory_order_relaxed); /* high water */
+}
+
+static void
+big_subscriber(const void *p)
+{
+	const struct sub_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, false, "subscriber");
+	struct big_rx r = { .id = a->slot, .kill_cpu_ns = a->kill_cpu_ns };
+	struct kaos_wait w = backoff(5 * SEC);
+	int64_t rc;
+	while ((rc = kaos_ipc_receive(ch, big_fn, &r, UINT64_MAX, &w)) > 0) {
+	}
+	atomic_store(&S->rc[0], rc);
+	atomic_store(&S->got[0], r.next);
+	kaos_ipc_close(ch);
+}
+
+/* Wait (bounded) until the producer has filled the ring. */
+static void
+wait_ring_full(const char *name, uint64_t capacity)
+{
+	uint64_t dl = kaos_now_ns() + (uint64_t)(30 * SEC * slack());
+	for (;;) {
+		struct kaos_ipc_info info;
+		inspect(name, &info);
+		if (info.tail - info.head > capacity - 2 * ((512 << 10) + 16))
+			return;
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("the producer did not fill the ring (head %" PRIu64 ", tail %"
+				  PRIu64 ")", info.head, info.tail);
+		sleep_ns(MS / 2);
+	}
+}
+
+static void
+msg_sp_subscriber_killed_at_random_successor_resumes(void)
+{
+	big_pool_init();
+	uint64_t seed = kaos_now_ns();
+	printf("  seed %" PRIu64 "\n", seed);
+	const int kills = (int)kaos_test_scaled(30, 8);
+	struct sub_arg sa = { .cfg = config(chan_name(false, "msgsp"), KAOS_IPC_MSG_SP) };
+	sa.cfg.capacity = 16 << 20;
+	const char *name = sa.cfg.name;
+	struct prod_arg pa = { .cfg = sa.cfg };
+	pid_t p = spawn("producer", big_producer, &pa), s = 0;
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	uint64_t high = 0; /* highest seq + 1 delivered so far */
+	int k;
+	for (k = 0;; k++) {
+		wait_ring_full(name, sa.cfg.capacity);
+		sa.slot = k;
+		/* within the drain of a full ring (a few ms of CPU) */
+		sa.kill_cpu_ns = k == kills ? 0 : 1 + kaos_test_rand(&seed) % (4 * MS);
+		atomic_store(&S->flag[1], 0);
+		s = spawn("subscriber", big_subscriber, &sa);
+		uint64_t dl = kaos_now_ns() + (uint64_t)(5 * SEC * slack());
+		while (!atomic_load(&S->flag[1])) {
+			if (kaos_now_ns() > dl) {
+				struct kaos_ipc_info info;
+				inspect(name, &info);
+				KAOS_FAIL("successor %d received nothing in %.0f s (head %" PRIu64
+					  ", tail %" PRIu64 "): the killed subscriber had consumed"
+					  " (zeroed) the records at head but not stored head", k,
+					  5 * slack(), info.head, info.tail);
+			}
+			sleep_ns(MS / 4);
+		}
+		uint64_t first = atomic_load(&S->first[0]);
+		if (first > high)
+			KAOS_FAIL("subscriber %d started at %" PRIu64 ", after %" PRIu64
+				  " (lost messages)", k, first, high);
+		if (k == kills)
+			break;
+		int st = reap_opt(s, 30 * slack(), false);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+			describe_fail(s, "subscriber", st, "death by SIGKILL");
+		high = atomic_load(&S->val[0]);
+	}
+	atomic_store(&S->go, 1);
+	finish(p);
+	finish(s);
+	uint64_t sent = atomic_load(&S->sent[0]);
+	printf("  %d subscribers killed while draining; %" PRIu64 " messages\n", k, sent);
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), -EPIPE);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), sent);
+}
+
+/* ==== 6. a producer restarts ======================================================= */
+
+/* Send 0..k-1, then leave a claim open (written, never published) and
+ * stop, to be killed with a half-done message (END_STOP), or detach
+ * (END_CLOSE: the close gives the claim up). For message rings the
+ * claimed payload looks like record headers, as real payloads may. */
+static void
+dying_producer(const void *p)
+{
+	const struct prod_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, true, "first producer");
+	struct kaos_wait w = backoff(T_WAIT);
+	for (uint64_t s = 0; s < a->to; s++) {
+		KAOS_ASSERT_OK(send_word(ch, s, &w));
+		atomic_store(&S->sent[0], s + 1);
+	}
+	uint64_t dl = kaos_now_ns() + 30 * SEC;
+	for (;;) {
+		int64_t got = 0;
+		void *slots = NULL;
+		const uint64_t poison = 0xDEADBEEFDEADBEEFull;
+		switch (a->cfg.kind) {
+		case KAOS_IPC_SPSC:
+			got = kaos_spsc_claim(kaos_ipc_spsc(ch), 4, &slots);
+			for (int64_t i = 0; i < got; i++)
+				((uint64_t *)slots)[i] = poison;
+			break;
+		case KAOS_IPC_BCAST:
+			got = kaos_bcast_claim(kaos_ipc_bcast(ch), 4, &slots);
+			for (int64_t i = 0; i < got; i++)
+				((uint64_t *)slots)[i] = poison;
+			break;
+		default: {
+			int rc = kaos_msgring_claim(kaos_ipc_msg_producer(ch), 5, 4000, &slots);
+			KAOS_ASSERT(rc == 0 || rc == -KAOS_EFULL);
+			got = rc == 0;
+			/* every word: type 5, length 16 (header + 8) */
+			for (size_t i = 0; got && i < 4000 / 8; i++)
+				((uint64_t *)slots)[i] = (uint64_t)5 << 32 | 16;
+		}
+		}
+		KAOS_ASSERT(got >= 0);
+		if (got)
+			break;
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("first producer: no room for the claim");
+		sleep_ns(MS / 4);
+	}
+	if (a->end == END_CLOSE) {
+		kaos_ipc_close(ch);
+		return;
+	}
+	raise(SIGSTOP);
+	_exit(3);
+}
+
+/* Receive 0..n-1 across producer restarts; a gap between producers shows
+ * as -EPIPE or -KAOS_EPEERDEAD, after which we keep receiving. */
+static void
+restart_subscriber(const void *p)
+{
+	const struct sub_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, false, "subscriber");
+	atomic_fetch_add(&S->ready, 1);
+	struct rx r = rx_make("subscriber", a->cfg.kind, &S->got[0]);
+	struct kaos_wait w = backoff(T_WAIT);
+	uint64_t n = atomic_load(&S->val[8]), dl = kaos_now_ns() + 60 * SEC;
+	int64_t rc = 0;
+	while (r.count < n) {
+		rc = kaos_ipc_receive(ch, rx_fn, &r, 64, &w);
+		if (rc == -EPIPE || rc == -KAOS_EPEERDEAD) {
+			atomic_fetch_add(&S->count[1], 1);
+			if (kaos_now_ns() > dl)
+				KAOS_FAIL("subscriber: no new producer");
+			sleep_ns(MS / 2);
+		} else if (rc < 0) {
+			KAOS_FAIL("subscriber: receive after %" PRIu64 ": %s", r.count,
+				  kaos_strerror((int)rc));
+		}
+	}
+	rc = rx_until_error(ch, &r, 64, &w); /* nothing more, then -EPIPE */
+	atomic_store(&S->rc[0], rc);
+	atomic_store(&S->got[0], r.count);
+	kaos_ipc_close(ch);
+}
+
+enum first_end {
+	FIRST_CLOSED,             /* everything sent, detached */
+	FIRST_KILLED_IN_CLAIM,    /* SIGKILLed with a claim open */
+	FIRST_CLOSED_IN_CLAIM,    /* detached with a claim open */
+};
+
+static void
+restart(enum kaos_ipc_kind kind, bool file, enum first_end how)
+{
+	const uint64_t k = 1000, n = 3000;
+	struct sub_arg sa = { .cfg = config(chan_name(file, kind_tag(kind)), kind) };
+	const char *name = sa.cfg.name;
+	reset_shared();
+	atomic_store(&S->val[8], n);
+	pid_t s = spawn("subscriber", restart_subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	struct prod_arg p1 = { .cfg = sa.cfg, .to = k,
+			       .end = how == FIRST_KILLED_IN_CLAIM ? END_STOP : END_CLOSE };
+	pid_t a = spawn("first producer", how == FIRST_CLOSED ? producer : dying_producer, &p1);
+	if (how == FIRST_KILLED_IN_CLAIM) {
+		wait_stopped(a);
+		kill_child(a);
+	} else {
+		finish(a);
+	}
+	/* Slowly at first: the subscriber looks past each new record while
+	 * the producer sleeps. */
+	struct prod_arg p2 = { .cfg = sa.cfg, .from = k, .to = n, .end = END_CLOSE, .slot = 1,
+			       .slow_first = 5, .slow_ns = 20 * MS };
+	pid_t b = spawn("second producer", producer, &p2);
+	finish(b);
+	finish(s);
+	static const char *const hows[] = { "closed", "killed with a claim open",
+					    "closed with a claim open" };
+	printf("  %s, first producer %s: %" PRIu64 " received, %" PRIu64 " empty-channel"
+	       " verdicts in between\n", kind_tag(kind), hows[how], atomic_load(&S->got[0]),
+	       atomic_load(&S->count[1]));
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), n);
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), -EPIPE);
+	struct kaos_ipc_info info;
+	inspect(name, &info);
+	KAOS_ASSERT_EQ(info.producers[0].pid, b);
+	KAOS_ASSERT_UEQ(info.tail, kind == KAOS_IPC_MSG_SP ? info.tail : n);
+}
+
+static void
+restart_producer_spsc(void)
+{
+	restart(KAOS_IPC_SPSC, false, FIRST_CLOSED);
+	restart(KAOS_IPC_SPSC, true, FIRST_KILLED_IN_CLAIM);
+	restart(KAOS_IPC_SPSC, false, FIRST_CLOSED_IN_CLAIM);
+}
+
+static void
+restart_producer_msg_sp(void)
+{
+	restart(KAOS_IPC_MSG_SP, true, FIRST_CLOSED);
+	restart(KAOS_IPC_MSG_SP, false, FIRST_CLOSED_IN_CLAIM);
+}
+
+/* Separate: fails on its own when the other variants pass. */
+static void
+restart_producer_msg_sp_killed_in_claim(void)
+{
+	restart(KAOS_IPC_MSG_SP, false, FIRST_KILLED_IN_CLAIM);
+}
+
+static void
+restart_producer_bcast(void)
+{
+	restart(KAOS_IPC_BCAST, false, FIRST_CLOSED);
+	restart(KAOS_IPC_BCAST, true, FIRST_KILLED_IN_CLAIM);
+	restart(KAOS_IPC_BCAST, false, FIRST_CLOSED_IN_CLAIM);
+}
+
+/* ==== 7. three broadcast subscribers, one late ======================================= */
+
+static void
+late_subscriber(const void *p)
+{
+	const struct sub_arg *a = p;
+	uint64_t dl = kaos_now_ns() + 60 * SEC;
+	while (!atomic_load(&S->flag[2])) { /* the producer is half way */
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("late subscriber: producer never half way");
+		sched_yield();
+	}
+	uint64_t before = atomic_load(&S->sent[0]);
+	struct kaos_ipc *ch = attach(&a->cfg, false, "late subscriber");
+	uint64_t after = atomic_load(&S->sent[0]);
+	atomic_store(&S->val[0], before);
+	atomic_store(&S->val[1], after);
+	atomic_store(&S->flag[3], 1);
+	struct rx r = rx_make("late subscriber", a->cfg.kind, &S->got[a->slot]);
+	r.any_start = true;
+	struct kaos_wait w = backoff(T_WAIT);
+	int64_t rc = rx_until_error(ch, &r, 64, &w);
+	atomic_store(&S->first[a->slot], r.first);
+	atomic_store(&S->got[a->slot], r.count);
+	atomic_store(&S->rc[a->slot], rc);
+	kaos_ipc_close(ch);
+}
+
+/* Sends n; half way it lets the late subscriber in, and at three quarters
+ * waits (bounded) until it has joined, so it joins mid-stream. */
+static void
+bcast_late_producer(const void *p)
+{
+	const struct prod_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, true, "producer");
+	struct kaos_wait w = backoff(T_WAIT);
+	for (uint64_t s = 0; s < a->to; s++) {
+		if (s == a->to / 2)
+			atomic_store(&S->flag[2], 1);
+		if (s == a->to * 3 / 4) {
+			uint64_t dl = kaos_now_ns() + 30 * SEC;
+			while (!atomic_load(&S->flag[3])) {
+				if (kaos_now_ns() > dl)
+					KAOS_FAIL("producer: late subscriber never joined");
+				sched_yield();
+			}
+		}
+		KAOS_ASSERT_OK(send_word(ch, s, &w));
+		atomic_store(&S->sent[0], s + 1);
+	}
+	kaos_ipc_close(ch);
+}
+
+static void
+bcast_three_subscribers_one_late(void)
+{
+	const uint64_t n = kaos_test_scaled(20000, 2000);
+	struct sub_arg sa[3];
+	struct kaos_ipc_config cfg = config(chan_name(false, "bcast"), KAOS_IPC_BCAST);
+	cfg.capacity = 256;
+	pid_t s[3];
+	for (int i = 0; i < 3; i++) {
+		sa[i] = (struct sub_arg){ .cfg = cfg, .slot = i };
+		s[i] = spawn(i < 2 ? "subscriber" : "late subscriber",
+			     i < 2 ? subscriber : late_subscriber, &sa[i]);
+	}
+	WAIT_UNTIL(atomic_load(&S->ready) == 2, 10);
+	struct prod_arg pa = { .cfg = cfg, .to = n, .end = END_CLOSE };
+	pid_t p = spawn("producer", bcast_late_producer, &pa);
+	finish(p);
+	for (int i = 0; i < 3; i++)
+		finish(s[i]);
+	for (int i = 0; i < 2; i++) {
+		KAOS_ASSERT_UEQ(atomic_load(&S->got[i]), n);
+		KAOS_ASSERT_EQ(atomic_load(&S->rc[i]), -EPIPE);
+	}
+	uint64_t first = atomic_load(&S->first[2]);
+	uint64_t before = atomic_load(&S->val[0]), after = atomic_load(&S->val[1]);
+	printf("  late subscriber joined with the producer at %" PRIu64 "..%" PRIu64
+	       ", first value %" PRIu64 "\n", before, after, first);
+	KAOS_ASSERT_GE(first, before);
+	KAOS_ASSERT_LE(first, after + 1);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[2]), n - first); /* gapless to the end */
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[2]), -EPIPE);
+}
+
+/* ==== 8. errors ===================================================================== */
+
+/* Holds a channel as producer (and subscriber unless BCAST) until killed
+ * or told to close (S->go). */
+static void
+holder(const void *p)
+{
+	const struct kaos_ipc_config *cfg = p;
+	struct kaos_ipc *pub = attach(cfg, true, "holder");
+	struct kaos_ipc *sub = attach(cfg, false, "holder");
+	atomic_fetch_add(&S->ready, 1);
+	uint64_t dl = kaos_now_ns() + 60 * SEC;
+	while (!atomic_load(&S->go)) {
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("holder: never released");
+		sleep_ns(MS / 2);
+	}
+	kaos_ipc_close(sub);
+	kaos_ipc_close(pub);
+}
+
+static int
+try_attach(const struct kaos_ipc_config *cfg, bool publisher)
+{
+	struct kaos_ipc *ch = NULL;
+	int rc = publisher ? kaos_ipc_publish(cfg, &ch) : kaos_ipc_subscribe(cfg, &ch);
+	if (rc == 0) {
+		KAOS_ASSERT(ch);
+		kaos_ipc_close(ch);
+	} else {
+		KAOS_ASSERT(!ch);
+	}
+	return rc;
+}
+
+static void
+errors_busy(void)
+{
+	const enum kaos_ipc_kind kinds[] = { KAOS_IPC_SPSC, KAOS_IPC_MSG_SP, KAOS_IPC_MSG_MP,
+					     KAOS_IPC_BCAST };
+	for (int i = 0; i < 4; i++) {
+		enum kaos_ipc_kind kind = kinds[i];
+		struct kaos_ipc_config cfg = config(chan_name(i % 2, kind_tag(kind)), kind);
+		cfg.max_producers = kind == KAOS_IPC_MSG_MP ? 2 : 0;
+		cfg.max_subscribers = kind == KAOS_IPC_BCAST ? 2 : 0;
+		atomic_store(&S->ready, 0);
+		atomic_store(&S->go, 0);
+		pid_t h = spawn("holder", holder, &cfg);
+		WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+		struct kaos_ipc *extra = NULL;
+		switch (kind) {
+		case KAOS_IPC_MSG_MP: /* two producers allowed, not three */
+			KAOS_ASSERT_OK(kaos_ipc_publish(&cfg, &extra));
+			KAOS_ASSERT_EQ(try_attach(&cfg, true), -EBUSY);
+			KAOS_ASSERT_EQ(try_attach(&cfg, false), -EBUSY);
+			break;
+		case KAOS_IPC_BCAST: /* two subscribers allowed, not three */
+			KAOS_ASSERT_EQ(try_attach(&cfg, true), -EBUSY);
+			KAOS_ASSERT_OK(kaos_ipc_subscribe(&cfg, &extra));
+			KAOS_ASSERT_EQ(try_attach(&cfg, false), -EBUSY);
+			break;
+		default:
+			KAOS_ASSERT_EQ(try_attach(&cfg, true), -EBUSY);
+			KAOS_ASSERT_EQ(try_attach(&cfg, false), -EBUSY);
+		}
+		kaos_ipc_close(extra);
+		/* the holder goes (killed, or cleanly): its slots are free */
+		if (i % 2) {
+			atomic_store(&S->go, 1);
+			finish(h);
+		} else {
+			kill_child(h);
+		}
+		KAOS_ASSERT_OK(try_attach(&cfg, true));
+		KAOS_ASSERT_OK(try_attach(&cfg, false));
+	}
+}
+
+static void
+errors_expectations_and_config(void)
+{
+	const enum kaos_ipc_kind kinds[] = { KAOS_IPC_SPSC, KAOS_IPC_MSG_SP, KAOS_IPC_MSG_MP,
+					     KAOS_IPC_BCAST };
+	for (int i = 0; i < 4; i++) {
+		enum kaos_ipc_kind kind = kinds[i];
+		struct kaos_ipc_config cfg = config(chan_name(i % 2, kind_tag(kind)), kind);
+		cfg.flags = kind == KAOS_IPC_MSG_SP ? KAOS_IPC_CRC : 0;
+		KAOS_ASSERT_OK(try_attach(&cfg, true)); /* creates */
+		struct kaos_ipc_info info;
+		inspect(cfg.name, &info);
+		KAOS_ASSERT_EQ(info.kind, kind);
+		KAOS_ASSERT_UEQ(info.capacity, cfg.capacity);
+		KAOS_ASSERT_UEQ(info.slot_size, cfg.slot_size);
+		KAOS_ASSERT_UEQ(info.flags, cfg.flags);
+		KAOS_ASSERT_UEQ(info.version, 2);
+		for (int pub = 0; pub < 2; pub++) {
+			struct kaos_ipc_config c = cfg;
+			c.kind = kinds[(i + 1) % 4];
+			c.slot_size = is_fixed(c.kind) ? 8 : 0;
+			c.flags = 0;
+			KAOS_ASSERT_EQ(try_attach(&c, pub), -KAOS_EKIND);
+			c = cfg;
+			c.capacity *= 2;
+			KAOS_ASSERT_EQ(try_attach(&c, pub), -KAOS_ECAPACITY);
+			if (is_fixed(kind)) {
+				c = cfg;
+				c.slot_size = 16;
+				KAOS_ASSERT_EQ(try_attach(&c, pub), -KAOS_ESLOTSIZE);
+			}
+			c = cfg; /* zeros accept what the file holds */
+			c.capacity = 0;
+			c.slot_size = 0;
+			KAOS_ASSERT_OK(try_attach(&c, pub));
+		}
+	}
+	KAOS_ASSERT_EQ(kaos_ipc_publish(NULL, &(struct kaos_ipc *){ NULL }), -EINVAL);
+	struct kaos_ipc_config ok = config(chan_name(false, "cfg"), KAOS_IPC_SPSC);
+	KAOS_ASSERT_EQ(kaos_ipc_subscribe(&ok, NULL), -EINVAL);
+	struct kaos_ipc_config bad[12];
+	int nbad = 0;
+	for (int i = 0; i < 12; i++)
+		bad[i] = ok;
+	bad[nbad++].name = NULL;
+	bad[nbad++].name = "";
+	bad[nbad++].kind = 0;
+	bad[nbad++].kind = 5;
+	bad[nbad++].flags = 1u << 7;
+	bad[nbad++].flags = KAOS_IPC_CRC; /* CRC is for message kinds */
+	bad[nbad].kind = KAOS_IPC_MSG_MP;
+	bad[nbad].slot_size = 0;
+	bad[nbad++].max_producers = KAOS_IPC_MAX_PRODUCERS + 1;
+	bad[nbad].kind = KAOS_IPC_BCAST;
+	bad[nbad++].max_subscribers = KAOS_IPC_MAX_SUBSCRIBERS + 1;
+	bad[nbad++].capacity = 3;  /* not a power of two: creation fails */
+	bad[nbad++].slot_size = 12; /* not a multiple of 8 */
+	bad[nbad].kind = KAOS_IPC_MSG_SP;
+	bad[nbad].slot_size = 0;
+	bad[nbad++].capacity = 100;
+	for (int i = 0; i < nbad; i++) {
+		KAOS_ASSERT_EQ(try_attach(&bad[i], true), -EINVAL);
+		KAOS_ASSERT_EQ(try_attach(&bad[i], false), -EINVAL);
+	}
+	/* a failed creation leaves no file behind */
+	int fd = raw_open(ok.name, O_RDONLY, 0);
+	KAOS_ASSERT_EQ(fd, -1);
+	KAOS_ASSERT_EQ(errno, ENOENT);
+}
+
+/* Whole-file image of a channel. */
+struct image {
+	unsigned char *bytes;
+	size_t len;
+};
+
+static struct image
+read_image(const char *name)
+{
+	int fd = raw_open(name, O_RDONLY, 0);
+	KAOS_ASSERT(fd >= 0);
+	struct stat st;
+	KAOS_ASSERT_EQ(fstat(fd, &st), 0);
+	struct image im = { malloc((size_t)st.st_size), (size_t)st.st_size };
+	KAOS_ASSERT(im.bytes);
+	KAOS_ASSERT_EQ(pread(fd, im.bytes, im.len, 0), (ssize_t)im.len);
+	close(fd);
+	return im;
+}
+
+/* Replace the file's contents (same inode) with @p len bytes of @p bytes. */
+static void
+write_file(const char *name, const void *bytes, size_t len)
+{
+	int fd = raw_open(name, O_RDWR | O_CREAT, 0600);
+	KAOS_ASSERT(fd >= 0);
+	KAOS_ASSERT_EQ(ftruncate(fd, 0), 0);
+	KAOS_ASSERT_EQ(ftruncate(fd, (off_t)len), 0);
+	if (len)
+		KAOS_ASSERT_EQ(pwrite(fd, bytes, len, 0), (ssize_t)len);
+	close(fd);
+}
+
+/* The pristine image with @p size bytes at @p off replaced by @p v. */
+static void
+write_patched(const char *name, const struct image *im, size_t off, uint64_t v, size_t size)
+{
+	unsigned char *b = malloc(im->len);
+	KAOS_ASSERT(b);
+	memcpy(b, im->bytes, im->len);
+	memcpy(b + off, &v, size); /* little-endian */
+	write_file(name, b, im->len);
+	free(b);
+}
+
+/* publish, subscribe and inspect all fail with @p want (inspect: @p want_inspect). */
+static void
+expect_all(const char *what, const struct kaos_ipc_config *cfg, int want, int want_inspect)
+{
+	struct kaos_ipc_info info;
+	int rp = try_attach(cfg, true), rs = try_attach(cfg, false);
+	int ri = kaos_ipc_inspect(cfg->name, &info);
+	if (rp != want || rs != want || ri != want_inspect)
+		KAOS_FAIL("%s: publish %s, subscribe %s, inspect %s; expected %s and %s", what,
+			  kaos_err_name(rp), kaos_err_name(rs), kaos_err_name(ri),
+			  kaos_err_name(want), kaos_err_name(want_inspect));
+	/* a failed attach never removes somebody's file */
+	int fd = raw_open(cfg->name, O_RDONLY, 0);
+	KAOS_ASSERT(fd >= 0);
+	close(fd);
+}
+
+static void
+errors_bad_files(bool file)
+{
+	struct kaos_ipc_config cfg = config(chan_name(file, "bad"), KAOS_IPC_SPSC);
+	cfg.open_timeout_ns = 50 * MS;
+	KAOS_ASSERT_OK(try_attach(&cfg, true));
+	struct image im = read_image(cfg.name);
+	KAOS_ASSERT(im.len > 4096);
+	unsigned char junk[8192];
+	memset(junk, 'x', sizeof(junk));
+
+	write_file(cfg.name, junk, sizeof(junk));
+	expect_all("foreign 8 KiB", &cfg, -KAOS_EFOREIGN, -KAOS_EFOREIGN);
+	KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), -KAOS_EFOREIGN);
+	write_file(cfg.name, junk, 100);
+	int rp = try_attach(&cfg, true), rs = try_attach(&cfg, false);
+	KAOS_ASSERT_EQ(rp, -KAOS_EFOREIGN);
+	KAOS_ASSERT_EQ(rs, -KAOS_EFOREIGN);
+	KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), -KAOS_EFOREIGN);
+	write_patched(cfg.name, &im, 0, 0x1122334455667788ull, 8);
+	expect_all("wrong magic", &cfg, -KAOS_EFOREIGN, -KAOS_EFOREIGN);
+
+	write_patched(cfg.name, &im, 8, 1, 4);
+	expect_all("version 1", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
+	write_patched(cfg.name, &im, 8, 3, 4);
+	expect_all("version 3", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
+	write_patched(cfg.name, &im, 44, 32, 4);
+	expect_all("another cache line size", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
+
+	write_file(cfg.name, im.bytes, im.len - 64);
+	expect_all("truncated ring", &cfg, -KAOS_ETRUNCATED, -KAOS_ETRUNCATED);
+	write_file(cfg.name, im.bytes, 4096);
+	expect_all("header only", &cfg, -KAOS_ETRUNCATED, -KAOS_ETRUNCATED);
+	write_file(cfg.name, im.bytes, 100);
+	expect_all("100 bytes", &cfg, -KAOS_ETRUNCATED, -KAOS_ETRUNCATED);
+
+	const struct {
+		const char *what;
+		size_t off, size;
+		uint64_t v;
+	} corrupt[] = {
+		{ "ring_len + 64", 56, 8, 0 },
+		{ "file_len + 64", 64, 8, 0 },
+		{ "header_len 8192", 12, 4, 8192 },
+		{ "ring_offset 0", 48, 8, 0 },
+		{ "kind 9", 16, 4, 9 },
+		{ "unknown flag", 20, 4, 0x80 },
+		{ "capacity 48", 24, 8, 48 },
+		{ "slot_size 12", 32, 4, 12 },
+		{ "two producers on SPSC", 36, 4, 2 },
+		{ "no subscriber slot", 40, 4, 0 },
+	};
+	for (size_t i = 0; i < sizeof(corrupt) / sizeof(corrupt[0]); i++) {
+		uint64_t v = corrupt[i].v;
+		if (i < 2) {
+			memcpy(&v, im.bytes + corrupt[i].off, 8);
+			v += 64;
+		}
+		write_patched(cfg.name, &im, corrupt[i].off, v, corrupt[i].size);
+		expect_all(corrupt[i].what, &cfg, -KAOS_ECORRUPT, -KAOS_ECORRUPT);
+	}
+	/* a "ready" word no creator writes */
+	write_patched(cfg.name, &im, 124, 0x12345678, 4);
+	KAOS_ASSERT_EQ(try_attach(&cfg, true), -KAOS_ECORRUPT);
+	KAOS_ASSERT_EQ(try_attach(&cfg, false), -KAOS_ECORRUPT);
+	/* never made ready: a creator died while laying it out (sized, and
+	 * nobody holds the creation lock, so attach says so at once) */
+	write_patched(cfg.name, &im, 124, 0, 4);
+	KAOS_ASSERT_EQ(try_attach(&cfg, false), -EAGAIN);
+	struct kaos_ipc_info info;
+	KAOS_ASSERT_EQ(kaos_ipc_inspect(cfg.name, &info), -EAGAIN);
+	KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), 1);
+	KAOS_ASSERT_EQ(raw_open(cfg.name, O_RDONLY, 0), -1);
+	/* and the pristine image is a channel again */
+	write_file(cfg.name, im.bytes, im.len);
+	KAOS_ASSERT_OK(try_attach(&cfg, true));
+	KAOS_ASSERT_OK(try_attach(&cfg, false));
+	free(im.bytes);
+}
+
+static void
+errors_bad_files_shm(void)
+{
+	errors_bad_files(false);
+}
+
+static void
+errors_bad_files_path(void)
+{
+	errors_bad_files(true);
+}
+
+/* A zero-length file nobody is creating: -EAGAIN after open_timeout_ns. */
+static void
+errors_empty_file_times_out(void)
+{
+	for (int file = 0; file < 2; file++) {
+		struct kaos_ipc_config cfg = config(chan_name(file, "empty"), KAOS_IPC_MSG_SP);
+		cfg.open_timeout_ns = 100 * MS;
+		int fd = raw_open(cfg.name, O_RDWR | O_CREAT | O_EXCL, 0600);
+		KAOS_ASSERT(fd >= 0);
+		close(fd);
+		for (int pub = 0; pub < 2; pub++) {
+			uint64_t t0 = kaos_now_ns();
+			KAOS_ASSERT_EQ(try_attach(&cfg, pub), -EAGAIN);
+			uint64_t took = kaos_now_ns() - t0;
+			KAOS_ASSERT_GE(took, cfg.open_timeout_ns);
+			KAOS_ASSERT_LT(took, (uint64_t)(5 * SEC * slack()));
+		}
+		struct kaos_ipc_info info;
+		KAOS_ASSERT_EQ(kaos_ipc_inspect(cfg.name, &info), -KAOS_ETRUNCATED);
+		KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), 1);
+		KAOS_ASSERT_EQ(raw_open(cfg.name, O_RDONLY, 0), -1);
+		KAOS_ASSERT_EQ(errno, ENOENT);
+	}
+}
+
+/* A creator that died after sizing the file, before writing the header,
+ * leaves zeros: not foreign, never ready; cleanup removes it. */
+static void
+cleanup_removes_a_file_whose_creator_died_before_the_header(void)
+{
+	for (int file = 0; file < 2; file++) {
+		struct kaos_ipc_config cfg = config(chan_name(file, "unborn"), KAOS_IPC_SPSC);
+		cfg.open_timeout_ns = 50 * MS;
+		static const unsigned char zeros[8192];
+		write_file(cfg.name, zeros, sizeof(zeros));
+		KAOS_ASSERT_EQ(try_attach(&cfg, true), -EAGAIN);
+		KAOS_ASSERT_EQ(try_attach(&cfg, false), -EAGAIN);
+		int rc = kaos_ipc_cleanup(cfg.name);
+		if (rc != 1)
+			KAOS_FAIL("cleanup of a zero-filled channel file nobody holds: %s, expected"
+				  " 1 (removed): a creator that dies between ftruncate and"
+				  " writing the magic leaves a file nothing can remove",
+				  kaos_err_name(rc));
+		KAOS_ASSERT_EQ(raw_open(cfg.name, O_RDONLY, 0), -1);
+	}
+}
+
+static mode_t
+mode_of(const char *name)
+{
+	int fd = raw_open(name, O_RDONLY, 0);
+	KAOS_ASSERT(fd >= 0);
+	struct stat st;
+	KAOS_ASSERT_EQ(fstat(fd, &st), 0);
+	close(fd);
+	return st.st_mode & 07777;
+}
+
+static void
+file_modes(void)
+{
+	mode_t old = umask(022);
+	for (int file = 0; file < 2; file++) {
+		struct kaos_ipc_config cfg = config(chan_name(file, "mode"), KAOS_IPC_SPSC);
+		KAOS_ASSERT_OK(try_attach(&cfg, false));
+		KAOS_ASSERT_EQ(mode_of(cfg.name), 0600);
+		cfg = config(chan_name(file, "mode"), KAOS_IPC_BCAST);
+		cfg.mode = 0640;
+		KAOS_ASSERT_OK(try_attach(&cfg, true));
+		KAOS_ASSERT_EQ(mode_of(cfg.name), 0640);
+		cfg.mode = 0666; /* an existing channel keeps its mode */
+		KAOS_ASSERT_OK(try_attach(&cfg, false));
+		KAOS_ASSERT_EQ(mode_of(cfg.name), 0640);
+	}
+	umask(old);
+}
+
+static void
+cleanup_and_unlink(void)
+{
+	for (int file = 0; file < 2; file++) {
+		/* a live process attached: left alone; dead: removed */
+		struct kaos_ipc_config cfg = config(chan_name(file, "clean"), KAOS_IPC_MSG_SP);
+		atomic_store(&S->ready, 0);
+		pid_t h = spawn("holder", holder, &cfg);
+		WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+		KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), 0);
+		int fd = raw_open(cfg.name, O_RDONLY, 0);
+		KAOS_ASSERT(fd >= 0);
+		close(fd);
+		kill_child(h);
+		struct kaos_ipc_info info;
+		inspect(cfg.name, &info);
+		KAOS_ASSERT(!info.producers[0].alive && !info.subscribers[0].alive);
+		KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), 1);
+		KAOS_ASSERT_EQ(raw_open(cfg.name, O_RDONLY, 0), -1);
+		KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), -ENOENT);
+
+		/* only a subscriber alive: in use */
+		cfg = config(chan_name(file, "clean"), KAOS_IPC_BCAST);
+		struct kaos_ipc *sub = attach(&cfg, false, "case");
+		KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), 0);
+		kaos_ipc_close(sub);
+		KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), 1); /* detached cleanly */
+
+		/* a foreign file is never removed */
+		const char *foreign = chan_name(file, "foreign");
+		write_file(foreign, "not a channel, but it is somebody's file", 41);
+		KAOS_ASSERT_EQ(kaos_ipc_cleanup(foreign), -KAOS_EFOREIGN);
+		fd = raw_open(foreign, O_RDONLY, 0);
+		KAOS_ASSERT(fd >= 0);
+		close(fd);
+
+		/* unlink */
+		KAOS_ASSERT_OK(try_attach(&cfg, true));
+		KAOS_ASSERT_EQ(kaos_ipc_unlink(cfg.name), 0);
+		KAOS_ASSERT_EQ(kaos_ipc_unlink(cfg.name), -ENOENT);
+		KAOS_ASSERT_EQ(kaos_ipc_unlink(foreign), 0);
+	}
+	KAOS_ASSERT_EQ(kaos_ipc_unlink(NULL), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_ipc_unlink(""), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_ipc_cleanup(NULL), -EINVAL);
+}
+
+/* Attached processes keep working after the name is removed; a new
+ * channel under the name is another channel. */
+static void
+unlink_while_attached(void)
+{
+	const uint64_t n = 20000;
+	struct sub_arg sa = { .cfg = config(chan_name(true, "unlinked"), KAOS_IPC_MSG_SP) };
+	pid_t s = spawn("subscriber", subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	struct prod_arg pa = { .cfg = sa.cfg, .to = n, .end = END_CLOSE, .wait_go = true };
+	pid_t p = spawn("producer", producer, &pa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 2, 10);
+	KAOS_ASSERT_EQ(kaos_ipc_unlink(sa.cfg.name), 0);
+	struct kaos_ipc *other = attach(&sa.cfg, true, "case"); /* a new channel */
+	struct kaos_ipc_info info;
+	inspect(sa.cfg.name, &info);
+	KAOS_ASSERT(!info.subscribers[0].alive && info.producers[0].alive);
+	KAOS_ASSERT_UEQ(info.tail, 0);
+	atomic_store(&S->go, 1);
+	finish(p);
+	finish(s);
+	kaos_ipc_close(other);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), n);
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), -EPIPE);
+}
+
+/* ==== 9. blocking channels ============================================================== */
+
+#define LOST_WAKE_NS (4 * SEC) /* a wake-up that came from the timeout */
+
+struct pingpong {
+	struct kaos_ipc_config ping, pong;
+	uint64_t rounds;
+};
+
+struct one {
+	uint64_t w;
+	uint32_t n;
+};
+
+static void
+one_fn(uint32_t type, const void *data, size_t len, void *ctx)
+{
+	struct one *o = ctx;
+	(void)type;
+	KAOS_ASSERT(len >= 8);
+	memcpy(&o->w, data, 8);
+	o->n++;
+}
+
+/* Receive exactly one message with KAOS_WAIT_BLOCK; count a wait that only
+ * ended at its timeout as a lost wake-up. */
+static uint64_t
+recv_one_blocking(struct kaos_ipc *ch, const char *who, uint64_t *lost)
+{
+	struct kaos_wait w = { .kind = KAOS_WAIT_BLOCK, .spins = 10, .timeout_ns = 5 * SEC };
+	struct one o = { 0, 0 };
+	uint64_t t0 = kaos_now_ns();
+	int64_t rc = kaos_ipc_receive(ch, one_fn, &o, 1, &w);
+	if (rc != 1)
+		KAOS_FAIL("%s: blocking receive: %s (lost wake-up?)", who, kaos_err_name((int)rc));
+	if (kaos_now_ns() - t0 >= LOST_WAKE_NS)
+		(*lost)++;
+	return o.w;
+}
+
+static void
+pinger(const void *p)
+{
+	const struct pingpong *a = p;
+	struct kaos_ipc *ping = attach(&a->ping, true, "pinger");
+	struct kaos_ipc *pong = attach(&a->pong, false, "pinger");
+	struct kaos_wait w = { .kind = KAOS_WAIT_BLOCK, .timeout_ns = 5 * SEC };
+	uint64_t dl = kaos_now_ns() + 30 * SEC, lost = 0;
+	while (atomic_load(&S->ready) < 1) { /* the ponger is subscribed */
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("pinger: no ponger");
+		sleep_ns(MS / 4);
+	}
+	for (uint64_t i = 0; i < a->rounds; i++) {
+		int rc = send_word(ping, i, &w);
+		if (rc < 0)
+			KAOS_FAIL("pinger: send %" PRIu64 ": %s", i, kaos_strerror(rc));
+		uint64_t v = recv_one_blocking(pong, "pinger", &lost);
+		if (v != i)
+			KAOS_FAIL("pinger: pong %" PRIu64 " for ping %" PRIu64, v, i);
+	}
+	atomic_store(&S->val[0], lost);
+	kaos_ipc_close(ping);
+	kaos_ipc_close(pong);
+}
+
+static void
+ponger(const void *p)
+{
+	const struct pingpong *a = p;
+	struct kaos_ipc *ping = attach(&a->ping, false, "ponger");
+	struct kaos_ipc *pong = attach(&a->pong, true, "ponger");
+	atomic_fetch_add(&S->ready, 1);
+	struct kaos_wait w = { .kind = KAOS_WAIT_BLOCK, .timeout_ns = 5 * SEC };
+	uint64_t lost = 0;
+	for (uint64_t i = 0; i < a->rounds; i++) {
+		uint64_t v = recv_one_blocking(ping, "ponger", &lost);
+		if (v != i)
+			KAOS_FAIL("ponger: ping %" PRIu64 ", expected %" PRIu64, v, i);
+		int rc = send_word(pong, v, &w);
+		if (rc < 0)
+			KAOS_FAIL("ponger: send %" PRIu64 ": %s", i, kaos_strerror(rc));
+	}
+	atomic_store(&S->val[1], lost);
+	kaos_ipc_close(pong);
+	kaos_ipc_close(ping);
+}
+
+static void
+blocking_ping_pong(void)
+{
+	const enum kaos_ipc_kind pairs[2][2] = { { KAOS_IPC_SPSC, KAOS_IPC_SPSC },
+						 { KAOS_IPC_BCAST, KAOS_IPC_MSG_SP } };
+	for (int i = 0; i < 2; i++) {
+		reset_shared();
+		struct pingpong pp = { .rounds = kaos_test_scaled(20000, 500) };
+		pp.ping = config(chan_name(i, "ping"), pairs[i][0]);
+		pp.pong = config(chan_name(!i, "pong"), pairs[i][1]);
+		pp.ping.flags = pp.pong.flags = KAOS_IPC_BLOCKING;
+		/* liveness checks would re-try a missed message every slice:
+		 * make the slices longer than the waits */
+		pp.ping.liveness_ns = pp.pong.liveness_ns = 3600 * SEC;
+		atomic_store(&S->ready, 0);
+		uint64_t t0 = kaos_now_ns();
+		pid_t b = spawn("ponger", ponger, &pp);
+		pid_t a = spawn("pinger", pinger, &pp);
+		finish(a);
+		finish(b);
+		double s = (double)(kaos_now_ns() - t0) / 1e9;
+		printf("  %s/%s: %" PRIu64 " round trips in %.2f s (%.1f us each)\n",
+		       kind_tag(pairs[i][0]), kind_tag(pairs[i][1]), pp.rounds, s,
+		       s * 1e6 / (double)pp.rounds);
+		KAOS_ASSERT_UEQ(atomic_load(&S->val[0]) + atomic_load(&S->val[1]), 0);
+	}
+}
+
+/* An idle producer, attached until S->go. */
+static void
+idle_producer(const void *p)
+{
+	struct kaos_ipc *ch = attach(p, true, "idle producer");
+	atomic_fetch_add(&S->ready, 1);
+	uint64_t dl = kaos_now_ns() + 60 * SEC;
+	while (!atomic_load(&S->go)) {
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("idle producer: never released");
+		sleep_ns(MS / 2);
+	}
+	kaos_ipc_close(ch);
+}
+
+static void
+idle_subscriber(const void *p)
+{
+	struct kaos_ipc *ch = attach(p, false, "idle subscriber");
+	atomic_fetch_add(&S->ready, 1);
+	uint64_t dl = kaos_now_ns() + 60 * SEC;
+	while (!atomic_load(&S->go)) {
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("idle subscriber: never released");
+		sleep_ns(MS / 2);
+	}
+	kaos_ipc_close(ch);
+}
+
+static void
+blocking_timeouts(void)
+{
+	/* a: liveness checks every 20 ms inside the wait; b: one long slice */
+	struct kaos_ipc_config a = config(chan_name(false, "blk"), KAOS_IPC_SPSC);
+	struct kaos_ipc_config b = config(chan_name(true, "blk"), KAOS_IPC_MSG_MP);
+	struct kaos_ipc_config c = config(chan_name(false, "blk"), KAOS_IPC_SPSC);
+	struct kaos_ipc_config plain = config(chan_name(false, "plain"), KAOS_IPC_SPSC);
+	a.flags = b.flags = c.flags = KAOS_IPC_BLOCKING;
+	b.liveness_ns = 3600 * SEC;
+	c.capacity = 2;
+	pid_t pa = spawn("idle producer", idle_producer, &a);
+	pid_t pb = spawn("idle producer", idle_producer, &b);
+	pid_t sc = spawn("idle subscriber", idle_subscriber, &c);
+	pid_t pp = spawn("idle producer", idle_producer, &plain);
+	WAIT_UNTIL(atomic_load(&S->ready) == 4, 10);
+	struct kaos_ipc *ra = attach(&a, false, "case"), *rb = attach(&b, false, "case");
+	struct kaos_ipc *sendc = attach(&c, true, "case"), *rp = attach(&plain, false, "case");
+	const uint64_t timeout = 200 * MS;
+	struct kaos_wait blk = { .kind = KAOS_WAIT_BLOCK, .timeout_ns = timeout };
+	struct one o = { 0, 0 };
+	struct kaos_ipc *rx[2] = { ra, rb };
+	for (int i = 0; i < 2; i++) {
+		uint64_t t0 = kaos_now_ns();
+		KAOS_ASSERT_EQ(kaos_ipc_receive(rx[i], one_fn, &o, 1, &blk), -ETIMEDOUT);
+		uint64_t took = kaos_now_ns() - t0;
+		KAOS_ASSERT_GE(took, timeout);
+		KAOS_ASSERT_LT(took, (uint64_t)(5 * SEC * slack()));
+	}
+	KAOS_ASSERT_EQ(o.n, 0);
+	/* a full ring with a live, idle subscriber */
+	uint64_t v = 0;
+	while (kaos_ipc_send(sendc, 0, &v, 8, NULL) == 0)
+		v++;
+	KAOS_ASSERT_UEQ(v, 2);
+	KAOS_ASSERT_EQ(kaos_ipc_send(sendc, 0, &v, 8, NULL), -KAOS_EFULL);
+	uint64_t t0 = kaos_now_ns();
+	KAOS_ASSERT_EQ(kaos_ipc_send(sendc, 0, &v, 8, &blk), -ETIMEDOUT);
+	KAOS_ASSERT_GE(kaos_now_ns() - t0, timeout);
+	/* KAOS_WAIT_BLOCK on a channel made without KAOS_IPC_BLOCKING */
+	KAOS_ASSERT_EQ(kaos_ipc_receive(rp, one_fn, &o, 1, &blk), -EINVAL);
+	atomic_store(&S->go, 1);
+	finish(pa);
+	finish(pb);
+	finish(sc);
+	finish(pp);
+	/* the peers closed: -EPIPE, not a timeout */
+	KAOS_ASSERT_EQ(kaos_ipc_receive(ra, one_fn, &o, 1, &blk), -EPIPE);
+	KAOS_ASSERT_EQ(kaos_ipc_receive(rb, one_fn, &o, 1, &blk), -EPIPE);
+	KAOS_ASSERT_EQ(kaos_ipc_send(sendc, 0, &v, 8, &blk), -EPIPE);
+	kaos_ipc_close(ra);
+	kaos_ipc_close(rb);
+	kaos_ipc_close(sendc);
+	kaos_ipc_close(rp);
+}
+
+/* ==== message ring filled exactly; concurrent creators; cleanup racing ============== */
+
+static void
+filler(const void *p)
+{
+	const struct kaos_ipc_config *cfg = p;
+	struct kaos_ipc *ch = attach(cfg, true, "filler");
+	unsigned char buf[24] = { 0 };
+	uint64_t n = 0;
+	for (;;) {
+		memcpy(buf, &n, 8);
+		int rc = kaos_ipc_send(ch, 1, buf, sizeof(buf), NULL);
+		if (rc == -KAOS_EFULL)
+			break;
+		KAOS_ASSERT_OK(rc);
+		n++;
+	}
+	atomic_store(&S->sent[0], n);
+	kaos_ipc_close(ch);
+}
+
+struct collect {
+	uint64_t w[1024];
+	uint32_t n;
+};
+
+static void
+collect_fn(uint32_t type, const void *data, size_t len, void *ctx)
+{
+	struct collect *c = ctx;
+	(void)type;
+	if (c->n < 1024 && len >= 8)
+		memcpy(&c->w[c->n], data, 8);
+	c->n++;
+}
+
+static void
+exact_reader(const void *p)
+{
+	const struct kaos_ipc_config *cfg = p;
+	struct kaos_ipc *ch = attach(cfg, false, "reader");
+	struct collect *c = calloc(1, sizeof(*c));
+	KAOS_ASSERT(c);
+	int64_t rc = kaos_ipc_receive(ch, collect_fn, c, 100, NULL);
+	uint64_t sent = atomic_load(&S->sent[0]);
+	if (rc != (int64_t)sent)
+		KAOS_FAIL("a full %s ring of %" PRIu64 " records read with limit 100 delivered %"
+			  PRId64 " (records %" PRIu64 ", %" PRIu64 ", ... again): the read does"
+			  " not stop after one lap of the buffer", kind_tag(cfg->kind), sent, rc,
+			  c->n > sent ? c->w[sent] : 0, c->n > sent + 1 ? c->w[sent + 1] : 0);
+	for (uint32_t i = 0; i < c->n; i++)
+		KAOS_ASSERT_UEQ(c->w[i], i);
+	struct kaos_wait w = backoff(T_WAIT);
+	KAOS_ASSERT_EQ(kaos_ipc_receive(ch, collect_fn, c, 100, &w), -EPIPE);
+	free(c);
+	kaos_ipc_close(ch);
+}
+
+static void
+msg_ring_filled_exactly(void)
+{
+	for (int i = 0; i < 2; i++) {
+		enum kaos_ipc_kind kind = i ? KAOS_IPC_MSG_MP : KAOS_IPC_MSG_SP;
+		struct kaos_ipc_config cfg = config(chan_name(i, kind_tag(kind)), kind);
+		cfg.capacity = 256; /* eight 32-byte records */
+		reset_shared();
+		finish(spawn("filler", filler, &cfg));
+		KAOS_ASSERT_UEQ(atomic_load(&S->sent[0]), 8);
+		finish(spawn("reader", exact_reader, &cfg));
+	}
+}
+
+struct race_arg {
+	struct kaos_ipc_config cfg;
+	bool publisher;
+	unsigned tag;
+	uint64_t n;
+	uint32_t expect_ready;
+};
+
+static void
+racer(const void *p)
+{
+	const struct race_arg *a = p;
+	uint64_t dl = kaos_now_ns() + 30 * SEC;
+	while (!atomic_load(&S->go)) {
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("racer: no go");
+		kaos_cpu_relax();
+	}
+	struct kaos_ipc *ch = attach(&a->cfg, a->publisher, a->publisher ? "racing producer"
+									 : "racing subscriber");
+	atomic_fetch_add(&S->ready, 1);
+	struct kaos_wait w = backoff(T_WAIT);
+	if (a->publisher) {
+		while (atomic_load(&S->ready) < a->expect_ready) {
+			if (kaos_now_ns() > dl)
+				KAOS_FAIL("racing producer: the others did not attach");
+			sched_yield();
+		}
+		for (uint64_t s = 0; s < a->n; s++)
+			KAOS_ASSERT_OK(send_word(ch, (uint64_t)a->tag << 48 | s, &w));
+	} else {
+		struct rx r = rx_make("racing subscriber", a->cfg.kind, NULL);
+		int64_t rc = rx_until_error(ch, &r, 64, &w);
+		if (rc != -EPIPE || r.count != a->n)
+			KAOS_FAIL("racing subscriber: %" PRIu64 " messages then %s, expected %"
+				  PRIu64 " then EPIPE", r.count, kaos_err_name((int)rc), a->n);
+		for (unsigned t = 0; t < NTAGS; t++)
+			KAOS_ASSERT(r.next[t] == 0 || r.next[t] == a->n / (a->cfg.kind ==
+					KAOS_IPC_MSG_MP ? 4 : 1));
+	}
+	kaos_ipc_close(ch);
+}
+
+/* Five processes attach to a fresh name at once, over and over: one
+ * creates, the others wait for it; all get a working channel. */
+static void
+create_race(void)
+{
+	const uint64_t rounds = kaos_test_scaled(40, 10), m = 200;
+	for (uint64_t r = 0; r < rounds; r++) {
+		bool mp = r % 2;
+		enum kaos_ipc_kind kind = mp ? KAOS_IPC_MSG_MP : KAOS_IPC_BCAST;
+		struct race_arg ra[5];
+		pid_t pids[5];
+		atomic_store(&S->go, 0);
+		atomic_store(&S->ready, 0);
+		struct kaos_ipc_config cfg = config(chan_name(r % 4 >= 2, "race"), kind);
+		cfg.max_producers = mp ? 4 : 0;
+		for (int i = 0; i < 5; i++) {
+			/* BCAST: 1 producer, 4 subscribers; MSG_MP: 4 producers, 1 subscriber */
+			bool pub = mp ? i < 4 : i == 0;
+			ra[i] = (struct race_arg){ .cfg = cfg, .publisher = pub, .tag = mp ? (unsigned)i : 0,
+						   .n = mp ? (pub ? m : 4 * m) : m,
+						   /* all attached before anyone sends: a
+						    * producer not yet attached does not
+						    * count, the others' close would end
+						    * the stream */
+						   .expect_ready = 5 };
+			pids[i] = spawn(pub ? "racing producer" : "racing subscriber", racer, &ra[i]);
+		}
+		atomic_store(&S->go, 1);
+		for (int i = 0; i < 5; i++)
+			finish(pids[i]);
+		KAOS_ASSERT_EQ(kaos_ipc_unlink(cfg.name), 0);
+		nnames--; /* removed already */
+	}
+	printf("  %" PRIu64 " rounds of five concurrent attachers ok\n", rounds);
+}
+
+/* Attach, check that the name still leads to our channel, detach; over
+ * and over while two other processes run kaos_ipc_cleanup on the name. */
+static void
+cleanup_attacher(const void *p)
+{
+	const struct race_arg *a = p;
+	uint64_t bad = 0, first_bad = 0;
+	int bad_rc = 0;
+	pid_t me = getpid();
+	for (uint64_t i = 0; i < a->n; i++) {
+		struct kaos_ipc *ch = attach(&a->cfg, true, "attacher");
+		struct kaos_ipc_info info;
+		int rc = kaos_ipc_inspect(a->cfg.name, &info);
+		if (rc < 0 || !info.producers[0].alive || info.producers[0].pid != me) {
+			if (bad++ == 0) {
+				first_bad = i;
+				bad_rc = rc;
+			}
+		}
+		kaos_ipc_close(ch);
+	}
+	atomic_store(&S->val[0], bad);
+	atomic_store(&S->val[1], first_bad);
+	atomic_store(&S->rc[0], bad_rc);
+	atomic_store(&S->go, 1);
+}
+
+static void
+cleaner(const void *p)
+{
+	const struct race_arg *a = p;
+	uint64_t removed = 0, foreign = 0;
+	while (!atomic_load(&S->go)) {
+		int rc = kaos_ipc_cleanup(a->cfg.name);
+		if (rc == 1)
+			removed++;
+		else if (rc == -KAOS_EFOREIGN)
+			foreign++; /* only kaos channels live under this name */
+		else if (rc != 0 && rc != -ENOENT)
+			KAOS_FAIL("cleaner: cleanup: %s", kaos_err_name(rc));
+	}
+	atomic_fetch_add(&S->val[2], removed);
+	atomic_fetch_add(&S->val[3], foreign);
+}
+
+static void
+cleanup_never_removes_a_channel_in_use(void)
+{
+	struct race_arg a = { .cfg = config(chan_name(false, "cleanrace"), KAOS_IPC_SPSC),
+			      .n = kaos_test_scaled(5000, 300) };
+	pid_t c1 = spawn("cleaner", cleaner, &a);
+	pid_t c2 = spawn("cleaner", cleaner, &a);
+	pid_t y = spawn("attacher", cleanup_attacher, &a);
+	finish(y);
+	finish(c1);
+	finish(c2);
+	uint64_t bad = atomic_load(&S->val[0]), foreign = atomic_load(&S->val[3]);
+	printf("  %" PRIu64 " attaches, %" PRIu64 " removals by the cleaners\n", a.n,
+	       atomic_load(&S->val[2]));
+	if (bad && foreign)
+		fprintf(stderr, "also: %" PRIu64 " cleanups called a channel being created"
+			" KAOS_EFOREIGN\n", foreign);
+	if (foreign && !bad)
+		KAOS_FAIL("%" PRIu64 " times kaos_ipc_cleanup returned KAOS_EFOREIGN for a kaos"
+			  " channel a live process was creating (sized, header not yet"
+			  " written); expected 0 (in use)", foreign);
+	if (bad)
+		KAOS_FAIL("%" PRIu64 " of %" PRIu64 " times (first at %" PRIu64 ") the channel"
+			  " a live producer had just attached to was no longer under its name"
+			  " (inspect: %s): kaos_ipc_cleanup removed a channel in use", bad, a.n,
+			  atomic_load(&S->val[1]), kaos_err_name((int)atomic_load(&S->rc[0])));
+}
+
+/* ==== main ============================================================================ */
+
+static const struct kaos_test_case cases[] = {
+	KAOS_TEST(producer_killed_spsc),
+	KAOS_TEST(producer_killed_msg_sp),
+	KAOS_TEST(producer_killed_msg_mp),
+	KAOS_TEST(producer_killed_bcast),
+	KAOS_TEST(mp_stopped_claimer_kept_killed_claimer_unblocked),
+	KAOS_TEST(mp_dead_claim_unblocked_after_its_slot_is_reused),
+	KAOS_TEST(mp_claimer_killed_before_writing_its_header),
+	KAOS_TEST(bcast_killed_subscriber_evicted),
+	KAOS_TEST(spsc_killed_subscriber_successor_resumes),
+	KAOS_TEST(msg_sp_subscriber_killed_at_random_successor_resumes),
+	KAOS_TEST(restart_producer_spsc),
+	KAOS_TEST(restart_producer_msg_sp),
+	KAOS_TEST(restart_producer_msg_sp_killed_in_claim),
+	KAOS_TEST(restart_producer_bcast),
+	KAOS_TEST(bcast_three_subscribers_one_late),
+	KAOS_TEST(errors_busy),
+	KAOS_TEST(errors_expectations_and_config),
+	KAOS_TEST(errors_bad_files_shm),
+	KAOS_TEST(errors_bad_files_path),
+	KAOS_TEST(errors_empty_file_times_out),
+	KAOS_TEST(cleanup_removes_a_file_whose_creator_died_before_the_header),
+	KAOS_TEST(file_modes),
+	KAOS_TEST(cleanup_and_unlink),
+	KAOS_TEST(unlink_while_attached),
+	KAOS_TEST(blocking_ping_pong),
+	KAOS_TEST(blocking_timeouts),
+	KAOS_TEST(msg_ring_filled_exactly),
+	KAOS_TEST(create_race),
+	KAOS_TEST(cleanup_never_removes_a_channel_in_use),
+	KAOS_TEST_END,
+};
+
+int
+main(int argc, char **argv)
+{
+	return ipc_test_main(cases, argc, argv);
+}
