@@ -23,7 +23,7 @@
  *   producer checks every echo the same way.
  *   messages: payload = a fixed pattern with the sequence number (1, 2, ...)
  *   in its first 8 bytes and the sequence xor KI_TRAILER in its last 8; the
- *   consumer checks every message's length, sequence and trailer
+ *   consumer checks every message's length, sequence, trailer and pattern
  *   (ki_msg_take). The bytes in between are moved but not compared.
  */
 #ifndef KAOS_BENCH_IPC_WORKLOAD_H
@@ -117,7 +117,10 @@ ki_msg_take(struct ki_msg_check *c, const void *data, size_t len, size_t want)
 	} else {
 		memcpy(&seq, d, 8);
 		memcpy(&trailer, d + len - 8, 8);
-		if (KB_UNLIKELY(seq != c->next || trailer != (seq ^ KI_TRAILER))) {
+		/* Every byte is read and compared, in every implementation:
+		 * a zero-copy consumer moves the whole message too. */
+		if (KB_UNLIKELY(seq != c->next || trailer != (seq ^ KI_TRAILER) ||
+				memcmp(d + 8, ki_pattern + 8, len - 16) != 0)) {
 			if (c->bad++ == 0) {
 				c->bad_at = c->count;
 				c->bad_seq = seq;

@@ -73,6 +73,8 @@ extern "C" {
 /** Largest type a user may send. */
 #define KAOS_MSG_TYPE_MAX (UINT32_MAX - 1)
 #define KAOS_MSG_HEADER 8u
+/** kaos_msgring_commit_deferred() publishes at least every this many bytes. */
+#define KAOS_MSGRING_PUBLISH_BYTES 4096u
 #define KAOS_MSG_ALIGN 8u
 
 /** Flags for kaos_msgring_init() / kaos_msgring_create(). */
@@ -135,6 +137,7 @@ struct kaos_msgring {
 struct kaos_msgring_producer {
 	struct kaos_msgring *ring;
 	uint64_t pos;     /* SP: next byte to write (MP: unused) */
+	uint64_t published; /* SP: tail as last stored (deferred commits) */
 	uint64_t limit;   /* cached head + capacity: writable below */
 	uint32_t owner;   /* MP: written into our claimed headers */
 	bool claimed;     /* a claim is open */
@@ -339,6 +342,28 @@ kaos__msg_prefix(const struct kaos_msgring *ring)
 
 /* ---- producer ------------------------------------------------------------- */
 
+/* @internal Single producer: make every committed record visible. P1
+ * for the single-producer reader: the release pairs with its acquire of
+ * tail (C1); a producer restarting on the ring also continues here. */
+KAOS_ALWAYS_INLINE void
+kaos__msgring_store_tail(struct kaos_msgring_producer *p)
+{
+	struct kaos_msgring *ring = p->ring;
+	p->published = p->pos;
+	atomic_store_explicit(&ring->ro.ctl->tail, p->pos, memory_order_release);
+	if (KAOS_UNLIKELY(ring->ro.blocking))
+		kaos_waitpoint_notify(&ring->ro.ctl->data);
+}
+
+/** Make every deferred commit visible. Producer thread only. */
+KAOS_INLINE void
+kaos_msgring_flush(struct kaos_msgring_producer *p)
+{
+	if (!(p->ring->ro.flags & KAOS_MSGRING_MP) && p->published != p->pos)
+		kaos__msgring_store_tail(p);
+}
+
+
 /**
  * Claim room for a record of @p len payload bytes and message type
  * @p type; write the payload at *@p data, then kaos_msgring_commit() (or
@@ -372,6 +397,9 @@ kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 		p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
 			   ring->ro.capacity;
 		if (p->limit - pos < pad + rec) {
+			/* Full: what was deferred must become visible, or a
+			 * reader waiting for it would never free space. */
+			kaos_msgring_flush(p);
 			kaos__count(&ring->ro.ctl->full);
 			return -KAOS_EFULL;
 		}
@@ -388,14 +416,9 @@ kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 /** @internal Store the CRC word of the claimed record (CRC rings). */
 KAOS_API void kaos__msgring_seal(struct kaos_msgring_producer *p);
 
-/**
- * Publish the claimed record.
- * @return 0; -EINVAL if no claim is open.
- * Producer thread only. Wait-free. Release (P1): a reader that sees the
- * record sees its payload.
- */
-KAOS_INLINE int
-kaos_msgring_commit(struct kaos_msgring_producer *p)
+/* @internal commit, publishing now or (single producer) deferring. */
+KAOS_ALWAYS_INLINE int
+kaos__msgring_commit(struct kaos_msgring_producer *p, bool defer)
 {
 	struct kaos_msgring *ring = p->ring;
 	if (KAOS_UNLIKELY(!p->claimed))
@@ -408,26 +431,50 @@ kaos_msgring_commit(struct kaos_msgring_producer *p)
 	atomic_store_explicit(kaos__msg_word(ring, at & ring->ro.mask),
 			      kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
 			      memory_order_release);
-	if (!(ring->ro.flags & KAOS_MSGRING_MP)) {
-		if (p->claim_pad) {
-			/* After the record (P1 again): a reader that sees the
-			 * padding and skips to the start sees the record. */
-			atomic_store_explicit(kaos__msg_word(ring, (at - p->claim_pad) &
-								       ring->ro.mask),
-					      kaos__msg_make(KAOS_MSG_PADDING,
-							     (int32_t)p->claim_pad),
-					      memory_order_release);
-		}
-		p->pos = at + kaos__msg_align(p->claim_len);
-		/* Release: a producer restarting on this ring (after the
-		 * lock that makes it the producer) continues here; also read
-		 * by monitoring. */
-		atomic_store_explicit(&ring->ro.ctl->tail, p->pos, memory_order_release);
+	if (ring->ro.flags & KAOS_MSGRING_MP) {
+		if (KAOS_UNLIKELY(ring->ro.blocking))
+			kaos_waitpoint_notify(&ring->ro.ctl->data);
+		return 0;
 	}
-	if (KAOS_UNLIKELY(ring->ro.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->data);
+	if (p->claim_pad) {
+		/* After the record (P1 again): a reader that sees the padding
+		 * and skips to the start sees the record. */
+		atomic_store_explicit(kaos__msg_word(ring, (at - p->claim_pad) & ring->ro.mask),
+				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)p->claim_pad),
+				      memory_order_release);
+	}
+	p->pos = at + kaos__msg_align(p->claim_len);
+	if (!defer || p->pos - p->published >= KAOS_MSGRING_PUBLISH_BYTES)
+		kaos__msgring_store_tail(p);
 	return 0;
 }
+
+/**
+ * Publish the claimed record (and any deferred before it).
+ * @return 0; -EINVAL if no claim is open.
+ * Producer thread only. Wait-free. Release (P1): a reader that sees the
+ * record sees its payload.
+ */
+KAOS_INLINE int
+kaos_msgring_commit(struct kaos_msgring_producer *p)
+{
+	return kaos__msgring_commit(p, false);
+}
+
+/**
+ * Commit the claimed record, but (single producer) make it visible only
+ * with a later commit, kaos_msgring_flush(), a claim that finds the ring
+ * full, or once KAOS_MSGRING_PUBLISH_BYTES have piled up: one release
+ * store per batch instead of per record, for throughput. Multi-producer
+ * rings publish at once (as kaos_msgring_commit()).
+ * @return as kaos_msgring_commit(). Producer thread only.
+ */
+KAOS_INLINE int
+kaos_msgring_commit_deferred(struct kaos_msgring_producer *p)
+{
+	return kaos__msgring_commit(p, true);
+}
+
 
 /**
  * Give the claimed space up: nothing is delivered. In a multi-producer ring

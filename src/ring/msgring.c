@@ -154,6 +154,7 @@ kaos_msgring_producer_init(struct kaos_msgring_producer *p, struct kaos_msgring 
 	/* Acquire: pairs with the previous producer's release of tail (a
 	 * restart continues its sequence) and with C2 for head. */
 	p->pos = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
+	p->published = p->pos;
 	p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
 		   ring->ro.capacity;
 	if (p->limit - p->pos > ring->ro.capacity || p->pos % KAOS_MSG_ALIGN) {
