@@ -1539,6 +1539,52 @@ bug_unblock_two_dead_claims_in_a_row(void)
 	kaos_msgring_destroy(&r);
 }
 
+/* Deferred commits: invisible until a flush, a plain commit, a full ring
+ * or KAOS_MSGRING_PUBLISH_BYTES; multi-producer commits show at once. */
+static void
+deferred_commits_show_on_flush_commit_full_or_threshold(void)
+{
+	for (int mp = 0; mp < 2; mp++) {
+		struct kaos_msgring r;
+		struct kaos_msgring_producer p;
+		struct seen s = { 0 };
+		void *d;
+		KAOS_ASSERT_OK(kaos_msgring_create(&r, 1 << 16, mp ? MP : 0, KAOS_MEM_HEAP));
+		KAOS_ASSERT_OK(kaos_msgring_producer_init(&p, &r, 0));
+		for (int i = 0; i < 3; i++) {
+			KAOS_ASSERT_OK(kaos_msgring_claim(&p, 1, 8, &d));
+			KAOS_ASSERT_OK(kaos_msgring_commit_deferred(&p));
+		}
+		KAOS_ASSERT_EQ(rd(&r, note, &s, UINT64_MAX), mp ? 3 : 0);
+		kaos_msgring_flush(&p);
+		KAOS_ASSERT_EQ(rd(&r, note, &s, UINT64_MAX), mp ? 0 : 3);
+		/* a plain commit publishes the deferred ones before it */
+		KAOS_ASSERT_OK(kaos_msgring_claim(&p, 1, 8, &d));
+		KAOS_ASSERT_OK(kaos_msgring_commit_deferred(&p));
+		KAOS_ASSERT_OK(kaos_msgring_write(&p, 2, NULL, 0));
+		KAOS_ASSERT_EQ(rd(&r, note, &s, UINT64_MAX), 2);
+		/* the threshold: 16-byte records, published by the 256th */
+		uint32_t per = KAOS_MSGRING_PUBLISH_BYTES / 16;
+		for (uint32_t i = 0; i < per - 1; i++) {
+			KAOS_ASSERT_OK(kaos_msgring_claim(&p, 1, 8, &d));
+			KAOS_ASSERT_OK(kaos_msgring_commit_deferred(&p));
+		}
+		KAOS_ASSERT_EQ(rd(&r, note, &s, UINT64_MAX), mp ? per - 1 : 0);
+		KAOS_ASSERT_OK(kaos_msgring_claim(&p, 1, 8, &d));
+		KAOS_ASSERT_OK(kaos_msgring_commit_deferred(&p));
+		KAOS_ASSERT_EQ(rd(&r, note, &s, UINT64_MAX), mp ? 1 : per);
+		/* fill up with deferred commits: the refused claim publishes */
+		uint64_t n = 0;
+		while (kaos_msgring_claim(&p, 1, 8, &d) == 0) {
+			KAOS_ASSERT_OK(kaos_msgring_commit_deferred(&p));
+			n++;
+		}
+		KAOS_ASSERT_GE(n, (1 << 16) / 16 - 1); /* one wrap may need padding */
+		KAOS_ASSERT_EQ(rd(&r, note, &s, UINT64_MAX), (int64_t)n);
+		kaos_msgring_destroy(&r);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1572,6 +1618,7 @@ main(int argc, char **argv)
 		KAOS_TEST(bug_sp_abort_leaves_payload_in_the_ring),
 		KAOS_TEST(bug_sp_restart_after_a_dead_claim),
 		KAOS_TEST(bug_unblock_two_dead_claims_in_a_row),
+		KAOS_TEST(deferred_commits_show_on_flush_commit_full_or_threshold),
 		KAOS_TEST_END,
 	};
 	return kaos_test_main(cases, argc, argv);
