@@ -34,9 +34,9 @@ kaos_spsc_memsize(uint64_t capacity, size_t slot_size, size_t *size)
 	return 0;
 }
 
-int
-kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
-	       size_t slot_size)
+/* Check the arguments and fill the handle's read-only fields. */
+static int
+setup(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity, size_t slot_size)
 {
 	size_t need;
 	int rc;
@@ -47,18 +47,26 @@ kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
 		return rc;
 	if (len < need)
 		return -ENOBUFS;
-
 	memset(ring, 0, sizeof(*ring));
-	struct kaos_spsc_cursors *cur = mem;
-	/* Plain: the ring is not shared yet; whoever hands it to the other
-	 * thread (thread creation, a release store) publishes this. All of
-	 * it: caller memory may hold anything, waitpoints included. */
-	memset(cur, 0, sizeof(*cur));
-	ring->ro.cur = cur;
-	ring->ro.slots = (unsigned char *)mem + sizeof(*cur);
+	ring->ro.cur = mem;
+	ring->ro.slots = (unsigned char *)mem + sizeof(struct kaos_spsc_cursors);
 	ring->ro.mask = capacity - 1;
 	ring->ro.capacity = capacity;
 	ring->ro.slot_size = slot_size;
+	return 0;
+}
+
+int
+kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
+	       size_t slot_size)
+{
+	int rc = setup(ring, mem, len, capacity, slot_size);
+	if (rc < 0)
+		return rc;
+	/* Plain: the ring is not shared yet; whoever hands it to the other
+	 * thread (thread creation, a release store) publishes this. All of
+	 * it: caller memory may hold anything, waitpoints included. */
+	memset(ring->ro.cur, 0, sizeof(*ring->ro.cur));
 	ring->prod.limit = capacity; /* head is 0 */
 	return 0;
 }
@@ -67,22 +75,10 @@ int
 kaos_spsc_attach(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
 		 size_t slot_size)
 {
-	size_t need;
-	int rc;
-
-	if (!ring || !mem || (uintptr_t)mem % KAOS_CACHELINE)
-		return -EINVAL;
-	if ((rc = kaos_spsc_memsize(capacity, slot_size, &need)) < 0)
+	int rc = setup(ring, mem, len, capacity, slot_size);
+	if (rc < 0)
 		return rc;
-	if (len < need)
-		return -ENOBUFS;
-	memset(ring, 0, sizeof(*ring));
-	struct kaos_spsc_cursors *cur = mem;
-	ring->ro.cur = cur;
-	ring->ro.slots = (unsigned char *)mem + sizeof(*cur);
-	ring->ro.mask = capacity - 1;
-	ring->ro.capacity = capacity;
-	ring->ro.slot_size = slot_size;
+	struct kaos_spsc_cursors *cur = ring->ro.cur;
 	/* Acquire both: pair with the previous producer's P1 and consumer's
 	 * C2, whichever side this handle will play. */
 	ring->prod.pos = atomic_load_explicit(&cur->tail, memory_order_acquire);
