@@ -466,7 +466,7 @@ run_case(struct kb_bench *b, const struct core_case *cc)
 		runs[n] = (struct core_run){ ad, q, spec, { 0 } };
 		impls[n] = (struct kb_impl){
 			ad->name, ad->note ? ad->note(q, spec) : NULL,
-			&runs[n], core_produce, core_consume, core_verify,
+			&runs[n], core_produce, core_consume, core_verify, NULL,
 		};
 		n++;
 	}

@@ -702,12 +702,12 @@ run_latency(void *arg, struct kb_latency *out)
 	struct ipc_run *r = arg;
 	uint64_t n = r->events;
 	const struct ki_rtt *t = &r->rtt;
-	if (r->spec->kind != KI_RTT || n == 0 || t->tick1 <= t->tick0 ||
-	    t->ns1 <= t->ns0)
+	double ns_per_tick = ki_rtt_ns_per_tick(t);
+	if (r->spec->kind != KI_RTT || n == 0 || ns_per_tick <= 0)
 		return -1;
-	double ns_per_tick = (double)(t->ns1 - t->ns0) / (double)(t->tick1 - t->tick0);
 	qsort(r->rtt.samples, n, sizeof(uint64_t), cmp_u64);
 	out->p50_ns = (double)rank(t->samples, n, 0.50) * ns_per_tick;
+	out->p90_ns = (double)rank(t->samples, n, 0.90) * ns_per_tick;
 	out->p99_ns = (double)rank(t->samples, n, 0.99) * ns_per_tick;
 	out->p999_ns = (double)rank(t->samples, n, 0.999) * ns_per_tick;
 	out->max_ns = (double)t->samples[n - 1] * ns_per_tick;

@@ -933,6 +933,8 @@ kb_run_one(struct kb_bench *b, const struct kb_case *c,
 		} else if (rc != 0) {
 			printf("!! FAILED: %s: the run reported an error\n", what);
 		}
+		if (rc == 0 && im->latency)
+			*has_lat = im->latency(im->arg, lat) == 0;
 	} else if (en->proc) {
 		const struct kb_proc *p = en->proc;
 		rc = p->prepare ? p->prepare(p->arg, events) : 0;
@@ -1047,23 +1049,40 @@ print_row(const struct kb_bench *b, const char *case_name, const char *impl,
 	printf("\n");
 }
 
+/* The seed's verdict on a one-way latency in ns. */
+static const char *
+kb_verdict(double ns)
+{
+	return ns < 100 ? "good" : ns <= 1000 ? "warning" : "bad";
+}
+
 /* The latency line of a round-trip row: medians over the measured runs
  * (max: the largest), the probe and p50/probe. */
 static void
 print_latency(const struct kb_bench *b, const struct kb_series *s)
 {
-	double p50[s->n_lat], p99[s->n_lat], p999[s->n_lat], mx[s->n_lat];
+	double p50[s->n_lat], p90[s->n_lat], p99[s->n_lat], p999[s->n_lat],
+		mx[s->n_lat];
 	for (unsigned i = 0; i < s->n_lat; i++) {
 		p50[i] = s->lat[i].p50_ns;
+		p90[i] = s->lat[i].p90_ns;
 		p99[i] = s->lat[i].p99_ns;
 		p999[i] = s->lat[i].p999_ns;
 		mx[i] = s->lat[i].max_ns;
 	}
-	printf("%-*s   (round trip: p50 %.0f ns, p99 %.0f, p99.9 %.0f, max %.0f; "
-	       "probe %.0f ns; p50/probe %.2fx)\n",
-	       case_width(b), "", median(p50, s->n_lat), median(p99, s->n_lat),
+	double m50 = median(p50, s->n_lat), m99 = median(p99, s->n_lat);
+	printf("%-*s   (round trip: p50 %.0f ns, p90 %.0f, p99 %.0f, p99.9 %.0f, "
+	       "max %.0f; probe %.0f ns; p50/probe %.2fx)\n",
+	       case_width(b), "", m50, median(p90, s->n_lat), m99,
 	       median(p999, s->n_lat), max_of(mx, s->n_lat),
 	       median(s->rtt, s->n_rtt), median(s->lat_ratio, s->n_lat));
+	/* The seed's key metric (PROFILING.md): send / recv latency < 100 ns
+	 * good, 100 ns - 1 us warning, > 1 us bad; here of one way, taken as
+	 * half the round trip. */
+	printf("%-*s   (one way = round trip / 2: p50 %.0f ns %s, p99 %.0f ns %s; "
+	       "seed metric: < 100 ns good, > 1 us bad)\n",
+	       case_width(b), "", m50 / 2, kb_verdict(m50 / 2), m99 / 2,
+	       kb_verdict(m99 / 2));
 }
 
 /* JSON strings here are names and machine text; escape what JSON needs. */
@@ -1140,14 +1159,16 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_entry *e
 	if (en->proc)
 		fputs(",\"processes\":2", f);
 	if (s->n_lat) {
-		double v[4][s->n_lat];
+		double v[5][s->n_lat];
 		for (unsigned i = 0; i < s->n_lat; i++) {
 			v[0][i] = s->lat[i].p50_ns;
 			v[1][i] = s->lat[i].p99_ns;
 			v[2][i] = s->lat[i].p999_ns;
 			v[3][i] = s->lat[i].max_ns;
+			v[4][i] = s->lat[i].p90_ns;
 		}
 		json_number(f, "p50_ns", median(v[0], s->n_lat), 1);
+		json_number(f, "p90_ns", median(v[4], s->n_lat), 1);
 		json_number(f, "p99_ns", median(v[1], s->n_lat), 1);
 		json_number(f, "p999_ns", median(v[2], s->n_lat), 1);
 		json_number(f, "max_ns", max_of(v[3], s->n_lat), 1);

@@ -55,6 +55,11 @@ struct kb_bench {
 /* One side of a run: do @p events events, return 0 or -1 (error printed). */
 typedef int (*kb_side_fn)(void *arg, uint64_t events);
 
+/* Latency percentiles of one run, in ns (round-trip cases). */
+struct kb_latency {
+	double p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
+};
+
 /* One implementation in one case. impls[0] of a case is kaos. */
 struct kb_impl {
 	const char *name;  /* "kaos" or the peer's name */
@@ -65,6 +70,9 @@ struct kb_impl {
 	/* After a run: 0 if the consumer's checks passed, else -1 with the
 	 * reason in msg. */
 	int (*verify)(void *arg, uint64_t events, char *msg, size_t len);
+	/* Optional, as kb_proc.latency: after a verified run, its latency
+	 * percentiles (round-trip cases). NULL: none. */
+	int (*latency)(void *arg, struct kb_latency *out);
 };
 
 /* One thread of a team run: thread @p index (0-based) of the team's
@@ -133,11 +141,6 @@ void kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
 		      struct kb_team *teams, int n);
 
 /* ---- process pairs (bench_ipc) ------------------------------------------ */
-
-/* Latency percentiles of one run, in ns (round-trip cases). */
-struct kb_latency {
-	double p50_ns, p99_ns, p999_ns, max_ns;
-};
 
 /*
  * One implementation in a case run by two processes: the producer is a

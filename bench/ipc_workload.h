@@ -33,13 +33,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "rtt_clock.h"
 #include "workload.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
-#endif
 
 enum ki_kind { KI_SINGLE, KI_SUSTAINED, KI_MSG, KI_RTT };
 
@@ -161,59 +157,6 @@ ki_msg_result(const struct ki_msg_check *c, uint64_t events, size_t want,
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- the round-trip clock ------------------------------------------------- */
-
-/* Ticks: the TSC on x86 (rdtscp: it waits for the instructions before it,
- * so a tick read after a receive is not taken before the receive is done),
- * else CLOCK_MONOTONIC ns. Converted to ns with the TSC rate measured over
- * the run itself against CLOCK_MONOTONIC (ki_clock). */
-KB_INLINE uint64_t
-ki_ticks(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	unsigned aux;
-	return __rdtscp(&aux);
-#else
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-#endif
-}
-
-static inline uint64_t
-ki_now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-/* What the round-trip producer records: a sample per trip (ticks from the
- * end of the previous trip, or from the start, to the end of this one: the
- * samples add up to the whole loop), and two (ticks, ns) points around the
- * loop to convert ticks to ns. */
-struct ki_rtt {
-	uint64_t *samples; /* one per event */
-	uint64_t tick0, tick1, ns0, ns1;
-};
-
-/* Start / stop the clock of a round-trip loop; ki_rtt_start returns the
- * tick count the first sample starts from. */
-static inline uint64_t
-ki_rtt_start(struct ki_rtt *r)
-{
-	r->ns0 = ki_now_ns();
-	r->tick0 = ki_ticks();
-	return r->tick0;
-}
-
-static inline void
-ki_rtt_stop(struct ki_rtt *r, uint64_t last_tick)
-{
-	r->tick1 = last_tick;
-	r->ns1 = ki_now_ns();
 }
 
 /* ---- adapters ---------------------------------------------------------------- */

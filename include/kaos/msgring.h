@@ -174,7 +174,8 @@ KAOS_API int kaos_msgring_init(struct kaos_msgring *ring, void *mem, size_t len,
  * Make a handle for a ring already laid out in @p mem (by init, possibly in
  * another process), without touching its contents: the consumer state
  * starts at the shared head. Used for shared memory.
- * @return as kaos_msgring_init(). Any thread.
+ * @return as kaos_msgring_init(); -KAOS_ECORRUPT if the shared head is not
+ *   8-byte aligned (a damaged ring). Any thread.
  */
 KAOS_API int kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len,
 				 uint64_t capacity, uint32_t flags);

@@ -75,6 +75,8 @@ kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len, uint64_t c
 	 * zeroing below head is visible. */
 	ring->cons.pos = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
 	ring->cons.avail = ring->cons.pos;
+	if (ring->cons.pos % KAOS_MSG_ALIGN) /* headers are read as aligned words */
+		return -KAOS_ECORRUPT;
 	return 0;
 }
 
@@ -92,7 +94,7 @@ kaos_msgring_recover(struct kaos_msgring *ring)
 		ring->cons.pos = ring->cons.avail = head;
 		return 0;
 	}
-	if (read - head > ring->ro.capacity)
+	if (read - head > ring->ro.capacity || read % KAOS_MSG_ALIGN)
 		return -KAOS_ECORRUPT;
 	ring->cons.pos = head;
 	kaos__msgring_release(ring, head, read);
