@@ -13,6 +13,7 @@
 extern "C" {
 #endif
 
+extern const struct kb_adapter kb_peer_kaos_nocounters; /* peers/kaos_nocounters.c */
 extern const struct kb_adapter kb_peer_ck_ring;     /* peers/ck_ring.c */
 extern const struct kb_adapter kb_peer_rwq;         /* peers/rwq.cpp */
 extern const struct kb_adapter kb_peer_boost_spsc;  /* peers/boost_spsc.cpp */

@@ -223,7 +223,7 @@ kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
 	if (ring->prod.limit - pos < want) {
 		uint64_t free_slots = kaos__bcast_refresh_limit(ring) - pos;
 		if (free_slots == 0) {
-			kaos__count(&ring->ro.hdr->full);
+			kaos__count_single(&ring->ro.hdr->full);
 			return 0;
 		}
 		if (want > free_slots)

@@ -89,6 +89,19 @@ kaos__count(_Atomic uint64_t *counter)
 #endif
 }
 
+/* @internal As kaos__count(), for a word only one thread writes: a plain
+ * load and store, no locked instruction. Relaxed, as kaos__count(). */
+KAOS_ALWAYS_INLINE void
+kaos__count_single(_Atomic uint64_t *counter)
+{
+#if KAOS_COUNTERS
+	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+#else
+	(void)counter;
+#endif
+}
+
 KAOS_ALWAYS_INLINE void
 kaos_cpu_relax(void)
 {

@@ -401,7 +401,7 @@ kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 			/* Full: what was deferred must become visible, or a
 			 * reader waiting for it would never free space. */
 			kaos_msgring_flush(p);
-			kaos__count(&ring->ro.ctl->full);
+			kaos__count_single(&ring->ro.ctl->full); /* one producer */
 			return -KAOS_EFULL;
 		}
 	}

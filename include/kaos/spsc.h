@@ -273,7 +273,7 @@ kaos__spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots, size_t slot_s
 	if (ring->prod.limit - pos < want) {
 		uint64_t free_slots = kaos__spsc_refresh_limit(ring) - pos;
 		if (free_slots == 0) {
-			kaos__count(&ring->ro.cur->full);
+			kaos__count_single(&ring->ro.cur->full);
 			return 0;
 		}
 		if (want > free_slots)
@@ -329,7 +329,7 @@ kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
 		/* Full: whatever was deferred must become visible, or a
 		 * consumer waiting for it would never free space for us. */
 		kaos__spsc_store_tail(ring);
-		kaos__count(&ring->ro.cur->full);
+		kaos__count_single(&ring->ro.cur->full);
 		return -KAOS_EFULL;
 	}
 	kaos__copy_slot(ring->ro.slots + (pos & ring->ro.mask) * slot_size, src,

@@ -229,8 +229,10 @@ kaos__stamped_get(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
 			}
 		}
 		if (m == 0) {
-			if (!consumer)
+			if (!consumer && mp)
 				kaos__count(&r->ro.hdr->full);
+			else if (!consumer)
+				kaos__count_single(&r->ro.hdr->full);
 			return 0; /* full or empty */
 		}
 		if (!multi) {
