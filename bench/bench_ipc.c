@@ -37,68 +37,10 @@
 #include <kaos/kaos.h>
 
 #include "harness.h"
+#include "bench_kaos.h"
 #include "ipc_workload.h"
 
 unsigned char ki_pattern[KI_MAX_MSG];
-
-/* ---- channel names: every one is removed, also on an abnormal exit ------- */
-
-#define MAX_NAMES 8
-#define NAME_LEN 64
-static char names[MAX_NAMES][NAME_LEN]; /* in use: non-empty */
-static unsigned name_seq;
-
-/* A fresh name for a channel, registered for removal; NULL if full. */
-static const char *
-name_take(void)
-{
-	for (int i = 0; i < MAX_NAMES; i++) {
-		if (names[i][0])
-			continue;
-		snprintf(names[i], NAME_LEN, "/kaos-bench-ipc-%ld-%u",
-			 (long)getpid(), name_seq++);
-		return names[i];
-	}
-	return NULL;
-}
-
-static void
-name_drop(const char *name)
-{
-	for (int i = 0; i < MAX_NAMES; i++) {
-		if (names[i] == name) {
-			kaos_ipc_unlink(name);
-			names[i][0] = 0;
-		}
-	}
-}
-
-/* The abort hook, atexit handler and signal handler: shm_unlink only. */
-static void
-names_remove_all(void)
-{
-	for (int i = 0; i < MAX_NAMES; i++)
-		if (names[i][0])
-			shm_unlink(names[i]);
-}
-
-static pid_t main_pid;
-
-static void
-on_fatal_signal(int sig)
-{
-	if (getpid() == main_pid)
-		names_remove_all();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-at_exit_cleanup(void)
-{
-	if (getpid() == main_pid)
-		names_remove_all();
-}
 
 /* ---- kaos adapter ------------------------------------------------------------ */
 
@@ -121,13 +63,6 @@ struct kaos_q {
  * (256 x 72 bytes = 18 KiB for msg_64B, 256 x 1032 = 258 KiB for msg_1KB,
  * of the 1 MiB ring). */
 #define KMSG_READ_LIMIT 256
-
-static int
-kaos_fail(const char *call, int64_t rc)
-{
-	fprintf(stderr, "bench: %s: %s\n", call, kaos_strerror((int)rc));
-	return -1;
-}
 
 static int
 kaos_supports(const struct ki_spec *s)
@@ -162,7 +97,7 @@ kaos_close_q(void *qv)
 	kaos_ipc_close(q->back);
 	for (int i = 0; i < 2; i++)
 		if (q->name[i])
-			name_drop(q->name[i]);
+			kb_name_drop(q->name[i]);
 	free(q);
 }
 
@@ -176,7 +111,7 @@ kaos_open_q(const struct ki_spec *s)
 	q->nch = s->kind == KI_RTT ? 2 : 1;
 	for (int i = 0; i < q->nch; i++) {
 		struct kaos_ipc_config *c = &q->cfg[i];
-		q->name[i] = name_take();
+		q->name[i] = kb_name_take("ipc");
 		if (!q->name[i]) {
 			fprintf(stderr, "bench: too many channel names\n");
 			kaos_close_q(q);
@@ -193,9 +128,6 @@ kaos_open_q(const struct ki_spec *s)
 			c->slot_size = 8;
 		}
 	}
-	/* A channel left over by a killed run with this pid: start afresh. */
-	for (int i = 0; i < q->nch; i++)
-		kaos_ipc_unlink(q->name[i]);
 	rc = kaos_ipc_publish(&q->cfg[0], &q->pub);
 	if (rc != 0) {
 		kaos_fail("kaos_ipc_publish", rc);
@@ -237,30 +169,6 @@ kaos_child_close(void *qv)
 	kaos_ipc_close(q->sub);
 	kaos_ipc_close(q->echo);
 	q->sub = q->echo = NULL;
-}
-
-KB_INLINE int
-kaos_push_spin(struct kaos_spsc *r, uint64_t v)
-{
-	int rc;
-	while ((rc = kaos_spsc_push(r, &v)) != 0) {
-		if (rc != -KAOS_EFULL)
-			return kaos_fail("kaos_spsc_push", rc);
-		kb_relax();
-	}
-	return 0;
-}
-
-KB_INLINE int
-kaos_pop_spin(struct kaos_spsc *r, uint64_t *v)
-{
-	int rc;
-	while ((rc = kaos_spsc_pop(r, v)) != 0) {
-		if (rc != -KAOS_EEMPTY)
-			return kaos_fail("kaos_spsc_pop", rc);
-		kb_relax();
-	}
-	return 0;
 }
 
 /* Message producer: claim, write the message in place, commit. */
@@ -455,35 +363,6 @@ static const struct ki_adapter kaos_adapter = {
 	"kaos", NULL, kaos_supports, kaos_note, kaos_open_q, kaos_close_q,
 	kaos_child_open, kaos_child_close, kaos_produce, kaos_consume,
 };
-
-/* Whether the IPC layer is there: a throw-away channel. 1 yes; 0 not
- * implemented (-ENOSYS, printed); -1 another error (printed). */
-static int
-kaos_ipc_available(void)
-{
-	struct kaos_ipc_config cfg;
-	struct kaos_ipc *ch = NULL;
-	const char *name = name_take();
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.name = name;
-	cfg.kind = KAOS_IPC_SPSC;
-	cfg.capacity = 64;
-	cfg.slot_size = 8;
-	int rc = kaos_ipc_publish(&cfg, &ch);
-	if (rc == 0)
-		kaos_ipc_close(ch);
-	name_drop(name);
-	if (rc == -ENOSYS) {
-		printf("  kaos ipc  skipped: IPC not implemented (kaos_ipc_publish "
-		       "returns -ENOSYS); the peers run alone, without ratios\n");
-		return 0;
-	}
-	if (rc != 0) {
-		printf("  kaos ipc  cannot create a channel: %s\n", kaos_strerror(rc));
-		return -1;
-	}
-	return 1;
-}
 
 /* ---- peers ---------------------------------------------------------------------- */
 
@@ -715,11 +594,11 @@ run_latency(void *arg, struct kb_latency *out)
 }
 
 static void
-run_case(struct kb_bench *b, const struct ipc_case *ic, int kaos_ok)
+run_case(struct kb_bench *b, const struct ipc_case *ic)
 {
 	struct ipc_run runs[1 + N_PEERS];
 	struct kb_proc procs[1 + N_PEERS];
-	char extra[256], rows[1 + N_PEERS][96];
+	char extra[256];
 	int n = 0;
 
 	struct kb_case c = ic->c;
@@ -740,13 +619,6 @@ run_case(struct kb_bench *b, const struct ipc_case *ic, int kaos_ok)
 
 	for (size_t i = 0; i < 1 + N_PEERS; i++) {
 		const struct ki_adapter *ad = i == 0 ? &kaos_adapter : peers[i - 1];
-		if (i == 0 && kaos_ok <= 0) {
-			printf("\n%-*s %-*s skipped: %s\n", b->case_width, c.name,
-			       b->impl_width, "kaos",
-			       kaos_ok == 0 ? "IPC not implemented"
-					    : "cannot create a channel (see above)");
-			continue;
-		}
 		if (!ad->supports(&ic->spec))
 			continue;
 		struct ki_out *cons = kb_shared_alloc(sizeof(struct ki_out));
@@ -782,17 +654,8 @@ run_case(struct kb_bench *b, const struct ipc_case *ic, int kaos_ok)
 		};
 		n++;
 	}
-	if (n > 0 && runs[0].ad == &kaos_adapter) {
+	if (n > 0 && runs[0].ad == &kaos_adapter)
 		kb_run_proc_case(b, &c, procs, n);
-	} else if (kaos_ok <= 0) {
-		/* No kaos to pair with: each peer alone, no ratio. */
-		for (int i = 0; i < n; i++) {
-			snprintf(rows[i], sizeof(rows[i]), "peer/%s/%s", procs[i].name,
-				 c.name);
-			procs[i].row = rows[i];
-			kb_run_proc_case(b, &c, &procs[i], 1);
-		}
-	}
 	for (int i = 0; i < n; i++) {
 		runs[i].ad->close(runs[i].q);
 		kb_shared_free(runs[i].cons, sizeof(struct ki_out));
@@ -810,26 +673,17 @@ main(int argc, char **argv)
 	b.smoke_events = UINT64_MAX;
 	b.case_width = 18;
 	b.impl_width = 16;
-	main_pid = getpid();
-	kb_set_abort_hook(names_remove_all);
-	atexit(at_exit_cleanup);
-	signal(SIGINT, on_fatal_signal);
-	signal(SIGTERM, on_fatal_signal);
+	kb_names_install();
 	signal(SIGPIPE, SIG_IGN); /* a dead reader: EPIPE, reported */
 	ki_pattern_init();
 	print_peers();
-	int kaos_ok = kaos_ipc_available();
-	if (kaos_ok < 0)
-		b.failures++;
-	if (kaos_ok <= 0)
-		b.case_width = 34; /* rows named peer/<name>/<case> */
 	printf("  processes producer: a thread of this process; consumer: a child "
 	       "process per run\n");
 
 	int ran = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (kb_selected(&b, &cases[i].c)) {
-			run_case(&b, &cases[i], kaos_ok);
+			run_case(&b, &cases[i]);
 			ran++;
 		}
 	}

@@ -30,6 +30,7 @@
 #include <kaos/ipc.h>
 #include <kaos/kaos.h>
 
+#include "bench_kaos.h"
 #include "harness.h"
 #include "hist.h"
 #include "rtt_clock.h"
@@ -37,38 +38,7 @@
 
 #define SLOTS 1024 /* per ring; one value is in flight at a time */
 
-static int
-kaos_fail(const char *call, int64_t rc)
-{
-	fprintf(stderr, "bench: %s: %s\n", call, kaos_strerror((int)rc));
-	return -1;
-}
-
 /* ---- the workload: the same inline code for threads and processes -------- */
-
-KB_INLINE int
-push_spin(struct kaos_spsc *r, uint64_t v)
-{
-	int rc;
-	while ((rc = kaos_spsc_push(r, &v)) != 0) {
-		if (rc != -KAOS_EFULL)
-			return kaos_fail("kaos_spsc_push", rc);
-		kb_relax();
-	}
-	return 0;
-}
-
-KB_INLINE int
-pop_spin(struct kaos_spsc *r, uint64_t *v)
-{
-	int rc;
-	while ((rc = kaos_spsc_pop(r, v)) != 0) {
-		if (rc != -KAOS_EEMPTY)
-			return kaos_fail("kaos_spsc_pop", rc);
-		kb_relax();
-	}
-	return 0;
-}
 
 /* The timing side: send 1, 2, 3, ..., wait for each echo, check it, record
  * the trip's ticks in @p h. */
@@ -82,7 +52,7 @@ ping(struct kaos_spsc *tx, struct kaos_spsc *rx, uint64_t events,
 	uint64_t prev = ki_rtt_start(clk);
 	for (uint64_t i = 0; i < events; i++) {
 		uint64_t back;
-		if (push_spin(tx, kb_next_value(&g)) != 0 || pop_spin(rx, &back) != 0)
+		if (kaos_push_spin(tx, kb_next_value(&g)) != 0 || kaos_pop_spin(rx, &back) != 0)
 			return -1;
 		kb_take_in_order(&c, back);
 		c.count++;
@@ -103,7 +73,7 @@ pong(struct kaos_spsc *rx, struct kaos_spsc *tx, uint64_t events,
 	struct kb_check c = kb_check_start();
 	for (; c.count < events; c.count++) {
 		uint64_t v;
-		if (pop_spin(rx, &v) != 0 || push_spin(tx, v) != 0)
+		if (kaos_pop_spin(rx, &v) != 0 || kaos_push_spin(tx, v) != 0)
 			return -1;
 		kb_take_in_order(&c, v);
 	}
@@ -268,35 +238,6 @@ case_spsc(struct kb_bench *b, const struct kb_case *c)
 
 /* ---- latency/ipc_rtt: two processes ----------------------------------------- */
 
-/* Channel names, removed on every path: at the end, on a failure, by the
- * watchdog (abort hook), at exit and on SIGINT / SIGTERM (as bench_ipc). */
-static char names[2][64]; /* in use: non-empty */
-static pid_t main_pid;
-
-static void
-names_remove_all(void)
-{
-	for (int i = 0; i < 2; i++)
-		if (names[i][0])
-			shm_unlink(names[i]);
-}
-
-static void
-at_exit_cleanup(void)
-{
-	if (getpid() == main_pid)
-		names_remove_all();
-}
-
-static void
-on_fatal_signal(int sig)
-{
-	if (getpid() == main_pid)
-		names_remove_all();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 /* [0]: ping out (this process publishes), [1]: pong back (the child). */
 struct ipc_pair {
 	struct kaos_ipc_config cfg[2];
@@ -362,10 +303,7 @@ case_ipc(struct kb_bench *b, const struct kb_case *c)
 	r.pong_check = &shared->check;
 	r.pong_done = &shared->done;
 	for (int i = 0; i < 2; i++) {
-		snprintf(names[i], sizeof(names[i]), "/kaos-bench-lat-%ld-%d",
-			 (long)getpid(), i);
-		kaos_ipc_unlink(names[i]); /* left over by a killed run */
-		p.cfg[i].name = names[i];
+		p.cfg[i].name = kb_name_take("lat");
 		p.cfg[i].kind = KAOS_IPC_SPSC;
 		p.cfg[i].capacity = SLOTS;
 		p.cfg[i].slot_size = 8;
@@ -373,10 +311,6 @@ case_ipc(struct kb_bench *b, const struct kb_case *c)
 	rc = kaos_ipc_publish(&p.cfg[0], &p.pub);
 	if (rc != 0) {
 		p.pub = NULL;
-		if (rc == -ENOSYS) {
-			printf("\n%s kaos skipped: IPC not implemented\n", c->name);
-			goto out;
-		}
 		kaos_fail("kaos_ipc_publish", rc);
 		goto fail;
 	}
@@ -409,11 +343,8 @@ fail:
 out:
 	kaos_ipc_close(p.pub);
 	kaos_ipc_close(p.back);
-	for (int i = 0; i < 2; i++) {
-		if (names[i][0])
-			kaos_ipc_unlink(names[i]);
-		names[i][0] = 0;
-	}
+	for (int i = 0; i < 2; i++)
+		kb_name_drop(p.cfg[i].name);
 	kb_shared_free(shared, sizeof(*shared));
 	free(r.hist);
 }
@@ -440,11 +371,7 @@ main(int argc, char **argv)
 
 	kb_init(&b, "latency", argc, argv);
 	b.smoke_events = SMOKE_EVENTS;
-	main_pid = getpid();
-	kb_set_abort_hook(names_remove_all);
-	atexit(at_exit_cleanup);
-	signal(SIGINT, on_fatal_signal);
-	signal(SIGTERM, on_fatal_signal);
+	kb_names_install();
 	printf("  histogram log-linear, 64 sub-buckets per power of two, "
 	       "values within %.2f%%\n", KB_HIST_REL_ERR * 100);
 

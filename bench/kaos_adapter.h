@@ -15,6 +15,7 @@
 
 #include <kaos/kaos.h>
 
+#include "bench_kaos.h"
 #include "harness.h"
 #include "workload.h"
 
@@ -33,13 +34,6 @@ struct kaos_queue {
 	struct kaos_spsc *ring;
 	char note[96];
 };
-
-static int
-kaos_fail(const char *call, int64_t rc)
-{
-	fprintf(stderr, "bench: %s: %s\n", call, kaos_strerror((int)rc));
-	return -1;
-}
 
 static int
 kaos_supports(const struct kb_spec *s)
