@@ -18,7 +18,6 @@
  * Exit status: 0 success, 1 error, 2 usage.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,14 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <kaos/error.h>
 #include <kaos/ipc.h>
 #include <kaos/wait.h>
 
-#define SHM_DIR "/dev/shm"
+#include "scan.h"
+
 #define EXIT_ERR 1
 #define EXIT_USAGE 2
 
@@ -185,84 +184,6 @@ probe(int dirfd, const char *entry, const char *name)
 		rc = BLANK;
 	close(fd);
 	return rc;
-}
-
-/* ---- scanning a directory ------------------------------------------------------ */
-
-struct found {
-	char name[PATH_MAX]; /* what the library takes: "/name" or a path */
-	char entry[NAME_MAX + 1];
-};
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct found *)a)->entry, ((const struct found *)b)->entry);
-}
-
-/* Is @p dir the shared-memory directory (entries are then "/name")? */
-static bool
-is_shm_dir(const char *dir)
-{
-	char real[PATH_MAX];
-	return realpath(dir, real) && strcmp(real, SHM_DIR) == 0;
-}
-
-/*
- * The regular files in @p dir, sorted, as channel names; *@p dirfd stays
- * open for probe(). @return count or -errno; free(*out), close(*dirfd).
- */
-static int
-scan_dir(const char *dir, struct found **out, int *dirfd_out)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -errno;
-	bool shm = is_shm_dir(dir);
-	size_t n = 0, cap = 0;
-	struct found *v = NULL;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		struct stat st;
-		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 32;
-			struct found *nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		struct found *f = &v[n];
-		snprintf(f->entry, sizeof(f->entry), "%s", de->d_name);
-		int len;
-		if (shm)
-			len = snprintf(f->name, sizeof(f->name), "/%s", de->d_name);
-		else
-			len = snprintf(f->name, sizeof(f->name), "%s%s%s", dir,
-				       dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
-		if (len < 0 || (size_t)len >= sizeof(f->name))
-			continue; /* too long to name */
-		n++;
-	}
-	int fd = dup(dirfd(d));
-	closedir(d);
-	if (fd < 0) {
-		free(v);
-		return -errno;
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), by_name);
-	*out = v;
-	*dirfd_out = fd;
-	return (int)n;
 }
 
 /* ---- list ------------------------------------------------------------------------ */

@@ -13,7 +13,6 @@
  * interrupted; otherwise COUNT refreshes (default 1 when not a terminal).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -21,13 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <kaos/kaos.h>
 
-#define SHM_DIR "/dev/shm"
+#include "scan.h"
+
 #define MAX_ITEMS 128
 #define MAX_COUNTERS 128
 
@@ -66,26 +65,20 @@ collect(uint32_t index, const char *label, uint64_t value, bool retired, void *c
 		it->ncounters = index + 1;
 }
 
-/* Read every channel and counters file in @p dir into cur[]. */
+/* Read every channel and counters file in @p dir into cur[]: the first
+ * MAX_ITEMS of them, by name. */
 static int
-scan(const char *dir, bool shm)
+scan(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return -errno;
+	struct found *files;
+	int n = scan_dir(dir, &files, NULL);
+	if (n < 0)
+		return n;
 	ncur = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && ncur < MAX_ITEMS) {
-		struct stat st;
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
+	for (int i = 0; i < n && ncur < MAX_ITEMS; i++) {
 		struct item *it = &cur[ncur];
 		memset(it, 0, sizeof(*it));
-		int len = shm ? snprintf(it->name, sizeof(it->name), "/%s", de->d_name)
-			      : snprintf(it->name, sizeof(it->name), "%s/%s", dir, de->d_name);
-		if (len < 0 || (size_t)len >= sizeof(it->name))
-			continue;
+		memcpy(it->name, files[i].name, sizeof(it->name));
 		if (kaos_ipc_inspect(it->name, &it->ch) == 0) {
 			it->is_channel = true;
 			ncur++;
@@ -93,7 +86,7 @@ scan(const char *dir, bool shm)
 			ncur++;
 		}
 	}
-	closedir(d);
+	free(files);
 	return 0;
 }
 
@@ -292,8 +285,6 @@ main(int argc, char **argv)
 	}
 	if (!(interval > 0) || count < 0)
 		return usage();
-	char real[PATH_MAX];
-	bool shm = realpath(dir, real) && strcmp(real, SHM_DIR) == 0;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	uint64_t last = 0;
@@ -304,7 +295,7 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 		uint64_t now = kaos_now_ns();
-		int rc = scan(dir, shm);
+		int rc = scan(dir);
 		if (rc < 0) {
 			fprintf(stderr, "kaos-stat: %s: %s\n", dir, strerror(-rc));
 			return 1;
