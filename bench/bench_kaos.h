@@ -2,15 +2,13 @@
 /*
  * What the benchmark programs' kaos sides share: reporting a failed call,
  * spinning push/pop of one 8-byte value, and channel names that are removed
- * on every path (at the end, by the watchdog, at exit, on SIGINT/SIGTERM).
+ * on every path (at the end, by the watchdog, at exit, on SIGINT/SIGTERM;
+ * their registry is in bench_kaos.c).
  */
 #ifndef KB_BENCH_KAOS_H
 #define KB_BENCH_KAOS_H
 
-#include <signal.h>
 #include <stdio.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <kaos/kaos.h>
 
@@ -50,67 +48,22 @@ kaos_pop_spin(struct kaos_spsc *r, uint64_t *v)
 
 /* ---- channel names -------------------------------------------------------- */
 
+/* One registry per program (bench_kaos.c), whatever translation unit takes
+ * a name: bench_ipc's kaos sides are two (bench_ipc.c and
+ * peers/ipc_kaos_nocounters.c). */
 #define KB_MAX_NAMES 8
 #define KB_NAME_LEN 64
-static char kb_names[KB_MAX_NAMES][KB_NAME_LEN]; /* in use: non-empty */
-static unsigned kb_name_seq;
-static pid_t kb_names_pid; /* the process that owns them */
 
 /* A fresh name "/kaos-bench-<tag>-<pid>-<n>", registered for removal (and
  * removed now, in case a killed run left it); NULL if all are in use. */
-static inline const char *
-kb_name_take(const char *tag)
-{
-	for (int i = 0; i < KB_MAX_NAMES; i++) {
-		if (kb_names[i][0])
-			continue;
-		snprintf(kb_names[i], KB_NAME_LEN, "/kaos-bench-%s-%ld-%u", tag,
-			 (long)getpid(), kb_name_seq++);
-		kaos_ipc_unlink(kb_names[i]);
-		return kb_names[i];
-	}
-	return NULL;
-}
+const char *kb_name_take(const char *tag);
 
-static inline void
-kb_name_drop(const char *name)
-{
-	for (int i = 0; name && i < KB_MAX_NAMES; i++) {
-		if (kb_names[i] == name) {
-			kaos_ipc_unlink(name);
-			kb_names[i][0] = 0;
-		}
-	}
-}
+/* Remove a name from kb_name_take() and free its entry. NULL: nothing. */
+void kb_name_drop(const char *name);
 
-/* The abort hook, atexit handler and signal handler: shm_unlink only. */
-static inline void
-kb_names_remove_all(void)
-{
-	if (getpid() != kb_names_pid)
-		return; /* a child: the names are its parent's */
-	for (int i = 0; i < KB_MAX_NAMES; i++)
-		if (kb_names[i][0])
-			shm_unlink(kb_names[i]);
-}
-
-static inline void
-kb_names_on_signal(int sig)
-{
-	kb_names_remove_all();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Call once in main(). */
-static inline void
-kb_names_install(void)
-{
-	kb_names_pid = getpid();
-	kb_set_abort_hook(kb_names_remove_all);
-	atexit(kb_names_remove_all);
-	signal(SIGINT, kb_names_on_signal);
-	signal(SIGTERM, kb_names_on_signal);
-}
+/* Call once in main(): the registered names are removed at exit, by the
+ * harness's abort hook and on SIGINT/SIGTERM (in this process, not in the
+ * children it forks). */
+void kb_names_install(void);
 
 #endif /* KB_BENCH_KAOS_H */

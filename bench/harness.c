@@ -676,7 +676,8 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--quick|--full|--smoke] [--json FILE] [--cpus P,C] [FILTER]\n"
+		"usage: %s [--quick|--full|--smoke] [--json FILE] [--cpus P,C]\n"
+		"          [--only-kaos] [--exact] [FILTER]\n"
 		"  --quick   default: every case but the 1B traces, few rounds\n"
 		"  --full    more rounds and the 1B trace cases\n"
 		"  --smoke   every case with tiny counts, one round (CI)\n"
@@ -684,6 +685,10 @@ usage(FILE *f, const char *prog)
 		"            else results.jsonl next to the program)\n"
 		"  --cpus    producer and consumer CPUs (default: the first two\n"
 		"            this process may use)\n"
+		"  --only-kaos\n"
+		"            run kaos alone, no peer (peers are still set up, not\n"
+		"            run): one build against another (tools/bench-ab.sh)\n"
+		"  --exact   FILTER is a whole case name, not a part of one\n"
 		"  FILTER    run only cases whose name contains it\n",
 		prog);
 }
@@ -783,6 +788,10 @@ kb_init(struct kb_bench *b, const char *area, int argc, char **argv)
 			json = argv[++i];
 		} else if (!strcmp(a, "--cpus") && i + 1 < argc) {
 			cpus = argv[++i];
+		} else if (!strcmp(a, "--only-kaos")) {
+			b->only_kaos = 1;
+		} else if (!strcmp(a, "--exact")) {
+			b->exact = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout, prog);
 			exit(0);
@@ -853,6 +862,8 @@ kb_init(struct kb_bench *b, const char *area, int argc, char **argv)
 		printf("  threads   unpinned (fewer than two CPUs allowed): "
 		       "numbers are not meaningful\n");
 	printf("  results   %s\n", b->json_path);
+	if (b->only_kaos)
+		printf("  only      kaos (--only-kaos): no peer below is run\n");
 	if (strcmp(KB_BUILD_TYPE, "Release") != 0)
 		printf("  WARNING   not a Release build: numbers are not meaningful\n");
 }
@@ -862,7 +873,10 @@ kb_selected(const struct kb_bench *b, const struct kb_case *c)
 {
 	if (b->mode == KB_QUICK && c->rounds_quick == 0)
 		return 0;
-	return !b->filter || strstr(c->name, b->filter) != NULL;
+	if (!b->filter)
+		return 1;
+	return b->exact ? strcmp(c->name, b->filter) == 0
+			: strstr(c->name, b->filter) != NULL;
 }
 
 static uint64_t
@@ -1219,6 +1233,8 @@ kb_run_entries(struct kb_bench *b, const struct kb_case *c,
 	unsigned rounds = b->mode == KB_SMOKE  ? 1
 			  : b->mode == KB_FULL ? c->rounds_full
 					       : c->rounds_quick;
+	if (b->only_kaos && n > 1)
+		n = 1; /* kaos alone: a round is a probe and a kaos run */
 	unsigned slots = rounds * (unsigned)(n > 1 ? n - 1 : 1);
 	struct kb_series *s = calloc((size_t)n, sizeof(*s));
 	uint64_t *events = calloc((size_t)n, sizeof(*events));

@@ -33,6 +33,8 @@ struct kb_bench {
 	const char *area;      /* "core": the "bench" key of the JSON lines */
 	enum kb_mode mode;
 	const char *filter;    /* case-name substring, or NULL for all */
+	int exact;             /* --exact: the filter is a whole case name */
+	int only_kaos;         /* --only-kaos: run impls[0] (kaos) alone */
 	char json_path[4096];
 	int cpu[2];            /* producer and consumer CPU; -1: unpinned */
 	char cpu_model[128];

@@ -199,6 +199,7 @@ struct ki_adapter {
 extern "C" {
 #endif
 
+extern const struct ki_adapter ki_peer_kaos_nocounters; /* peers/ipc_kaos_nocounters.c */
 extern const struct ki_adapter ki_peer_ck_ring;  /* peers/ipc_ck_ring.c */
 extern const struct ki_adapter ki_peer_rte_ring; /* peers/ipc_rte_ring.c */
 extern const struct ki_adapter ki_peer_rte_ring_zc;

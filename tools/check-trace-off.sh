@@ -13,20 +13,27 @@
 #               so the check isolates the hooks whatever else has changed;
 #   --base REF  the git commit REF (e.g. the one before the hooks came).
 #
-# Usage: tools/check-trace-off.sh [--base REF] [--keep] [--work DIR]
-# Needs cmake, a C compiler, objdump; about two minutes on two cores.
+# --bench also builds the benchmark programs in both trees (not compared
+# here): with --keep --work DIR, DIR/build-new and DIR/build-base are then
+# two builds for tools/bench-ab.sh (`make bench-trace-off-cost`).
+#
+# Usage: tools/check-trace-off.sh [--base REF] [--bench] [--keep] [--work DIR]
+# Needs cmake, a C compiler, objdump; about two minutes on two cores (more
+# with --bench).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 base_ref=
+bench=OFF
 keep=0
 work=
 while [ $# -gt 0 ]; do
   case "$1" in
     --base) base_ref=$2; shift 2 ;;
+    --bench) bench=ON; shift ;;
     --keep) keep=1; shift ;;
     --work) work=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--base REF] [--keep] [--work DIR]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--base REF] [--bench] [--keep] [--work DIR]" >&2; exit 2 ;;
   esac
 done
 if [ -z "$work" ]; then
@@ -112,7 +119,7 @@ build() { # tree build-dir extra-args...
   local tree=$1 dir=$2
   shift 2
   cmake -S "$tree" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DKAOS_BUILD_TESTS=OFF \
-        -DKAOS_BUILD_BENCH=OFF -DKAOS_BUILD_EXAMPLES=ON "$@" >"$dir.log" 2>&1 ||
+        -DKAOS_BUILD_BENCH="$bench" -DKAOS_BUILD_EXAMPLES=ON "$@" >"$dir.log" 2>&1 ||
     { tail -20 "$dir.log"; echo "FAIL: configure $tree"; exit 1; }
   cmake --build "$dir" -j "$jobs" >>"$dir.log" 2>&1 ||
     { tail -30 "$dir.log"; echo "FAIL: build $tree"; exit 1; }
