@@ -9,6 +9,10 @@ line), so the check follows the event table. Options:
   sent_bytes=N received_bytes=N backpressure=N   what the program reports
   truncated=1     events were dropped (a small cap): spans may stay open,
                   the byte sums are not checked, dropped_events must be > 0
+  more=A.json,B.json  the files of the run's other processes: every file is
+                  checked on its own (one pid each, all different), the
+                  events, sums and counts of all of them together
+  sends=N         exactly N send spans, each of them carrying bytes
 """
 import json
 import sys
@@ -28,26 +32,41 @@ def main():
             name, kind, level, status = line.split()
             table[name] = (kind, status)
 
-    with open(path) as f:
-        doc = json.load(f)  # the file must be valid JSON
-    if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
-        fail("not a trace-event object with a traceEvents array")
-    other = doc.get("otherData", {})
-    dropped = other.get("dropped_events")
-    if not isinstance(dropped, int):
-        fail("otherData.dropped_events missing")
     truncated = opts.get("truncated") == "1"
-    if truncated and dropped == 0:
-        fail("a capped run dropped nothing")
-    if not truncated and dropped != 0:
-        fail("%d events dropped in an uncapped run" % dropped)
+    paths = [path] + [p for p in opts.get("more", "").split(",") if p]
+    events = []
+    dropped = 0
+    file_pids = {}
+    for p in paths:
+        with open(p) as f:
+            doc = json.load(f)  # the file must be valid JSON
+        if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
+            fail("%s: not a trace-event object with a traceEvents array" % p)
+        other = doc.get("otherData", {})
+        d = other.get("dropped_events")
+        if not isinstance(d, int):
+            fail("%s: otherData.dropped_events missing" % p)
+        if truncated and d == 0:
+            fail("%s: a capped run dropped nothing" % p)
+        if not truncated and d != 0:
+            fail("%s: %d events dropped in an uncapped run" % (p, d))
+        dropped += d
+        pids = set(e.get("pid") for e in doc["traceEvents"])
+        if len(pids) != 1:
+            fail("%s: events of %d processes, expected one" % (p, len(pids)))
+        pid = pids.pop()
+        if pid in file_pids:
+            fail("%s and %s: both of process %r" % (file_pids[pid], p, pid))
+        file_pids[pid] = p
+        events += doc["traceEvents"]
 
     seen = {}
     stacks = {}
     last_ts = {}
     sums = {"send": 0, "recv": 0}
+    sends = 0
     tids = set()
-    for e in doc["traceEvents"]:
+    for e in events:
         for key in ("name", "ph", "pid", "tid"):
             if key not in e:
                 fail("event without %s: %r" % (key, e))
@@ -93,6 +112,10 @@ def main():
                     fail("span %r ends before it begins" % name)
                 if name in sums:
                     sums[name] += args.get("bytes", 0)
+                if name == "send":
+                    sends += 1
+                    if "sends" in opts and not args.get("bytes"):
+                        fail("a send span without bytes: %r" % e)
         elif ph == "i":
             if kind != "instant":
                 fail("instant event for the span %r" % name)
@@ -123,11 +146,13 @@ def main():
         if "backpressure" in opts and seen.get("backpressure", 0) < int(opts["backpressure"]):
             fail("%d backpressure events, the program waited on a full ring %s times"
                  % (seen.get("backpressure", 0), opts["backpressure"]))
-    print("chrome: %s: valid JSON, %d events (%s), %d threads, %d dropped, "
-          "B/E paired%s" % (path, len(doc["traceEvents"]),
-                            ", ".join("%s %d" % kv for kv in sorted(seen.items())),
-                            len(tids), dropped,
-                            "" if truncated else ", bytes match"))
+        if "sends" in opts and sends != int(opts["sends"]):
+            fail("%d send spans, the program sent %s messages" % (sends, opts["sends"]))
+    print("chrome: %s: valid JSON, %d events (%s), %d threads in %d process(es), "
+          "%d dropped, B/E paired%s" % (", ".join(paths), len(events),
+                                        ", ".join("%s %d" % kv for kv in sorted(seen.items())),
+                                        len(tids), len(file_pids), dropped,
+                                        "" if truncated else ", bytes match"))
 
 
 main()
