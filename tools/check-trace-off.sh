@@ -57,9 +57,11 @@ if [ -n "$base_ref" ]; then
   base_desc="commit $(git -C "$src" rev-parse --short "$base_ref")"
 else
   copy_tree "$src" "$work/base"
-  # Strip the hooks from every library source and header but trace.h.
+  # Strip the hooks from every library source and header but trace.h and
+  # kaos.h: the umbrella header includes trace.h for the user API
+  # (kaos_init_tracy, kaos_trace_flush), which is not a hook.
   find "$work/base/src" "$work/base/include" -name '*.[ch]' \
-       ! -path '*/src/trace/*' ! -name trace.h -print0 |
+       ! -path '*/src/trace/*' ! -name trace.h ! -name kaos.h -print0 |
     xargs -0 perl -0pi -e '
       s/^[ \t]*#include <kaos\/trace\.h>[^\n]*\n//mg;
       s/^[ \t]*KAOS_TRACE_[A-Z_]+\([^\n]*\);[^\n]*\n//mg;
