@@ -17,6 +17,9 @@
 # what CI runs); each target must exist in the Makefile.
 # Blocks with another language (text, c, asm) are not commands.
 #
+# KAOS_GUIDE_STRICT=1 (CI): a missing tool is a failure, not a skip,
+# except perf (the kernel or a container may forbid it).
+#
 # Usage: run-guide.sh GUIDE SOURCE_DIR BUILD_DIR
 # Exit status: 0 if every block that could run succeeded.
 set -euo pipefail
@@ -59,6 +62,13 @@ run_block() { # line-number directive body-file
 			has "$what" || missing="$missing $what"
 		done
 		if [ -n "$missing" ]; then
+			# Strict (CI, which installs the tools): only perf may
+			# be missing, since the kernel may forbid it.
+			if [ -n "${KAOS_GUIDE_STRICT:-}" ] && [ "$missing" != " perf" ]; then
+				echo "FAIL: line $line: missing:$missing (KAOS_GUIDE_STRICT is set)"
+				failed=$((failed + 1))
+				return
+			fi
 			skipped=$((skipped + 1))
 			echo "-- line $line: SKIPPED, missing:$missing"
 			return
