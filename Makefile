@@ -79,7 +79,8 @@ bench-trace-off-cost:
 # Peer libraries for the side-by-side benchmarks (Debian/Ubuntu, as root).
 bench-deps:
 	apt-get install -y g++ pkg-config libck-dev libreaderwriterqueue-dev \
-	  libconcurrentqueue-dev libboost-dev libdpdk-dev libnuma-dev
+	  libconcurrentqueue-dev libboost-dev libdpdk-dev libnuma-dev \
+	  iceoryx libiceoryx-binding-c-dev
 
 test-asan:
 	$(MAKE) test BUILD=build-asan CMAKE_ARGS="-DKAOS_SANITIZER=address -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAOS_BUILD_BENCH=OFF $(CMAKE_ARGS)"

@@ -57,6 +57,9 @@ static const struct ki_adapter *const peers[] = {
 	&ki_peer_rte_ring_zc,
 	&ki_peer_rte_ring,
 #endif
+#ifdef KB_HAVE_ICEORYX
+	&ki_peer_iceoryx,
+#endif
 #ifdef KB_HAVE_OS
 	&ki_peer_pipe,
 	&ki_peer_pipe_batch,
@@ -86,6 +89,10 @@ print_peers(void)
 	printf(" rte_ring rte_ring_zc");
 	missing = 1;
 #endif
+#ifndef KB_HAVE_ICEORYX
+	printf(" iceoryx");
+	missing = 1;
+#endif
 #ifndef KB_HAVE_OS
 	printf(" pipe pipe_batch socketpair socketpair_batch mq");
 	missing = 1;
@@ -97,7 +104,6 @@ print_peers(void)
 			       : " none");
 #endif
 	(void)missing;
-	printf("  iceoryx   not integrated (see bench/README.md)\n");
 }
 
 /* ---- cases ------------------------------------------------------------------------ */
@@ -299,7 +305,9 @@ run_case(struct kb_bench *b, const struct ipc_case *ic)
 		 ic->spec.batch);
 	c.json_extra = extra;
 
-	for (size_t i = 0; i < 1 + N_PEERS; i++) {
+	/* --only-kaos: the peers are not run, so not set up either. */
+	size_t sides = b->only_kaos ? 1 : 1 + N_PEERS;
+	for (size_t i = 0; i < sides; i++) {
 		const struct ki_adapter *ad = i == 0 ? &kaos_adapter : peers[i - 1];
 		if (!ad->supports(&ic->spec))
 			continue;

@@ -208,6 +208,7 @@ extern const struct ki_adapter ki_peer_pipe_batch;
 extern const struct ki_adapter ki_peer_socketpair;
 extern const struct ki_adapter ki_peer_socketpair_batch;
 extern const struct ki_adapter ki_peer_mq;
+extern const struct ki_adapter ki_peer_iceoryx;  /* peers/ipc_iceoryx.c */
 
 #ifdef __cplusplus
 }
