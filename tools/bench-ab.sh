@@ -112,8 +112,26 @@ echo "bench-ab: $prog $case_name, $rounds rounds of $name_a and $name_b (ABBA or
      "$mode mode, kaos alone${cpus:+, CPUs $cpus}"
 echo "  $name_a: $dir_a ($(describe "$dir_a"))"
 echo "  $name_b: $dir_b ($(describe "$dir_b"))"
+# The timed loops are the adapters' kaos_produce and kaos_consume: their
+# instructions, addresses and offsets masked out, in program order.
+timed_code() { # program
+  command -v objdump >/dev/null || return 0
+  objdump -d --no-show-raw-insn "$1" |
+    awk '/^[0-9a-f]+ <kaos_(produce|consume)[.a-z0-9_]*>:$/ { p = 1; print $2; next }
+         p && /^$/ { p = 0 } p' |
+    sed -E 's/^ +[0-9a-f]+:\t//; s/[0-9a-f]+ <([A-Za-z_0-9.]+)(\+0x[0-9a-f]+)?>/<\1\2>/g;
+            s/-?0x[0-9a-f]+\(%rip\)/RIP/g'
+}
 if cmp -s "$dir_a/bench/$prog" "$dir_b/bench/$prog"; then
   echo "  (the two programs are byte-identical: the ratio is this machine's noise)"
+else
+  code_a=$(timed_code "$dir_a/bench/$prog") code_b=$(timed_code "$dir_b/bench/$prog")
+  if [ -n "$code_a" ] && [ "$code_a" = "$code_b" ]; then
+    echo "  (the timed loops, kaos_produce and kaos_consume, are the same instructions" \
+         "in both: the ratio is this machine's noise)"
+  elif [ -n "$code_a" ]; then
+    echo "  (the timed loops, kaos_produce and kaos_consume, differ between the two)"
+  fi
 fi
 printf '%5s %12s %8s %12s %8s %9s\n' round "$name_a" "probe ns" "$name_b" \
        "probe ns" "$name_a/$name_b"
