@@ -115,7 +115,9 @@ struct kaos_counters_info {
 
 /**
  * Read a counters file without disturbing its owner: @p fn for each
- * counter, in registration order.
+ * counter, in registration order. Reads a copy (pread), so a file
+ * truncated or replaced meanwhile gives an error or stale values, never a
+ * crash.
  * @return 0; -KAOS_EFOREIGN (not a counters file); -KAOS_EVERSION;
  *   -KAOS_ETRUNCATED; -KAOS_ECORRUPT; -errno.
  */

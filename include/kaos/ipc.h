@@ -212,6 +212,9 @@ struct kaos_ipc_info {
 
 /**
  * Read a channel's header and the state of its processes, read-only.
+ * Reads a copy (pread) of the header and the ring's control block, so a
+ * file truncated or replaced meanwhile gives an error or stale values,
+ * never a crash (tools scan files they do not own).
  * @return 0; the validation errors of kaos_ipc_publish(); -errno.
  */
 KAOS_API int kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info);

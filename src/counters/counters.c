@@ -234,7 +234,9 @@ kaos_counters_read(const char *name, struct kaos_counters_info *info, kaos_count
 			     ? -KAOS_EFOREIGN
 			     : -KAOS_ETRUNCATED;
 	}
-	if (rc == 0 && !(h = kaos__map_file(fd, (size_t)size, PROT_READ)))
+	/* A copy, not a mapping: readers (kaos-stat) scan files that others
+	 * may truncate at any moment, where a mapping raises SIGBUS. */
+	if (rc == 0 && !(h = kaos__file_snapshot(fd, (size_t)size, (size_t)size)))
 		rc = -errno;
 	if (rc == 0) {
 		/* Acquire: pairs with the release of ready in create. */

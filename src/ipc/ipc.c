@@ -254,7 +254,9 @@ inspect_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t size,
 			return -KAOS_EFOREIGN;
 		return -KAOS_ETRUNCATED;
 	}
-	struct kaos_ipc_header *h = kaos__map_file(fd, KAOS_IPC_HEADER_LEN, PROT_READ);
+	/* A copy, not a mapping: the file may shrink under us (SIGBUS). */
+	struct kaos_ipc_header *h =
+		kaos__file_snapshot(fd, KAOS_IPC_HEADER_LEN, KAOS_IPC_HEADER_LEN);
 	if (!h)
 		return -errno;
 	/* Acquire: pairs with the release in initialise(). */
@@ -929,10 +931,16 @@ read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
 		info->subscribers[0].position = info->head;
 }
 
-/* Map a channel read-only and validate it. */
+/*
+ * A copy of a channel's header and ring control block (positions,
+ * counters, subscriber entries: what inspect reads), in memory as long as
+ * the file, the rest zero. A copy, not a mapping: inspect runs from tools
+ * that scan files others may truncate or replace at any moment, and a
+ * mapping would raise SIGBUS on a page the file no longer has.
+ */
 static int
-map_validated(const char *name, int flags, int *fd_out, struct kaos_ipc_header **h_out,
-	      uint64_t *size_out)
+copy_header_and_control(const char *name, int flags, int *fd_out,
+			struct kaos_ipc_header **h_out, uint64_t *size_out)
 {
 	int fd = kaos__file_open(name, flags, 0);
 	if (fd < 0)
@@ -949,8 +957,18 @@ map_validated(const char *name, int flags, int *fd_out, struct kaos_ipc_header *
 			     ? -KAOS_EFOREIGN
 			     : -KAOS_ETRUNCATED;
 	}
-	else if (!(h = kaos__map_file(fd, (size_t)st.st_size, PROT_READ)))
+	else if (!(h = kaos__file_snapshot(fd, (size_t)st.st_size, KAOS_IPC_HEADER_LEN)))
 		rc = -errno;
+	else if (validate(h, (uint64_t)st.st_size) == 0) {
+		/* The control block leads the ring; the slots or bytes follow. */
+		uint64_t data = h->kind == KAOS_IPC_MSG_SP || h->kind == KAOS_IPC_MSG_MP
+					? h->capacity
+					: h->capacity * h->slot_size;
+		size_t want = (size_t)(h->ring_offset + h->ring_len - data);
+		munmap(h, (size_t)st.st_size);
+		if (!(h = kaos__file_snapshot(fd, (size_t)st.st_size, want)))
+			rc = -errno;
+	}
 	if (rc < 0) {
 		close(fd);
 		return rc;
@@ -969,7 +987,7 @@ kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info)
 	int fd;
 	struct kaos_ipc_header *h;
 	uint64_t size;
-	int rc = map_validated(name, O_RDONLY, &fd, &h, &size);
+	int rc = copy_header_and_control(name, O_RDONLY, &fd, &h, &size);
 	if (rc < 0)
 		return rc;
 	if (atomic_load_explicit(&h->ready, memory_order_acquire) != KAOS_IPC_READY)

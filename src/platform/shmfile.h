@@ -27,5 +27,14 @@ int kaos__lock_range(int fd, off_t off, off_t len, short type);
 bool kaos__range_locked(int fd, off_t off, off_t len);
 /* Map @p len bytes of @p fd shared. @return the address or NULL (errno). */
 void *kaos__map_file(int fd, size_t len, int prot);
+/*
+ * A private copy of a file someone else may truncate: @p len bytes of
+ * zeroed, page-aligned memory (anonymous, so untouched pages cost
+ * nothing) holding the first @p prefix bytes of @p fd, read with pread.
+ * A mapping of the file would raise SIGBUS on a page the file no longer
+ * has; a copy just reads short (zeros). Free with munmap(p, len).
+ * @return the copy or NULL (errno).
+ */
+void *kaos__file_snapshot(int fd, size_t len, size_t prefix);
 
 #endif /* KAOS_PLATFORM_SHMFILE_H */
