@@ -28,7 +28,7 @@ test: build
 stress: build
 	tests/stress/run-soak.sh $(BUILD)
 
-# The headline benchmarks, quick mode (three to four minutes on 2 vCPUs);
+# The headline benchmarks, quick mode (about seven minutes on 2 vCPUs);
 # results also go to $(BUILD)/bench/results.jsonl.
 bench: build
 	$(BUILD)/bench/run-benches --quick

@@ -14,8 +14,8 @@ set -u
 
 usage() {
 	echo "usage: $0 [--quick|--full|--smoke] [FILTER]"
-	echo "  --quick  default, a few minutes in all (bench_core about a minute,"
-	echo "  bench_patterns about 90 s, bench_ipc about a minute); --full: more"
+	echo "  --quick  default, about 7 minutes on 2 vCPUs (run D: 398 s; bench_ipc"
+	echo "  runs every peer, iceoryx and the system calls included); --full: more"
 	echo "  rounds and the 1B traces;"
 	echo "  --smoke: every case with tiny counts (CI)."
 	echo "  FILTER   only cases whose name contains it, e.g. per_event"
