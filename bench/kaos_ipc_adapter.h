@@ -67,6 +67,12 @@ struct kaos_q {
  * (kmsg_take_any): set by kaos_open_q(), before the fork. */
 static size_t kmsg_want;
 
+/* Small messages: staged in 8 KiB batches (kaos_msgring_write_batch), as
+ * pipe_batch coalesces its frames into 8 KiB writes; each record is still
+ * its own message to the reader. */
+#define KMSG_BATCH_BELOW 256
+#define KMSG_BATCH_BYTES 8192
+
 static int
 kaos_supports(const struct ki_spec *s)
 {
@@ -89,8 +95,13 @@ kaos_note(const struct ki_spec *s)
 		return "SPSC channel (8-byte slots), claim/publish and "
 		       "peek/release in place";
 	case KI_MSG:
-		return "message channel (MSG_SP), kaos_msgring_claim/commit_deferred "
-		       "(published per 4 KiB), kaos_msgring_read of up to 256 records per call";
+		return s->msg_bytes < KMSG_BATCH_BELOW
+			       ? "message channel (MSG_SP), records staged in 8 KiB batches "
+				 "(kaos_msgring_batch_claim, kaos_msgring_write_batch), "
+				 "kaos_msgring_read of up to 256 records per call"
+			       : "message channel (MSG_SP), kaos_msgring_claim/commit_deferred "
+				 "(published per 4 KiB), kaos_msgring_read of up to 256 records "
+				 "per call";
 	case KI_RTT:
 		return "an SPSC channel each way, kaos_spsc_push/pop";
 	}
@@ -180,10 +191,44 @@ kaos_child_close(void *qv)
 	q->sub = q->echo = NULL;
 }
 
-/* Message producer: claim, write the message in place, commit. */
+
+static int
+kaos_msg_write_batch(struct kaos_msgring_producer *p, struct kaos_msgring_batch *b)
+{
+	int rc;
+	while ((rc = kaos_msgring_write_batch(p, b)) == -KAOS_EFULL)
+		kb_relax();
+	return rc < 0 ? kaos_fail("kaos_msgring_write_batch", rc) : 0;
+}
+
+static int
+kaos_msg_produce_batched(struct kaos_msgring_producer *p, uint64_t events, size_t len)
+{
+	static _Alignas(64) unsigned char stage[KMSG_BATCH_BYTES];
+	struct kaos_msgring_batch b;
+	int rc = kaos_msgring_batch_init(&b, stage, sizeof(stage));
+	if (rc < 0)
+		return kaos_fail("kaos_msgring_batch_init", rc);
+	for (uint64_t seq = 1; seq <= events; seq++) {
+		void *data;
+		while ((rc = kaos_msgring_batch_claim(&b, KMSG_TYPE, len, &data)) != 0) {
+			if (rc != -KAOS_EFULL)
+				return kaos_fail("kaos_msgring_batch_claim", rc);
+			if (kaos_msg_write_batch(p, &b) < 0)
+				return -1;
+		}
+		ki_msg_fill(data, seq, len);
+	}
+	return kaos_msg_write_batch(p, &b);
+}
+
+/* Message producer: small messages batched (above); larger ones claimed,
+ * written in place and committed one by one. */
 KB_INLINE int
 kaos_msg_produce(struct kaos_msgring_producer *p, uint64_t events, size_t len)
 {
+	if (len < KMSG_BATCH_BELOW)
+		return kaos_msg_produce_batched(p, events, len);
 	for (uint64_t seq = 1; seq <= events; seq++) {
 		void *data;
 		int rc;

@@ -501,6 +501,82 @@ kaos_msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *s
 	return kaos_msgring_commit(p);
 }
 
+/* ---- batches (single producer) ------------------------------------------- */
+
+/**
+ * Records staged in the caller's memory and copied into a single-producer
+ * ring together by kaos_msgring_write_batch(): one copy of whole cache
+ * lines and one tail store for many small records, where a claim per
+ * record stores into each line of the ring piecemeal (every such line is
+ * fetched back from the reader's cache first). The reader sees the
+ * records one by one, as if each had been written alone.
+ */
+struct kaos_msgring_batch {
+	unsigned char *buf; /**< the caller's, 8-byte aligned */
+	size_t cap;         /**< its size in bytes */
+	size_t used;        /**< bytes staged (records, ring format) */
+	uint32_t count;     /**< records staged */
+};
+
+/**
+ * Stage in @p buf (8-byte aligned) of @p cap bytes; empty.
+ * @return 0; -EINVAL (NULL, misaligned, cap < 8). Any thread.
+ */
+KAOS_API int kaos_msgring_batch_init(struct kaos_msgring_batch *b, void *buf, size_t cap);
+
+/**
+ * Stage a record of @p len payload bytes and type @p type: its payload
+ * goes at *@p data, to be written before the batch is.
+ * @return 0; -KAOS_EFULL (no room: write the batch, then stage again;
+ *         nothing was staged); -EINVAL (type above KAOS_MSG_TYPE_MAX).
+ */
+KAOS_INLINE int
+kaos_msgring_batch_claim(struct kaos_msgring_batch *b, uint32_t type, size_t len,
+			 void **data)
+{
+	if (KAOS_UNLIKELY(type > KAOS_MSG_TYPE_MAX))
+		return -EINVAL;
+	uint64_t reclen = KAOS_MSG_ALIGN + (uint64_t)len; /* header + payload */
+	uint64_t rec = kaos__msg_align(reclen);
+	if (KAOS_UNLIKELY(rec > b->cap - b->used || reclen > INT32_MAX))
+		return -KAOS_EFULL;
+	unsigned char *at = b->buf + b->used;
+	uint64_t w = kaos__msg_make(type, (int32_t)reclen);
+	memcpy(at, &w, sizeof(w));
+	if (rec != reclen) /* the alignment tail: no stale bytes go out */
+		memset(at + reclen, 0, rec - reclen);
+	b->used += rec;
+	b->count++;
+	*data = at + KAOS_MSG_ALIGN;
+	return 0;
+}
+
+/** As kaos_msgring_batch_claim(), copying @p len bytes from @p src. */
+KAOS_INLINE int
+kaos_msgring_batch_add(struct kaos_msgring_batch *b, uint32_t type, const void *src,
+		       size_t len)
+{
+	void *dst;
+	int rc = kaos_msgring_batch_claim(b, type, len, &dst);
+	if (rc == 0 && len)
+		memcpy(dst, src, len);
+	return rc;
+}
+
+/**
+ * Copy the staged records into the ring, contiguous (after padding at the
+ * wrap, like a record), publish them, and empty the batch. Single-producer
+ * rings without checksums only.
+ * @return 0; -KAOS_EFULL (no room now: the batch is kept, retry);
+ *         -KAOS_ETOOBIG (more than kaos_msgring_max_payload() + 8 bytes
+ *         staged: stage less per batch); -EINVAL (a multi-producer or CRC
+ *         ring, a claim open).
+ * Producer thread only. Wait-free. Release: a reader that sees the tail
+ * sees every record of the batch.
+ */
+KAOS_API int kaos_msgring_write_batch(struct kaos_msgring_producer *p,
+				      struct kaos_msgring_batch *b);
+
 /* ---- consumer ------------------------------------------------------------- */
 
 /**

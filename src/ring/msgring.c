@@ -485,3 +485,51 @@ kaos_msgring_stats(const struct kaos_msgring *ring, struct kaos_ring_stats *out)
 	out->wakes = atomic_load_explicit(&c->data.wakes, memory_order_relaxed) +
 		     atomic_load_explicit(&c->space.wakes, memory_order_relaxed);
 }
+
+int
+kaos_msgring_batch_init(struct kaos_msgring_batch *b, void *buf, size_t cap)
+{
+	if (!b || !buf || (uintptr_t)buf % KAOS_MSG_ALIGN || cap < KAOS_MSG_ALIGN)
+		return -EINVAL;
+	*b = (struct kaos_msgring_batch){ .buf = buf, .cap = cap };
+	return 0;
+}
+
+int
+kaos_msgring_write_batch(struct kaos_msgring_producer *p, struct kaos_msgring_batch *b)
+{
+	struct kaos_msgring *ring = p->ring;
+	if (!b || (ring->ro.flags & (KAOS_MSGRING_MP | KAOS_MSGRING_CRC)) || p->claimed)
+		return -EINVAL;
+	if (b->used == 0)
+		return 0;
+	/* The reader takes no record above max_record; a batch is no bigger,
+	 * so neither is any record in it. */
+	if (b->used > ring->ro.max_record)
+		return -KAOS_ETOOBIG;
+	uint64_t pos = p->pos;
+	uint64_t idx = pos & ring->ro.mask;
+	uint64_t pad = ring->ro.capacity - idx < b->used ? ring->ro.capacity - idx : 0;
+	if (p->limit - pos < pad + b->used) {
+		/* P2: pairs with C2, as in kaos_msgring_claim(). */
+		p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
+			   ring->ro.capacity;
+		if (p->limit - pos < pad + b->used) {
+			kaos_msgring_flush(p);
+			kaos__count_single(&ring->ro.ctl->full);
+			return -KAOS_EFULL;
+		}
+	}
+	/* Plain stores: the single-producer reader stops at the tail, whose
+	 * release below (P1) publishes the records and the padding. */
+	memcpy(ring->ro.buf + ((pos + pad) & ring->ro.mask), b->buf, b->used);
+	if (pad)
+		atomic_store_explicit(kaos__msg_word(ring, idx),
+				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)pad),
+				      memory_order_relaxed);
+	p->pos = pos + pad + b->used;
+	kaos__msgring_store_tail(p);
+	b->used = 0;
+	b->count = 0;
+	return 0;
+}

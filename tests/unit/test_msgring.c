@@ -1585,6 +1585,135 @@ deferred_commits_show_on_flush_commit_full_or_threshold(void)
 	}
 }
 
+/* ---- batches (single producer) ------------------------------------------- */
+
+/* A stream staged in batches through a 4 KiB ring (records up to 512
+ * bytes, so batches too), many laps: batches of every size meet the wrap;
+ * the reader sees each record alone, exactly, in order. */
+static void
+batch_streams_records_across_many_laps(void)
+{
+	struct kaos_msgring r;
+	struct kaos_msgring_producer p;
+	KAOS_ASSERT_OK(kaos_msgring_create(&r, 4096, 0, KAOS_MEM_HEAP));
+	KAOS_ASSERT_OK(kaos_msgring_producer_init(&p, &r, 0));
+	static uint64_t stage[512 / 8];
+	struct kaos_msgring_batch b;
+	KAOS_ASSERT_OK(kaos_msgring_batch_init(&b, stage, sizeof(stage)));
+	struct stream st = { .max = 100 };
+	const uint64_t n = kaos_test_scaled(50000, 5000);
+	uint64_t padded = 0;
+	for (uint64_t s = 0; s < n;) {
+		void *data;
+		int rc = kaos_msgring_batch_claim(&b, msg_type(s), msg_len(s, st.max), &data);
+		if (rc == 0) {
+			KAOS_ASSERT((uintptr_t)data % 8 == 0);
+			fill_msg(data, s, msg_len(s, st.max));
+			s++;
+			continue;
+		}
+		KAOS_ASSERT_EQ(rc, -KAOS_EFULL);
+		uint64_t before = p.pos;
+		while ((rc = kaos_msgring_write_batch(&p, &b)) == -KAOS_EFULL)
+			KAOS_ASSERT_GT(rd(&r, check_msg, &st, 1 + s % 7), 0);
+		KAOS_ASSERT_OK(rc);
+		KAOS_ASSERT_EQ(b.used, 0);
+		KAOS_ASSERT_EQ(b.count, 0);
+		padded += (before & 4095) + (p.pos - before) > 4096 && (p.pos & 4095) != 0;
+		if (s % 3 == 0) /* sometimes let the ring fill */
+			KAOS_ASSERT(rd(&r, check_msg, &st, 5) >= 0);
+	}
+	while (kaos_msgring_write_batch(&p, &b) == -KAOS_EFULL)
+		KAOS_ASSERT_GT(rd(&r, check_msg, &st, 64), 0);
+	while (rd(&r, check_msg, &st, 64) > 0)
+		;
+	KAOS_ASSERT_UEQ(st.next, n);
+	KAOS_ASSERT_GT(padded, 10); /* the wrap was met, and padded */
+	kaos_msgring_destroy(&r);
+}
+
+static void
+batch_errors_and_edges(void)
+{
+	struct kaos_msgring r, mp, crc;
+	struct kaos_msgring_producer p, pmp, pcrc;
+	KAOS_ASSERT_OK(kaos_msgring_create(&r, 4096, 0, KAOS_MEM_HEAP));
+	KAOS_ASSERT_OK(kaos_msgring_create(&mp, 4096, MP, KAOS_MEM_HEAP));
+	KAOS_ASSERT_OK(kaos_msgring_create(&crc, 4096, CRC, KAOS_MEM_HEAP));
+	KAOS_ASSERT_OK(kaos_msgring_producer_init(&p, &r, 0));
+	KAOS_ASSERT_OK(kaos_msgring_producer_init(&pmp, &mp, 0));
+	KAOS_ASSERT_OK(kaos_msgring_producer_init(&pcrc, &crc, 0));
+	static uint64_t stage[1024 / 8];
+	struct kaos_msgring_batch b;
+	KAOS_ASSERT_EQ(kaos_msgring_batch_init(NULL, stage, 64), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_msgring_batch_init(&b, NULL, 64), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_msgring_batch_init(&b, (char *)stage + 4, 64), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_msgring_batch_init(&b, stage, 7), -EINVAL);
+	KAOS_ASSERT_OK(kaos_msgring_batch_init(&b, stage, sizeof(stage)));
+
+	/* Nothing staged: nothing written. */
+	KAOS_ASSERT_OK(kaos_msgring_write_batch(&p, &b));
+	KAOS_ASSERT_UEQ(shared_tail(&r), 0);
+
+	/* Staging: a bad type, and a record with no room, stage nothing. */
+	void *data;
+	KAOS_ASSERT_EQ(kaos_msgring_batch_claim(&b, KAOS_MSG_PADDING, 8, &data), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_msgring_batch_claim(&b, 1, 1024, &data), -KAOS_EFULL);
+	KAOS_ASSERT_EQ(b.used, 0);
+	KAOS_ASSERT_OK(kaos_msgring_batch_add(&b, 7, "", 0)); /* empty: 8 bytes */
+	KAOS_ASSERT_OK(kaos_msgring_batch_add(&b, 9, "abc", 3)); /* 16 bytes */
+	KAOS_ASSERT_EQ(b.used, 24);
+	KAOS_ASSERT_EQ(b.count, 2);
+
+	/* Multi-producer and CRC rings, an open claim: not for batches. */
+	KAOS_ASSERT_EQ(kaos_msgring_write_batch(&pmp, &b), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_msgring_write_batch(&pcrc, &b), -EINVAL);
+	KAOS_ASSERT_OK(kaos_msgring_claim(&p, 1, 8, &data));
+	KAOS_ASSERT_EQ(kaos_msgring_write_batch(&p, &b), -EINVAL);
+	KAOS_ASSERT_OK(kaos_msgring_abort(&p));
+	KAOS_ASSERT_EQ(b.used, 24); /* kept */
+
+	/* Written: two records, each on its own, then nothing more. */
+	KAOS_ASSERT_OK(kaos_msgring_write_batch(&p, &b));
+	struct seen seen = { 0 };
+	KAOS_ASSERT_EQ(rd(&r, note, &seen, 64), 2);
+	KAOS_ASSERT_EQ(seen.type[0], 7);
+	KAOS_ASSERT_EQ(seen.len[0], 0);
+	KAOS_ASSERT_EQ(seen.type[1], 9);
+	KAOS_ASSERT_EQ(seen.len[1], 3);
+	KAOS_ASSERT_EQ(seen.first[1] & 0xffffff, 'a' | 'b' << 8 | 'c' << 16);
+	KAOS_ASSERT_EQ(rd(&r, note, &seen, 64), 0);
+
+	/* More than the largest record (512 bytes here) staged: too big. */
+	static const char big[400];
+	KAOS_ASSERT_OK(kaos_msgring_batch_add(&b, 1, big, sizeof(big)));
+	KAOS_ASSERT_OK(kaos_msgring_batch_add(&b, 1, big, sizeof(big)));
+	KAOS_ASSERT_EQ(kaos_msgring_write_batch(&p, &b), -KAOS_ETOOBIG);
+	KAOS_ASSERT_OK(kaos_msgring_batch_init(&b, stage, sizeof(stage)));
+
+	/* A full ring refuses the batch, counts it, keeps it; after a read
+	 * it goes in. */
+	KAOS_ASSERT_OK(kaos_msgring_batch_add(&b, 1, big, 256));
+	int rc, writes = 0;
+	while ((rc = kaos_msgring_write_batch(&p, &b)) == 0) {
+		KAOS_ASSERT_EQ(b.used, 0);
+		KAOS_ASSERT_OK(kaos_msgring_batch_add(&b, 1, big, 256));
+		writes++;
+	}
+	KAOS_ASSERT_EQ(rc, -KAOS_EFULL);
+	KAOS_ASSERT_EQ(b.used, 264);
+	struct kaos_ring_stats rs;
+	kaos_msgring_stats(&r, &rs);
+	KAOS_ASSERT_UEQ(rs.full, 1);
+	KAOS_ASSERT_GT(rd(&r, note, &seen, 1), 0);
+	KAOS_ASSERT_OK(kaos_msgring_write_batch(&p, &b));
+	KAOS_ASSERT_GE(writes, 14); /* 4096 / 264 records, less one */
+
+	kaos_msgring_destroy(&r);
+	kaos_msgring_destroy(&mp);
+	kaos_msgring_destroy(&crc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1619,6 +1748,8 @@ main(int argc, char **argv)
 		KAOS_TEST(bug_sp_restart_after_a_dead_claim),
 		KAOS_TEST(bug_unblock_two_dead_claims_in_a_row),
 		KAOS_TEST(deferred_commits_show_on_flush_commit_full_or_threshold),
+		KAOS_TEST(batch_streams_records_across_many_laps),
+		KAOS_TEST(batch_errors_and_edges),
 		KAOS_TEST_END,
 	};
 	return kaos_test_main(cases, argc, argv);
