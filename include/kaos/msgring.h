@@ -365,6 +365,30 @@ kaos_msgring_flush(struct kaos_msgring_producer *p)
 }
 
 
+/* @internal Single producer: room at p->pos for @p rec contiguous bytes,
+ * after *@p pad bytes of padding to the end of the buffer if they would
+ * not fit before it? Refreshes the cached limit only when it says no. */
+KAOS_ALWAYS_INLINE bool
+kaos__msgring_sp_room(struct kaos_msgring_producer *p, uint64_t rec, uint64_t *pad)
+{
+	struct kaos_msgring *ring = p->ring;
+	uint64_t idx = p->pos & ring->ro.mask;
+	*pad = ring->ro.capacity - idx < rec ? ring->ro.capacity - idx : 0;
+	if (p->limit - p->pos >= *pad + rec)
+		return true;
+	/* P2: pairs with C2: the consumer is done with, and has zeroed,
+	 * everything below head. */
+	p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
+		   ring->ro.capacity;
+	if (p->limit - p->pos >= *pad + rec)
+		return true;
+	/* Full: what was deferred must become visible, or a reader waiting
+	 * for it would never free space. */
+	kaos_msgring_flush(p);
+	kaos__count_single(&ring->ro.ctl->full); /* one producer */
+	return false;
+}
+
 /**
  * Claim room for a record of @p len payload bytes and message type
  * @p type; write the payload at *@p data, then kaos_msgring_commit() (or
@@ -389,22 +413,9 @@ kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 	if (KAOS_UNLIKELY(reclen > ring->ro.max_record))
 		return -KAOS_ETOOBIG;
 	uint64_t pos = p->pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t rec = kaos__msg_align(reclen);
-	uint64_t pad = ring->ro.capacity - idx < rec ? ring->ro.capacity - idx : 0;
-	if (p->limit - pos < pad + rec) {
-		/* P2: pairs with C2: the consumer is done with, and has
-		 * zeroed, everything below head. */
-		p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
-			   ring->ro.capacity;
-		if (p->limit - pos < pad + rec) {
-			/* Full: what was deferred must become visible, or a
-			 * reader waiting for it would never free space. */
-			kaos_msgring_flush(p);
-			kaos__count_single(&ring->ro.ctl->full); /* one producer */
-			return -KAOS_EFULL;
-		}
-	}
+	uint64_t pad;
+	if (!kaos__msgring_sp_room(p, kaos__msg_align(reclen), &pad))
+		return -KAOS_EFULL;
 	p->claimed = true;
 	p->claim_at = pos + pad;
 	p->claim_pad = pad;

@@ -964,10 +964,9 @@ copy_header_and_control(const char *name, int flags, int *fd_out,
 		uint64_t data = h->kind == KAOS_IPC_MSG_SP || h->kind == KAOS_IPC_MSG_MP
 					? h->capacity
 					: h->capacity * h->slot_size;
-		size_t want = (size_t)(h->ring_offset + h->ring_len - data);
-		munmap(h, (size_t)st.st_size);
-		if (!(h = kaos__file_snapshot(fd, (size_t)st.st_size, want)))
-			rc = -errno;
+		size_t ctl_end = (size_t)(h->ring_offset + h->ring_len - data);
+		kaos__file_read_at(fd, (unsigned char *)h + KAOS_IPC_HEADER_LEN,
+				   ctl_end - KAOS_IPC_HEADER_LEN, KAOS_IPC_HEADER_LEN);
 	}
 	if (rc < 0) {
 		close(fd);

@@ -75,27 +75,27 @@ kaos__map_file(int fd, size_t len, int prot)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+size_t
+kaos__file_read_at(int fd, void *dst, size_t len, size_t off)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t got = pread(fd, (char *)dst + done, len - done, (off_t)(off + done));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break; /* an error, or shorter now than it was */
+		done += (size_t)got;
+	}
+	return done;
+}
+
 void *
 kaos__file_snapshot(int fd, size_t len, size_t prefix)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	if (prefix > len)
-		prefix = len;
-	for (size_t done = 0; done < prefix;) {
-		ssize_t got = pread(fd, (char *)p + done, prefix - done, (off_t)done);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int err = errno;
-			munmap(p, len);
-			errno = err;
-			return NULL;
-		}
-		if (got == 0)
-			break; /* shorter now than it was: the rest stays zero */
-		done += (size_t)got;
-	}
+	kaos__file_read_at(fd, p, prefix < len ? prefix : len, 0); /* short: zeros */
 	return p;
 }

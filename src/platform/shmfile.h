@@ -27,13 +27,16 @@ int kaos__lock_range(int fd, off_t off, off_t len, short type);
 bool kaos__range_locked(int fd, off_t off, off_t len);
 /* Map @p len bytes of @p fd shared. @return the address or NULL (errno). */
 void *kaos__map_file(int fd, size_t len, int prot);
+/* pread @p len bytes at @p off into @p dst, EINTR retried. @return the
+ * bytes read: fewer if the file is shorter now, or on an error. */
+size_t kaos__file_read_at(int fd, void *dst, size_t len, size_t off);
 /*
  * A private copy of a file someone else may truncate: @p len bytes of
  * zeroed, page-aligned memory (anonymous, so untouched pages cost
  * nothing) holding the first @p prefix bytes of @p fd, read with pread.
  * A mapping of the file would raise SIGBUS on a page the file no longer
  * has; a copy just reads short (zeros). Free with munmap(p, len).
- * @return the copy or NULL (errno).
+ * @return the copy or NULL (errno: mmap's).
  */
 void *kaos__file_snapshot(int fd, size_t len, size_t prefix);
 

@@ -507,24 +507,14 @@ kaos_msgring_write_batch(struct kaos_msgring_producer *p, struct kaos_msgring_ba
 	 * so neither is any record in it. */
 	if (b->used > ring->ro.max_record)
 		return -KAOS_ETOOBIG;
-	uint64_t pos = p->pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t pad = ring->ro.capacity - idx < b->used ? ring->ro.capacity - idx : 0;
-	if (p->limit - pos < pad + b->used) {
-		/* P2: pairs with C2, as in kaos_msgring_claim(). */
-		p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
-			   ring->ro.capacity;
-		if (p->limit - pos < pad + b->used) {
-			kaos_msgring_flush(p);
-			kaos__count_single(&ring->ro.ctl->full);
-			return -KAOS_EFULL;
-		}
-	}
+	uint64_t pos = p->pos, pad;
+	if (!kaos__msgring_sp_room(p, b->used, &pad))
+		return -KAOS_EFULL;
 	/* Plain stores: the single-producer reader stops at the tail, whose
 	 * release below (P1) publishes the records and the padding. */
 	memcpy(ring->ro.buf + ((pos + pad) & ring->ro.mask), b->buf, b->used);
 	if (pad)
-		atomic_store_explicit(kaos__msg_word(ring, idx),
+		atomic_store_explicit(kaos__msg_word(ring, pos & ring->ro.mask),
 				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)pad),
 				      memory_order_relaxed);
 	p->pos = pos + pad + b->used;
