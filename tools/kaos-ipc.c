@@ -64,22 +64,6 @@ is_shm_name(const char *name)
 }
 
 static const char *
-kind_name(enum kaos_ipc_kind kind)
-{
-	switch (kind) {
-	case KAOS_IPC_SPSC:
-		return "spsc";
-	case KAOS_IPC_MSG_SP:
-		return "msg-sp";
-	case KAOS_IPC_MSG_MP:
-		return "msg-mp";
-	case KAOS_IPC_BCAST:
-		return "bcast";
-	}
-	return "?";
-}
-
-static const char *
 kind_text(enum kaos_ipc_kind kind)
 {
 	switch (kind) {
@@ -91,6 +75,8 @@ kind_text(enum kaos_ipc_kind kind)
 		return "variable-length records, several producers";
 	case KAOS_IPC_BCAST:
 		return "fixed-size slots, every subscriber sees all";
+	case KAOS_IPC_U64:
+		return "64-bit values one at a time, one producer, one subscriber";
 	}
 	return "?";
 }
@@ -98,7 +84,7 @@ kind_text(enum kaos_ipc_kind kind)
 static bool
 fixed_slots(enum kaos_ipc_kind kind)
 {
-	return kind == KAOS_IPC_SPSC || kind == KAOS_IPC_BCAST;
+	return kind == KAOS_IPC_SPSC || kind == KAOS_IPC_BCAST || kind == KAOS_IPC_U64;
 }
 
 static uint32_t

@@ -105,18 +105,6 @@ rate(uint64_t now, uint64_t before, double secs)
 	return secs > 0 && now >= before ? (double)(now - before) / secs : 0.0;
 }
 
-static const char *
-kind_name(enum kaos_ipc_kind k)
-{
-	switch (k) {
-	case KAOS_IPC_SPSC: return "spsc";
-	case KAOS_IPC_MSG_SP: return "msg-sp";
-	case KAOS_IPC_MSG_MP: return "msg-mp";
-	case KAOS_IPC_BCAST: return "bcast";
-	}
-	return "?";
-}
-
 static uint32_t
 alive_count(const struct kaos_ipc_peer *p, uint32_t n)
 {

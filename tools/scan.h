@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The directory scan kaos-ipc and kaos-stat share: the regular files of a
- * directory, named as the library takes them. */
+/* What kaos-ipc and kaos-stat share: the directory scan (the regular files
+ * of a directory, named as the library takes them) and channel kind names. */
 #ifndef KAOS_TOOLS_SCAN_H
 #define KAOS_TOOLS_SCAN_H
 
 #include <limits.h>
 #include <stdbool.h>
+
+#include <kaos/ipc.h>
 
 #define SHM_DIR "/dev/shm"
 
@@ -23,5 +25,8 @@ bool is_shm_dir(const char *dir);
  * for openat(). @return count or -errno; free(*out), close(*dirfd_out).
  */
 int scan_dir(const char *dir, struct found **out, int *dirfd_out);
+
+/* A channel kind's short name ("spsc", "u64", ...); "?" if unknown. */
+const char *kind_name(enum kaos_ipc_kind kind);
 
 #endif

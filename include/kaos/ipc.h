@@ -4,8 +4,8 @@
  * Shared-memory channels between processes on one host.
  *
  * A channel is a file (a name under /dev/shm via shm_open, or any path)
- * holding a validated header and one ring: a fixed-slot SPSC ring, a
- * variable-length message ring with one or several producer processes, or
+ * holding a validated header and one ring: a fixed-slot SPSC ring, a ring
+ * of 64-bit values sent one at a time (u64ring), a variable-length message ring with one or several producer processes, or
  * a broadcast ring whose subscriber processes each see every message. The
  * layout is specified byte by byte in docs/ipc-format.md.
  *
@@ -50,6 +50,7 @@
 #include <kaos/common.h>
 #include <kaos/msgring.h>
 #include <kaos/spsc.h>
+#include <kaos/u64ring.h>
 #include <kaos/wait.h>
 
 #ifdef __cplusplus
@@ -62,6 +63,8 @@ enum kaos_ipc_kind {
 	KAOS_IPC_MSG_SP = 2, /**< variable-length records, one producer */
 	KAOS_IPC_MSG_MP = 3, /**< variable-length records, several producers */
 	KAOS_IPC_BCAST = 4,  /**< fixed-size slots, every subscriber sees all */
+	KAOS_IPC_U64 = 5,    /**< 64-bit values one at a time, one producer, one
+			      * subscriber: a u64ring (kaos/u64ring.h) */
 };
 
 /** Channel flags (stored in the header). */
@@ -83,8 +86,10 @@ struct kaos_ipc_config {
 	 * anything else is a file path. */
 	const char *name;
 	enum kaos_ipc_kind kind;
-	uint64_t capacity;    /**< slots (SPSC, BCAST) or bytes (MSG_*) */
-	uint32_t slot_size;   /**< bytes per slot (SPSC, BCAST); multiple of 8 */
+	uint64_t capacity;    /**< slots (SPSC, BCAST), values (U64: a multiple
+			       * of 7) or bytes (MSG_*) */
+	uint32_t slot_size;   /**< bytes per slot (SPSC, BCAST); multiple of 8;
+			       * U64: 8 (0 means 8) */
 	uint32_t max_producers;   /**< MSG_MP: 1..16; default 4 */
 	uint32_t max_subscribers; /**< BCAST: 1..32; default 8 */
 	uint32_t flags;       /**< enum kaos_ipc_flags, used at creation */
@@ -167,6 +172,7 @@ KAOS_API int kaos_ipc_check(struct kaos_ipc *ch);
 /** The ring under the channel, for the zero-copy API. NULL if the channel
  * is of another kind. The handle belongs to this attachment's side. */
 KAOS_API struct kaos_spsc *kaos_ipc_spsc(struct kaos_ipc *ch);
+KAOS_API struct kaos_u64ring *kaos_ipc_u64ring(struct kaos_ipc *ch);
 KAOS_API struct kaos_msgring *kaos_ipc_msgring(struct kaos_ipc *ch);
 /** The producer handle of a message channel's publisher; NULL otherwise. */
 KAOS_API struct kaos_msgring_producer *kaos_ipc_msg_producer(struct kaos_ipc *ch);

@@ -13,6 +13,7 @@
 #include <kaos/crc32c.h>
 #include <kaos/wait.h>
 #include <kaos/spsc.h>
+#include <kaos/u64ring.h>
 #include <kaos/mpsc.h>
 #include <kaos/spmc.h>
 #include <kaos/mpmc.h>

@@ -147,6 +147,7 @@ KAOS_API const char *kaos_trace_backend(void);
  * message rings. Separate functions, so that a static program using only
  * rings does not link the IPC code. */
 uint64_t kaos__trace_fill_SPSC(const void *ring);    /* struct kaos_spsc */
+uint64_t kaos__trace_fill_U64RING(const void *ring); /* struct kaos_u64ring */
 uint64_t kaos__trace_fill_STAMPED(const void *ring); /* struct kaos__stamped */
 uint64_t kaos__trace_fill_BCAST(const void *ring);   /* struct kaos_bcast */
 uint64_t kaos__trace_fill_MSGRING(const void *ring); /* struct kaos_msgring */
@@ -184,7 +185,7 @@ void kaos__trace_count_bytes(uint32_t type, const void *data, size_t len, void *
  * KAOS_TRACE_WAIT_UNTIL(producer, kind, obj, how, wp, ready, ctx)
  *     an expression: kaos_wait_until(how, wp, ready, ctx), which, when
  *     @p producer is true, fires backpressure (with the fill level of
- *     @p obj, a ring of @p kind: SPSC, STAMPED, BCAST, MSGRING) the first
+ *     @p obj, a ring of @p kind: SPSC, U64RING, STAMPED, BCAST, MSGRING) the first
  *     time ready() fails.
  *     Once per wait, never per spin; nothing if the first try succeeds.
  * KAOS_TRACE_BACKPRESSURE_IF(cond, kind, obj)

@@ -28,6 +28,7 @@
 struct kaos_ipc {
 	union {
 		struct kaos_spsc spsc;
+		struct kaos_u64ring u64;
 		struct {
 			struct kaos_msgring ring;
 			struct kaos_msgring_producer prod;
@@ -79,6 +80,8 @@ ring_len_for(uint32_t kind, uint64_t capacity, uint32_t slot_size, uint32_t max_
 	switch (kind) {
 	case KAOS_IPC_SPSC:
 		return kaos_spsc_memsize(capacity, slot_size, len);
+	case KAOS_IPC_U64:
+		return slot_size != 8 ? -EINVAL : kaos_u64ring_memsize(capacity, len);
 	case KAOS_IPC_MSG_SP:
 	case KAOS_IPC_MSG_MP:
 		return slot_size ? -EINVAL : kaos_msgring_memsize(capacity, len);
@@ -111,7 +114,7 @@ validate(const struct kaos_ipc_header *h, uint64_t file_size)
 		return -KAOS_EVERSION; /* another layout (or another build's lines) */
 	if (h->header_len != KAOS_IPC_HEADER_LEN || h->ring_offset != h->header_len)
 		return -KAOS_ECORRUPT;
-	if (h->kind < KAOS_IPC_SPSC || h->kind > KAOS_IPC_BCAST ||
+	if (h->kind < KAOS_IPC_SPSC || h->kind > KAOS_IPC_U64 ||
 	    (h->flags & ~(uint32_t)(KAOS_IPC_BLOCKING | KAOS_IPC_CRC)))
 		return -KAOS_ECORRUPT;
 	uint32_t maxp = h->kind == KAOS_IPC_MSG_MP ? KAOS_IPC_MAX_PRODUCERS : 1;
@@ -144,7 +147,7 @@ static int
 check_config(const struct kaos_ipc_config *cfg)
 {
 	if (!cfg || !cfg->name || !*cfg->name || cfg->kind < KAOS_IPC_SPSC ||
-	    cfg->kind > KAOS_IPC_BCAST ||
+	    cfg->kind > KAOS_IPC_U64 ||
 	    (cfg->flags & ~(uint32_t)(KAOS_IPC_BLOCKING | KAOS_IPC_CRC)) ||
 	    cfg->max_producers > KAOS_IPC_MAX_PRODUCERS ||
 	    cfg->max_subscribers > KAOS_IPC_MAX_SUBSCRIBERS ||
@@ -178,8 +181,9 @@ initialise(int fd, const struct kaos_ipc_config *cfg, struct kaos_ipc_header **o
 {
 	uint32_t maxp = kind_max_producers(cfg->kind, cfg->max_producers);
 	uint32_t maxs = kind_max_subscribers(cfg->kind, cfg->max_subscribers);
+	uint32_t slot_size = cfg->kind == KAOS_IPC_U64 && !cfg->slot_size ? 8 : cfg->slot_size;
 	size_t ring_len;
-	int rc = ring_len_for(cfg->kind, cfg->capacity, cfg->slot_size, maxs, &ring_len);
+	int rc = ring_len_for(cfg->kind, cfg->capacity, slot_size, maxs, &ring_len);
 	if (rc < 0)
 		return rc;
 	if (ring_len > SIZE_MAX - KAOS_IPC_HEADER_LEN)
@@ -197,7 +201,7 @@ initialise(int fd, const struct kaos_ipc_config *cfg, struct kaos_ipc_header **o
 	h->kind = (uint32_t)cfg->kind;
 	h->flags = cfg->flags;
 	h->capacity = cfg->capacity;
-	h->slot_size = cfg->slot_size;
+	h->slot_size = slot_size;
 	h->max_producers = maxp;
 	h->max_subscribers = maxs;
 	h->cacheline = KAOS_CACHELINE;
@@ -211,6 +215,11 @@ initialise(int fd, const struct kaos_ipc_config *cfg, struct kaos_ipc_header **o
 	case KAOS_IPC_SPSC: {
 		struct kaos_spsc tmp;
 		rc = kaos_spsc_init(&tmp, mem, ring_len, cfg->capacity, cfg->slot_size);
+		break;
+	}
+	case KAOS_IPC_U64: {
+		struct kaos_u64ring tmp;
+		rc = kaos_u64ring_init(&tmp, mem, ring_len, cfg->capacity);
 		break;
 	}
 	case KAOS_IPC_MSG_SP:
@@ -468,6 +477,11 @@ attach_ring(struct kaos_ipc *ch)
 		if (!rc)
 			kaos_spsc_set_blocking(&ch->u.spsc, blocking);
 		return rc;
+	case KAOS_IPC_U64:
+		rc = kaos_u64ring_attach(&ch->u.u64, mem, h->ring_len, h->capacity);
+		if (!rc)
+			kaos_u64ring_set_blocking(&ch->u.u64, blocking);
+		return rc;
 	case KAOS_IPC_MSG_SP:
 	case KAOS_IPC_MSG_MP: {
 		uint32_t f = (ch->kind == KAOS_IPC_MSG_MP ? KAOS_MSGRING_MP : 0) |
@@ -651,6 +665,13 @@ try_send(struct kaos_ipc *ch, uint32_t type, const void *data, size_t len)
 		if (type || len != ch->u.spsc.ro.slot_size)
 			return -EINVAL;
 		return kaos_spsc_push(&ch->u.spsc, data);
+	case KAOS_IPC_U64: {
+		uint64_t v;
+		if (type || len != sizeof(v))
+			return -EINVAL;
+		memcpy(&v, data, sizeof(v));
+		return kaos_u64ring_push(&ch->u.u64, v);
+	}
 	case KAOS_IPC_BCAST:
 		if (type || len != ch->u.bcast.ring.ro.slot_size)
 			return -EINVAL;
@@ -684,6 +705,14 @@ try_receive(struct kaos_ipc *ch, kaos_ipc_handler_fn fn, void *ctx, uint64_t lim
 		struct fixed_ctx f = { fn, ctx, ch->u.spsc.ro.slot_size };
 		return (int64_t)kaos_spsc_poll(&ch->u.spsc, deliver_fixed, &f, limit);
 	}
+	case KAOS_IPC_U64: {
+		uint64_t n = 0, v;
+		while (n < limit && kaos_u64ring_pop(&ch->u.u64, &v) == 0) {
+			fn(0, &v, sizeof(v), ctx);
+			n++;
+		}
+		return (int64_t)n;
+	}
 	case KAOS_IPC_BCAST: {
 		struct fixed_ctx f = { fn, ctx, ch->u.bcast.ring.ro.slot_size };
 		return (int64_t)kaos_bcast_poll(&ch->u.bcast.cons, deliver_fixed, &f, limit);
@@ -708,6 +737,8 @@ waitpoint(struct kaos_ipc *ch, bool for_data)
 	switch (ch->kind) {
 	case KAOS_IPC_SPSC:
 		return for_data ? &ch->u.spsc.ro.cur->data : &ch->u.spsc.ro.cur->space;
+	case KAOS_IPC_U64:
+		return for_data ? &ch->u.u64.ro.ctl->data : &ch->u.u64.ro.ctl->space;
 	case KAOS_IPC_BCAST:
 		return &ch->u.bcast.ring.ro.hdr->progress;
 	default:
@@ -827,6 +858,12 @@ kaos_ipc_spsc(struct kaos_ipc *ch)
 	return ch && ch->kind == KAOS_IPC_SPSC ? &ch->u.spsc : NULL;
 }
 
+struct kaos_u64ring *
+kaos_ipc_u64ring(struct kaos_ipc *ch)
+{
+	return ch && ch->kind == KAOS_IPC_U64 ? &ch->u.u64 : NULL;
+}
+
 struct kaos_msgring *
 kaos_ipc_msgring(struct kaos_ipc *ch)
 {
@@ -906,6 +943,12 @@ read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
 			kaos_spsc_stats(&r, &info->stats);
 		break;
 	}
+	case KAOS_IPC_U64: {
+		struct kaos_u64ring r;
+		if (kaos_u64ring_attach(&r, mem, h->ring_len, h->capacity) == 0)
+			kaos_u64ring_stats(&r, &info->stats);
+		break;
+	}
 	case KAOS_IPC_MSG_SP:
 	case KAOS_IPC_MSG_MP: {
 		struct kaos_msgring r;
@@ -929,6 +972,33 @@ read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
 	info->head = info->stats.consumed;
 	if (h->kind != KAOS_IPC_BCAST)
 		info->subscribers[0].position = info->head;
+}
+
+/* Lines in which a u64 ring's producer position can be, from the line of
+ * the later of head and the tail hint: the hint is at most
+ * KAOS_U64RING_TAIL_LINES complete lines behind, then one partial line. */
+#define U64_SCAN_LINES (KAOS_U64RING_TAIL_LINES + 2)
+
+/* Copy those lines of a u64 ring (after its control block) into the
+ * snapshot: what kaos_u64ring_stats() reads to find the producer. */
+static void
+copy_u64_lines(int fd, struct kaos_ipc_header *h)
+{
+	unsigned char *ring = (unsigned char *)h + h->ring_offset;
+	const struct kaos_u64ring_ctl *ctl = (const void *)ring;
+	size_t first_off = (size_t)h->ring_offset + sizeof(*ctl);
+	uint64_t nlines = h->capacity / KAOS_U64RING_PER_LINE;
+	/* Relaxed: a private copy, nobody writes it. */
+	uint64_t pos = atomic_load_explicit(&ctl->head, memory_order_relaxed);
+	uint64_t hint = atomic_load_explicit(&ctl->tail, memory_order_relaxed);
+	if (hint > pos)
+		pos = hint;
+	uint64_t line = pos / KAOS_U64RING_PER_LINE % nlines;
+	for (uint64_t i = 0; i < U64_SCAN_LINES && i < nlines; i++) {
+		size_t off = (size_t)((line + i) % nlines) * sizeof(struct kaos_u64ring_line);
+		kaos__file_read_at(fd, ring + sizeof(*ctl) + off,
+				   sizeof(struct kaos_u64ring_line), first_off + off);
+	}
 }
 
 /*
@@ -963,10 +1033,14 @@ copy_header_and_control(const char *name, int flags, int *fd_out,
 		/* The control block leads the ring; the slots or bytes follow. */
 		uint64_t data = h->kind == KAOS_IPC_MSG_SP || h->kind == KAOS_IPC_MSG_MP
 					? h->capacity
+				: h->kind == KAOS_IPC_U64
+					? h->ring_len - sizeof(struct kaos_u64ring_ctl)
 					: h->capacity * h->slot_size;
 		size_t ctl_end = (size_t)(h->ring_offset + h->ring_len - data);
 		kaos__file_read_at(fd, (unsigned char *)h + KAOS_IPC_HEADER_LEN,
 				   ctl_end - KAOS_IPC_HEADER_LEN, KAOS_IPC_HEADER_LEN);
+		if (h->kind == KAOS_IPC_U64)
+			copy_u64_lines(fd, h);
 	}
 	if (rc < 0) {
 		close(fd);

@@ -14,6 +14,7 @@
 #include <kaos/msgring.h>
 #include <kaos/spsc.h>
 #include <kaos/trace.h>
+#include <kaos/u64ring.h>
 
 #include "internal.h"
 
@@ -56,6 +57,12 @@ uint64_t
 kaos__trace_fill_SPSC(const void *ring)
 {
 	return kaos_spsc_size(ring);
+}
+
+uint64_t
+kaos__trace_fill_U64RING(const void *ring)
+{
+	return kaos_u64ring_size(ring);
 }
 
 uint64_t

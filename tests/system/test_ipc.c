@@ -70,6 +70,7 @@ kind_tag(enum kaos_ipc_kind k)
 	case KAOS_IPC_MSG_SP: return "msgsp";
 	case KAOS_IPC_MSG_MP: return "msgmp";
 	case KAOS_IPC_BCAST: return "bcast";
+	case KAOS_IPC_U64: return "u64";
 	}
 	return "?";
 }
@@ -77,7 +78,7 @@ kind_tag(enum kaos_ipc_kind k)
 static bool
 is_fixed(enum kaos_ipc_kind k)
 {
-	return k == KAOS_IPC_SPSC || k == KAOS_IPC_BCAST;
+	return k == KAOS_IPC_SPSC || k == KAOS_IPC_BCAST || k == KAOS_IPC_U64;
 }
 
 /* The usual configuration: small rings, fast liveness checks. */
@@ -87,7 +88,7 @@ config(const char *name, enum kaos_ipc_kind kind)
 	struct kaos_ipc_config c = {
 		.name = name,
 		.kind = kind,
-		.capacity = is_fixed(kind) ? 64 : 64 * 1024,
+		.capacity = kind == KAOS_IPC_U64 ? 63 : is_fixed(kind) ? 64 : 64 * 1024,
 		.slot_size = is_fixed(kind) ? 8 : 0,
 		.liveness_ns = 20 * MS,
 		.unblock_ns = 200 * MS,

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file kaos/u64ring.h
+ * Single-producer single-consumer ring of 64-bit values, sent and received
+ * one at a time, where each value costs one shared cache line.
+ *
+ * The ring's memory is a control block followed by 64-byte lines of seven
+ * values and a sequence word. The producer writes a value, then stores in
+ * its line's sequence word the position after it (release); the consumer
+ * reads the sequence word of the line it is on (acquire) and takes the
+ * values below it. There is no shared tail: a push and a pop touch the
+ * one line that holds the value, where kaos_spsc touches the slot's line
+ * and the tail's line. With one value per call that halves the lines that
+ * move between the two cores, which is what bounds such a ring (see
+ * docs/rings.md, "u64ring"). The price is space: 7 values per 64 bytes.
+ * For values in batches, kaos_spsc (claim/publish, peek/release) moves
+ * fewer lines per value and is the faster ring.
+ *
+ * Positions run free from 0. A line's sequence word holds the position
+ * after the last value published in it, so a word left from an earlier
+ * lap is never above the consumer's position and reads as "not yet".
+ * The consumer's released position (head) sits in the control block, on a
+ * line only it writes; the producer reads it when its cached limit says
+ * the ring is full. The producer also stores its position there (tail)
+ * every KAOS_U64RING_TAIL_LINES lines, on a line only it writes: a hint
+ * for monitoring and for a producer that re-attaches, which scans forward
+ * from it to the exact position.
+ *
+ * Ordering contract: a value is visible to the consumer that pops it, and
+ * the producer does not overwrite a value until the consumer has released
+ * it (every release/acquire below names its partner).
+ */
+#ifndef KAOS_U64RING_H
+#define KAOS_U64RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kaos/common.h>
+#include <kaos/counters.h>
+#include <kaos/error.h>
+#include <kaos/mem.h>
+#include <kaos/wait.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Values per 64-byte line; a capacity is a multiple of it. */
+#define KAOS_U64RING_PER_LINE 7
+/** Largest capacity: 2^32 lines' worth. */
+#define KAOS_U64RING_MAX_CAPACITY ((uint64_t)KAOS_U64RING_PER_LINE << 32)
+/** The producer stores its position in the control block (the tail hint)
+ * each time it completes this many lines. */
+#define KAOS_U64RING_TAIL_LINES 8
+
+/** One line of the ring: the sequence word, then seven values. */
+struct kaos_u64ring_line {
+	_Atomic uint64_t seq; /**< position after the last value published here */
+	uint64_t v[KAOS_U64RING_PER_LINE];
+};
+
+/** The shared control block, at the start of the ring's memory. */
+struct kaos_u64ring_ctl {
+	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /**< producer: a hint, see above */
+	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
+	_Atomic uint64_t head; /**< consumer: next position to read */
+	char guard1[2 * KAOS_CACHELINE - sizeof(uint64_t)];
+	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
+	struct kaos_waitpoint space; /**< a blocked producer sleeps here */
+	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
+	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /**< refused pushes */
+	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
+};
+
+/** A ring handle. Transparent so the hot path inlines; treat every field
+ * as private. */
+struct kaos_u64ring {
+	/* producer side: only the producer thread touches these */
+	KAOS_CACHE_ALIGNED struct {
+		struct kaos_u64ring_line *line; /* the line being filled */
+		uint64_t start; /* position of that line's first value */
+		uint64_t limit; /* cached head + capacity: writable below */
+		uint64_t lines; /* lines completed, for the tail hint */
+	} prod;
+	char guard0[KAOS_CACHELINE];
+	/* consumer side: its position is the shared head, which only it
+	 * writes; these are its line and cached view of the producer */
+	KAOS_CACHE_ALIGNED struct {
+		struct kaos_u64ring_line *line; /* the line being read */
+		uint64_t start; /* position of that line's first value */
+		uint64_t avail; /* readable below (a line's sequence word) */
+	} cons;
+	char guard1[KAOS_CACHELINE];
+	/* read-only after init */
+	KAOS_CACHE_ALIGNED struct {
+		struct kaos_u64ring_ctl *ctl;
+		struct kaos_u64ring_line *lines;
+		struct kaos_u64ring_line *end; /* lines + nlines */
+		uint64_t nlines;
+		uint64_t capacity;
+		bool blocking; /* push/pop notify blocked waiters */
+		struct kaos_region region; /* owned memory; zero for caller memory */
+	} ro;
+};
+
+/* ---- control plane (src/ring/u64ring.c) ------------------------------- */
+
+/**
+ * Bytes of memory a ring of @p capacity values needs.
+ * @param capacity a multiple of KAOS_U64RING_PER_LINE, in
+ *        [KAOS_U64RING_PER_LINE, KAOS_U64RING_MAX_CAPACITY]
+ * @return 0; -EINVAL for another capacity; -EOVERFLOW if it does not fit
+ *         in size_t.
+ */
+KAOS_API int kaos_u64ring_memsize(uint64_t capacity, size_t *size);
+
+/**
+ * Lay a ring out in caller memory (aligned to KAOS_CACHELINE, at least
+ * kaos_u64ring_memsize() bytes), empty, positions at 0.
+ * @return 0; -EINVAL; -EOVERFLOW; -ENOBUFS if @p len is too small.
+ * Not thread-safe: call before sharing the ring.
+ */
+KAOS_API int kaos_u64ring_init(struct kaos_u64ring *ring, void *mem, size_t len,
+			       uint64_t capacity);
+
+/**
+ * Make a handle for a ring laid out by kaos_u64ring_init() (perhaps by
+ * another process), to continue it: the consumer side at the shared head,
+ * the producer side after the last value published, found from the tail
+ * hint and the lines' sequence words. A producer that died after writing a
+ * value but before publishing it left nothing: that position is reused.
+ * @return as kaos_u64ring_init(); -KAOS_ECORRUPT if the shared positions
+ *         are inconsistent (head past the values published, or a sequence
+ *         word out of its line's range).
+ * Any thread; call while neither side of the ring is active.
+ */
+KAOS_API int kaos_u64ring_attach(struct kaos_u64ring *ring, void *mem, size_t len,
+				 uint64_t capacity);
+
+/** Allocate memory for a ring (kaos_region_alloc()) and init it.
+ * @return 0; the errors of kaos_u64ring_memsize(); -ENOMEM. */
+KAOS_API int kaos_u64ring_create(struct kaos_u64ring *ring, uint64_t capacity,
+				 enum kaos_mem mem);
+
+/** Free a ring made by kaos_u64ring_create(); for caller memory only
+ * clears the handle. */
+KAOS_API void kaos_u64ring_destroy(struct kaos_u64ring *ring);
+
+/** Make push and pop wake threads blocked with KAOS_WAIT_BLOCK: a full
+ * fence per call, a system call only when a thread sleeps. Set it on every
+ * handle of the ring before use. */
+KAOS_INLINE void
+kaos_u64ring_set_blocking(struct kaos_u64ring *ring, bool on)
+{
+	ring->ro.blocking = on;
+}
+
+/** As kaos_u64ring_push(), waiting per @p how for space.
+ * @return 0; -ETIMEDOUT; -EINVAL (a bad strategy, or KAOS_WAIT_BLOCK
+ *         without blocking enabled). Producer thread only. */
+KAOS_API int kaos_u64ring_push_wait(struct kaos_u64ring *ring, uint64_t value,
+				    const struct kaos_wait *how);
+
+/** As kaos_u64ring_pop(), waiting per @p how for a value. Returns as
+ * kaos_u64ring_push_wait(). Consumer thread only. */
+KAOS_API int kaos_u64ring_pop_wait(struct kaos_u64ring *ring, uint64_t *value,
+				   const struct kaos_wait *how);
+
+/**
+ * Values published and not yet popped: a snapshot for monitoring, exact
+ * when neither side moves. Any thread.
+ */
+KAOS_API uint64_t kaos_u64ring_size(const struct kaos_u64ring *ring);
+
+/** The ring's counters; published is the producer's exact position, found
+ * as kaos_u64ring_attach() finds it. Any thread. */
+KAOS_API void kaos_u64ring_stats(const struct kaos_u64ring *ring,
+				 struct kaos_ring_stats *out);
+
+/** Values the ring holds. Any thread. */
+KAOS_INLINE uint64_t
+kaos_u64ring_capacity(const struct kaos_u64ring *ring)
+{
+	return ring->ro.capacity;
+}
+
+/* ---- producer ----------------------------------------------------------- */
+
+/**
+ * Publish one value.
+ * @return 0; -KAOS_EFULL if the ring is full.
+ * Producer thread only. Wait-free.
+ */
+KAOS_INLINE int
+kaos_u64ring_push(struct kaos_u64ring *ring, uint64_t value)
+{
+	struct kaos_u64ring_line *line = ring->prod.line;
+	uint64_t start = ring->prod.start;
+	/* Our own position, from the word we last stored into this line
+	 * (relaxed: only this thread writes it); a word from an earlier lap
+	 * is below start. Reading it keeps the position off a line of its
+	 * own, which would be one more store per push. */
+	uint64_t pos = atomic_load_explicit(&line->seq, memory_order_relaxed);
+	if (pos < start)
+		pos = start;
+	if (KAOS_UNLIKELY(pos == ring->prod.limit)) {
+		/* P2: the acquire pairs with C2 (the consumer's release of
+		 * head): its reads of the values below head happen before we
+		 * overwrite them. */
+		ring->prod.limit = atomic_load_explicit(&ring->ro.ctl->head,
+							memory_order_acquire) +
+				   ring->ro.capacity;
+		if (pos == ring->prod.limit) {
+			kaos__count_single(&ring->ro.ctl->full);
+			return -KAOS_EFULL;
+		}
+	}
+	uint64_t word = pos - start;
+	line->v[word] = value;
+	/* P1: the release pairs with C1 (the consumer's acquire of this
+	 * word): the value stored above is visible to a consumer that sees
+	 * the new sequence. */
+	atomic_store_explicit(&line->seq, pos + 1, memory_order_release);
+	if (word == KAOS_U64RING_PER_LINE - 1) {
+		ring->prod.start = start + KAOS_U64RING_PER_LINE;
+		ring->prod.line = line + 1 == ring->ro.end ? ring->ro.lines : line + 1;
+		if (++ring->prod.lines % KAOS_U64RING_TAIL_LINES == 0)
+			/* Relaxed: a hint; attach and stats confirm it from
+			 * the lines' sequence words (acquired there). */
+			atomic_store_explicit(&ring->ro.ctl->tail, pos + 1,
+					      memory_order_relaxed);
+	}
+	if (KAOS_UNLIKELY(ring->ro.blocking))
+		kaos_waitpoint_notify(&ring->ro.ctl->data);
+	return 0;
+}
+
+/* ---- consumer ----------------------------------------------------------- */
+
+/**
+ * Take the oldest published value and release its place.
+ * @return 0; -KAOS_EEMPTY if nothing is published.
+ * Consumer thread only. Wait-free.
+ */
+KAOS_INLINE int
+kaos_u64ring_pop(struct kaos_u64ring *ring, uint64_t *value)
+{
+	/* Relaxed: head is ours (only this thread writes it). */
+	uint64_t pos = atomic_load_explicit(&ring->ro.ctl->head, memory_order_relaxed);
+	struct kaos_u64ring_line *line = ring->cons.line;
+	uint64_t start = ring->cons.start;
+	if (pos - start == KAOS_U64RING_PER_LINE) { /* the line is done */
+		start += KAOS_U64RING_PER_LINE;
+		line = line + 1 == ring->ro.end ? ring->ro.lines : line + 1;
+		ring->cons.start = start;
+		ring->cons.line = line;
+	}
+	if (pos == ring->cons.avail) {
+		/* C1: the acquire pairs with P1: the values below the
+		 * sequence word are written. */
+		uint64_t seq = atomic_load_explicit(&line->seq, memory_order_acquire);
+		/* Published here only if it is past us and in this line; a
+		 * word from an earlier lap is at most our position. */
+		if (seq <= pos || seq - start > KAOS_U64RING_PER_LINE)
+			return -KAOS_EEMPTY;
+		ring->cons.avail = seq;
+	}
+	*value = line->v[pos - start];
+	/* C2: the release pairs with P2 (the producer's acquire of head):
+	 * our read of the value happens before it is overwritten. */
+	atomic_store_explicit(&ring->ro.ctl->head, pos + 1, memory_order_release);
+	if (KAOS_UNLIKELY(ring->ro.blocking))
+		kaos_waitpoint_notify(&ring->ro.ctl->space);
+	return 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KAOS_U64RING_H */
