@@ -46,6 +46,30 @@ kaos_pop_spin(struct kaos_spsc *r, uint64_t *v)
 	return 0;
 }
 
+KB_INLINE int
+kaos_u64_push_spin(struct kaos_u64ring *r, uint64_t v)
+{
+	int rc;
+	while ((rc = kaos_u64ring_push(r, v)) != 0) {
+		if (rc != -KAOS_EFULL)
+			return kaos_fail("kaos_u64ring_push", rc);
+		kb_relax();
+	}
+	return 0;
+}
+
+KB_INLINE int
+kaos_u64_pop_spin(struct kaos_u64ring *r, uint64_t *v)
+{
+	int rc;
+	while ((rc = kaos_u64ring_pop(r, v)) != 0) {
+		if (rc != -KAOS_EEMPTY)
+			return kaos_fail("kaos_u64ring_pop", rc);
+		kb_relax();
+	}
+	return 0;
+}
+
 /* ---- channel names -------------------------------------------------------- */
 
 /* One registry per program (bench_kaos.c), whatever translation unit takes

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kaos side of bench_ipc, every case: SPSC channels for the 8-byte
- * cases and the round trips, message channels for ipc/msg_*. Included by
+ * The kaos side of bench_ipc, every case: u64 channels (one value per
+ * call: ipc/single_8B and the round trips), an SPSC channel for the
+ * batches of ipc/sustained_8B, message channels for ipc/msg_*. Included by
  * bench_ipc.c as "kaos", and by peers/ipc_kaos_nocounters.c, which defines
  * KAOS_COUNTERS 0 first, as the "kaos_nocounters" peer: the same code
  * without the ring counters, so their cost is a ratio in the run.
  *
  * What KAOS_COUNTERS=0 changes is the kaos header code compiled into that
  * translation unit, and that is the whole of every timed loop here: the
- * inline kaos_spsc_push/pop (ipc/single_8B, ipc/rtt_8B, through
- * kaos_push_spin/kaos_pop_spin of bench_kaos.h), kaos_spsc_claim/publish/
+ * inline kaos_u64ring_push/pop (ipc/single_8B, ipc/rtt_8B, through
+ * kaos_u64_push_spin/pop_spin of bench_kaos.h), kaos_spsc_claim/publish/
  * peek/release (ipc/sustained_8B) and kaos_msgring_claim/commit_deferred/
  * flush/read (ipc/msg_*). Their counters are the producers' "ring full"
  * counts, paid each time a push or claim finds the ring full.
  * What it does not change is the library (libkaos, built once, counters
  * on), that is every out-of-line call: kaos_ipc_publish/subscribe/close
- * (outside the timed region) and the accessors kaos_ipc_spsc(),
+ * (outside the timed region) and the accessors kaos_ipc_spsc(), kaos_ipc_u64ring(),
  * kaos_ipc_msg_producer() and kaos_ipc_msgring(), called once per timed
  * side at its start and counting nothing. The library's own counting code
  * (the multi-producer message claim, kaos_ipc_send/receive, the *_wait
@@ -90,7 +91,8 @@ kaos_note(const struct ki_spec *s)
 #endif
 	switch (s->kind) {
 	case KI_SINGLE:
-		return "SPSC channel (8-byte slots), kaos_spsc_push/pop";
+		return "u64 channel (a sequence word per 64-byte line), "
+		       "kaos_u64ring_push/pop";
 	case KI_SUSTAINED:
 		return "SPSC channel (8-byte slots), claim/publish and "
 		       "peek/release in place";
@@ -103,7 +105,7 @@ kaos_note(const struct ki_spec *s)
 				 "(published per 4 KiB), kaos_msgring_read of up to 256 records "
 				 "per call";
 	case KI_RTT:
-		return "an SPSC channel each way, kaos_spsc_push/pop";
+		return "a u64 channel each way, kaos_u64ring_push/pop";
 	}
 	return NULL;
 }
@@ -142,10 +144,15 @@ kaos_open_q(const struct ki_spec *s)
 		if (s->kind == KI_MSG) {
 			c->kind = KAOS_IPC_MSG_SP;
 			c->capacity = s->ring_bytes;
-		} else {
+		} else if (s->kind == KI_SUSTAINED) {
 			c->kind = KAOS_IPC_SPSC;
 			c->capacity = s->slots;
 			c->slot_size = 8;
+		} else {
+			/* the peers' slot count, rounded up to whole lines */
+			c->kind = KAOS_IPC_U64;
+			c->capacity = (s->slots + KAOS_U64RING_PER_LINE - 1) /
+				      KAOS_U64RING_PER_LINE * KAOS_U64RING_PER_LINE;
 		}
 	}
 	rc = kaos_ipc_publish(&q->cfg[0], &q->pub);
@@ -292,9 +299,9 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	struct kb_gen g = kb_gen_start();
 	switch (s->kind) {
 	case KI_SINGLE: {
-		struct kaos_spsc *r = kaos_ipc_spsc(q->pub);
+		struct kaos_u64ring *r = kaos_ipc_u64ring(q->pub);
 		for (uint64_t i = 0; i < events; i++)
-			if (kaos_push_spin(r, kb_next_value(&g)) != 0)
+			if (kaos_u64_push_spin(r, kb_next_value(&g)) != 0)
 				return -1;
 		return 0;
 	}
@@ -325,14 +332,14 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 		return kaos_msg_produce(p, events, s->msg_bytes);
 	}
 	case KI_RTT: {
-		struct kaos_spsc *tx = kaos_ipc_spsc(q->pub);
-		struct kaos_spsc *rx = kaos_ipc_spsc(q->back);
+		struct kaos_u64ring *tx = kaos_ipc_u64ring(q->pub);
+		struct kaos_u64ring *rx = kaos_ipc_u64ring(q->back);
 		struct kb_check c = kb_check_start();
 		uint64_t prev = ki_rtt_start(rtt);
 		for (uint64_t i = 0; i < events; i++) {
 			uint64_t back;
-			if (kaos_push_spin(tx, kb_next_value(&g)) != 0 ||
-			    kaos_pop_spin(rx, &back) != 0)
+			if (kaos_u64_push_spin(tx, kb_next_value(&g)) != 0 ||
+			    kaos_u64_pop_spin(rx, &back) != 0)
 				return -1;
 			kb_take_in_order(&c, back);
 			c.count++;
@@ -357,10 +364,10 @@ kaos_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	struct kb_check c = kb_check_start();
 	switch (s->kind) {
 	case KI_SINGLE: {
-		struct kaos_spsc *r = kaos_ipc_spsc(q->sub);
+		struct kaos_u64ring *r = kaos_ipc_u64ring(q->sub);
 		for (; c.count < events; c.count++) {
 			uint64_t v;
-			if (kaos_pop_spin(r, &v) != 0)
+			if (kaos_u64_pop_spin(r, &v) != 0)
 				return -1;
 			kb_take_in_order(&c, v);
 		}
@@ -396,11 +403,11 @@ kaos_consume(void *qv, const struct ki_spec *s, uint64_t events,
 		return kaos_msg_consume(ring, events, kmsg_take_any, out);
 	}
 	case KI_RTT: {
-		struct kaos_spsc *rx = kaos_ipc_spsc(q->sub);
-		struct kaos_spsc *tx = kaos_ipc_spsc(q->echo);
+		struct kaos_u64ring *rx = kaos_ipc_u64ring(q->sub);
+		struct kaos_u64ring *tx = kaos_ipc_u64ring(q->echo);
 		for (; c.count < events; c.count++) {
 			uint64_t v;
-			if (kaos_pop_spin(rx, &v) != 0 || kaos_push_spin(tx, v) != 0)
+			if (kaos_u64_pop_spin(rx, &v) != 0 || kaos_u64_push_spin(tx, v) != 0)
 				return -1;
 			kb_take_in_order(&c, v);
 		}

@@ -19,6 +19,11 @@
  * Positions run free from 0. A line's sequence word holds the position
  * after the last value published in it, so a word left from an earlier
  * lap is never above the consumer's position and reads as "not yet".
+ * The ring has one line more than its capacity needs: a full ring then
+ * still leaves the line the consumer is reading alone, because the
+ * producer's next lap of that line lies beyond head + capacity. (Without
+ * it a producer could start the line's next lap, overwriting its sequence
+ * word, while the consumer still had values of this lap to read there.)
  * The consumer's released position (head) sits in the control block, on a
  * line only it writes; the producer reads it when its cached limit says
  * the ring is full. The producer also stores its position there (tail)
@@ -48,8 +53,10 @@ extern "C" {
 
 /** Values per 64-byte line; a capacity is a multiple of it. */
 #define KAOS_U64RING_PER_LINE 7
-/** Largest capacity: 2^32 lines' worth. */
+/** Largest capacity: 2^32 lines' worth (one line more is allocated). */
 #define KAOS_U64RING_MAX_CAPACITY ((uint64_t)KAOS_U64RING_PER_LINE << 32)
+/** Lines in a ring of @p capacity values: one more than they fill. */
+#define KAOS_U64RING_LINES(capacity) ((capacity) / KAOS_U64RING_PER_LINE + 1)
 /** The producer stores its position in the control block (the tail hint)
  * each time it completes this many lines. */
 #define KAOS_U64RING_TAIL_LINES 8

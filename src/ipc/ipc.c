@@ -987,7 +987,7 @@ copy_u64_lines(int fd, struct kaos_ipc_header *h)
 	unsigned char *ring = (unsigned char *)h + h->ring_offset;
 	const struct kaos_u64ring_ctl *ctl = (const void *)ring;
 	size_t first_off = (size_t)h->ring_offset + sizeof(*ctl);
-	uint64_t nlines = h->capacity / KAOS_U64RING_PER_LINE;
+	uint64_t nlines = KAOS_U64RING_LINES(h->capacity);
 	/* Relaxed: a private copy, nobody writes it. */
 	uint64_t pos = atomic_load_explicit(&ctl->head, memory_order_relaxed);
 	uint64_t hint = atomic_load_explicit(&ctl->tail, memory_order_relaxed);

@@ -24,7 +24,7 @@ kaos_u64ring_memsize(uint64_t capacity, size_t *size)
 	if (!size || capacity < PER_LINE || capacity > KAOS_U64RING_MAX_CAPACITY ||
 	    capacity % PER_LINE)
 		return -EINVAL;
-	uint64_t nlines = capacity / PER_LINE;
+	uint64_t nlines = KAOS_U64RING_LINES(capacity);
 	size_t ctl = sizeof(struct kaos_u64ring_ctl);
 	if (nlines > (SIZE_MAX - ctl) / sizeof(struct kaos_u64ring_line))
 		return -EOVERFLOW;
@@ -47,7 +47,7 @@ setup(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
 	memset(ring, 0, sizeof(*ring));
 	ring->ro.ctl = mem;
 	ring->ro.lines = (struct kaos_u64ring_line *)(ring->ro.ctl + 1);
-	ring->ro.nlines = capacity / PER_LINE;
+	ring->ro.nlines = KAOS_U64RING_LINES(capacity);
 	ring->ro.end = ring->ro.lines + ring->ro.nlines;
 	ring->ro.capacity = capacity;
 	return 0;
