@@ -7,10 +7,9 @@
  * different CPUs.
  *
  *   ipc/single_8B     one 8-byte value per send call and per receive call;
- *                     kaos: an SPSC channel (slot_size 8), kaos_spsc_push /
- *                     kaos_spsc_pop on the channel's ring
- *   ipc/sustained_8B  8-byte values in batches; kaos: kaos_spsc_claim /
- *                     publish and peek / release, in place
+ *                     kaos: a u64 channel, kaos_u64ring_push / _pop
+ *   ipc/sustained_8B  8-byte values in batches; kaos: an SPSC channel,
+ *                     kaos_spsc_write of a batch, peek / release in place
  *   ipc/msg_64B, ipc/msg_1KB  messages of 64 / 1024 payload bytes; kaos: a
  *                     message channel (KAOS_IPC_MSG_SP), kaos_msgring_claim /
  *                     commit_deferred (published per 4 KiB, as the batched

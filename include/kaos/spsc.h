@@ -16,7 +16,9 @@
  *    producer side, kaos_spsc_peek() / kaos_spsc_release() or
  *    kaos_spsc_poll() on the consumer side;
  *  - per event, copying: kaos_spsc_push() (or kaos_spsc_push_deferred()
- *    plus kaos_spsc_flush()) and kaos_spsc_pop().
+ *    plus kaos_spsc_flush()) and kaos_spsc_pop();
+ *  - in bulk, copying: kaos_spsc_write(), which streams large copies past
+ *    the producer's cache.
  *
  * Ordering contract: everything the producer wrote into a slot before
  * publishing it is visible to the consumer that peeks or pops it, and the
@@ -377,6 +379,26 @@ kaos_spsc_flush(struct kaos_spsc *ring)
 {
 	kaos__spsc_store_tail(ring);
 }
+
+/** kaos_spsc_write() copies with non-temporal stores from this many bytes. */
+#define KAOS_SPSC_STREAM_MIN 4096
+
+/**
+ * Copy up to @p n slots from @p src into the ring (across its wrap) and
+ * publish them: as many as there is room for.
+ *
+ * A copy of KAOS_SPSC_STREAM_MIN bytes or more is written with
+ * non-temporal stores on x86-64 (plain stores elsewhere): whole lines go
+ * to memory without first being fetched from the consumer's cache, which
+ * still holds them from its last lap when the ring is no larger than its
+ * cache. The consumer then reads them from memory. That is a gain for
+ * streams of bulk data and a loss for latency; docs/spsc.md has the
+ * measurements. Smaller copies use plain stores.
+ * @return slots written (1..n); 0 if the ring is full; -EINVAL if n == 0.
+ * Producer thread only. Wait-free. Release, as kaos_spsc_publish(); an
+ * unpublished claim is void afterwards.
+ */
+KAOS_API int64_t kaos_spsc_write(struct kaos_spsc *ring, const void *src, uint64_t n);
 
 /* ---- consumer ----------------------------------------------------------- */
 

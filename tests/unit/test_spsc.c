@@ -439,6 +439,70 @@ mixing_apis_voids_pending_claims_and_peeks(void)
 	kaos_spsc8_destroy(&q);
 }
 
+/* kaos_spsc_write: partial when short of room, across the wrap, on both
+ * sides of the streaming threshold, voiding a pending claim; every value
+ * read back in order. */
+static void
+write_copies_in_bulk(void)
+{
+	enum { CAP = 4096, BIG = KAOS_SPSC_STREAM_MIN / 8 * 3 }; /* 8-byte slots */
+	static uint64_t src[CAP];
+	struct kaos_spsc8 q;
+	const uint64_t *rd;
+	uint64_t *w;
+	struct kaos_ring_stats st;
+	KAOS_ASSERT_OK(kaos_spsc8_create(&q, CAP, KAOS_MEM_HEAP));
+	struct kaos_spsc *r = kaos_spsc8_ring(&q);
+	KAOS_ASSERT_EQ(kaos_spsc_write(r, src, 0), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_spsc_write(NULL, src, 1), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_spsc_write(r, NULL, 1), -EINVAL);
+
+	uint64_t next_w = 0, next_r = 0;
+	/* sizes: small (plain stores), big (streaming), odd, and one left
+	 * short of room; the positions walk across the wrap many times */
+	static const uint64_t sizes[] = { 1, 7, BIG, 3, BIG + 5, 100, CAP - 1, 2 * CAP };
+	for (int lap = 0; lap < 40; lap++) {
+		uint64_t n = sizes[(size_t)lap % (sizeof(sizes) / sizeof(sizes[0]))];
+		if (n > CAP)
+			n = CAP;
+		for (uint64_t i = 0; i < n; i++)
+			src[i] = next_w + i;
+		uint64_t room = CAP - kaos_spsc_size(r);
+		int64_t got = kaos_spsc_write(r, src, n);
+		KAOS_ASSERT_EQ(got, (int64_t)(n < room ? n : room));
+		next_w += (uint64_t)got;
+		/* read back all but a few, so the next write wraps */
+		uint64_t keep = (uint64_t)lap % 5;
+		while (kaos_spsc_size(r) > keep) {
+			int64_t k = kaos_spsc8_peek(&q, CAP, &rd);
+			KAOS_ASSERT_GT(k, 0);
+			if ((uint64_t)k > kaos_spsc_size(r) - keep)
+				k = (int64_t)(kaos_spsc_size(r) - keep);
+			for (int64_t i = 0; i < k; i++)
+				KAOS_ASSERT_UEQ(rd[i], next_r + (uint64_t)i);
+			KAOS_ASSERT_OK(kaos_spsc8_release(&q, (uint64_t)k));
+			next_r += (uint64_t)k;
+		}
+	}
+	/* full: 0, counted once per refusal */
+	kaos_spsc_stats(r, &st);
+	uint64_t full0 = st.full;
+	while (kaos_spsc_size(r) < CAP)
+		KAOS_ASSERT_GT(kaos_spsc_write(r, src, CAP), 0);
+	KAOS_ASSERT_EQ(kaos_spsc_write(r, src, 1), 0);
+	KAOS_ASSERT_EQ(kaos_spsc_write(r, src, BIG), 0);
+	kaos_spsc_stats(r, &st);
+	KAOS_ASSERT_UEQ(st.full, full0 + 2);
+	/* a write voids a pending claim */
+	KAOS_ASSERT_OK(kaos_spsc8_release(&q, 0));
+	KAOS_ASSERT_EQ(kaos_spsc8_peek(&q, 10, &rd), 10);
+	KAOS_ASSERT_OK(kaos_spsc8_release(&q, 10));
+	KAOS_ASSERT_EQ(kaos_spsc8_claim(&q, 5, &w), 5);
+	KAOS_ASSERT_EQ(kaos_spsc_write(r, src, 2), 2);
+	KAOS_ASSERT_EQ(kaos_spsc8_publish(&q, 5), -EINVAL);
+	kaos_spsc8_destroy(&q);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -457,6 +521,7 @@ main(int argc, char **argv)
 		KAOS_TEST(deferred_push_needs_flush),
 		KAOS_TEST(partial_publish_and_release),
 		KAOS_TEST(mixing_apis_voids_pending_claims_and_peeks),
+		KAOS_TEST(write_copies_in_bulk),
 		KAOS_TEST_END,
 	};
 	return kaos_test_main(cases, argc, argv);
