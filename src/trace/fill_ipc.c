@@ -14,6 +14,8 @@ kaos__trace_fill_IPC(const void *cch)
 	switch (kaos_ipc_kind(ch)) {
 	case KAOS_IPC_SPSC:
 		return kaos_spsc_size(kaos_ipc_spsc(ch));
+	case KAOS_IPC_U64:
+		return kaos_u64ring_size(kaos_ipc_u64ring(ch));
 	case KAOS_IPC_MSG_SP:
 	case KAOS_IPC_MSG_MP:
 		return kaos_msgring_used(kaos_ipc_msgring(ch));
