@@ -91,15 +91,23 @@ kaos_u64ring_init(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t cap
 /*
  * The position after the last value published, from the shared state: the
  * later of head and the tail hint, then forward line by line while lines
- * are complete. -KAOS_ECORRUPT (as a negative int64) if a sequence word is
- * out of its line's range or the result is more than a ring ahead of head.
+ * are complete. Sets *head_out always, *tail_out on success.
+ * -KAOS_ECORRUPT if a sequence word is out of its line's range, or head is
+ * past what was published, or the result is more than a ring ahead of it.
  */
-static int64_t
-published(const struct kaos_u64ring *ring, uint64_t *head_out)
+static int
+scan(const struct kaos_u64ring *ring, uint64_t *head_out, uint64_t *tail_out)
 {
 	const struct kaos_u64ring_ctl *ctl = ring->ro.ctl;
 	/* Acquire: pairs with C2, so the values below head were read. */
 	uint64_t head = atomic_load_explicit(&ctl->head, memory_order_acquire);
+	*head_out = head;
+	/* Every value below head was published, so the line holding head - 1
+	 * says at least head. (It cannot be in a later lap: that starts at
+	 * head + capacity at the earliest. Sequence words only grow.) */
+	if (head % PER_LINE == 0 && head > 0 &&
+	    atomic_load_explicit(&line_of(ring, head - 1)->seq, memory_order_acquire) < head)
+		return -KAOS_ECORRUPT;
 	/* Relaxed: a hint, confirmed by the sequence words below. */
 	uint64_t pos = atomic_load_explicit(&ctl->tail, memory_order_relaxed);
 	if (pos < head)
@@ -120,9 +128,22 @@ published(const struct kaos_u64ring *ring, uint64_t *head_out)
 	}
 	if (pos - head > ring->ro.capacity)
 		return -KAOS_ECORRUPT;
-	if (head_out)
-		*head_out = head;
-	return (int64_t)pos;
+	*tail_out = pos;
+	return 0;
+}
+
+/* scan(), again while head moves: a reader racing both sides can find a
+ * line the producer has started again since it read head. */
+static int
+published(const struct kaos_u64ring *ring, uint64_t *head_out, uint64_t *tail_out)
+{
+	for (int tries = 0;; tries++) {
+		int rc = scan(ring, head_out, tail_out);
+		/* Relaxed: only compared; scan() acquires it again. */
+		if (rc == 0 || tries == 16 ||
+		    atomic_load_explicit(&ring->ro.ctl->head, memory_order_relaxed) == *head_out)
+			return rc;
+	}
 }
 
 int
@@ -131,11 +152,10 @@ kaos_u64ring_attach(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t c
 	int rc = setup(ring, mem, len, capacity);
 	if (rc < 0)
 		return rc;
-	uint64_t head;
-	int64_t tail = published(ring, &head);
-	if (tail < 0)
-		return (int)tail;
-	place(ring, (uint64_t)tail, head);
+	uint64_t head, tail;
+	if ((rc = published(ring, &head, &tail)) < 0)
+		return rc;
+	place(ring, tail, head);
 	return 0;
 }
 
@@ -172,19 +192,19 @@ kaos_u64ring_destroy(struct kaos_u64ring *ring)
 uint64_t
 kaos_u64ring_size(const struct kaos_u64ring *ring)
 {
-	uint64_t head;
-	int64_t tail = published(ring, &head);
-	return tail < 0 ? 0 : (uint64_t)tail - head;
+	uint64_t head, tail;
+	return published(ring, &head, &tail) < 0 ? 0 : tail - head;
 }
 
 void
 kaos_u64ring_stats(const struct kaos_u64ring *ring, struct kaos_ring_stats *out)
 {
 	const struct kaos_u64ring_ctl *c = ring->ro.ctl;
-	uint64_t head = 0;
-	int64_t tail = published(ring, &head);
+	uint64_t head, tail;
+	if (published(ring, &head, &tail) < 0)
+		tail = head; /* head as read; nothing known past it */
 	out->consumed = head;
-	out->published = tail < 0 ? head : (uint64_t)tail;
+	out->published = tail;
 	/* Relaxed: statistics, ordered with nothing. */
 	out->full = atomic_load_explicit(&c->full, memory_order_relaxed);
 	out->waits = atomic_load_explicit(&c->data.waits, memory_order_relaxed) +
