@@ -932,10 +932,11 @@ read_peers(int fd, const struct kaos_ipc_header *h, bool producers,
 
 /* Positions and counters from the ring memory, through a temporary handle
  * (attach only reads the shared state). */
-static void
+static int
 read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
 {
 	void *mem = (unsigned char *)h + h->ring_offset;
+	int rc = 0;
 	switch (h->kind) {
 	case KAOS_IPC_SPSC: {
 		struct kaos_spsc r;
@@ -945,8 +946,12 @@ read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
 	}
 	case KAOS_IPC_U64: {
 		struct kaos_u64ring r;
-		if (kaos_u64ring_attach(&r, mem, h->ring_len, h->capacity) == 0)
+		rc = kaos_u64ring_attach(&r, mem, h->ring_len, h->capacity);
+		if (rc == 0)
 			kaos_u64ring_stats(&r, &info->stats);
+		else /* inconsistent, or damaged: the head it holds, nothing beyond */
+			info->stats.consumed = info->stats.published = atomic_load_explicit(
+				&((const struct kaos_u64ring_ctl *)mem)->head, memory_order_relaxed);
 		break;
 	}
 	case KAOS_IPC_MSG_SP:
@@ -968,10 +973,14 @@ read_positions(const struct kaos_ipc_header *h, struct kaos_ipc_info *info)
 		}
 	}
 	}
+	/* A copy: the head, read after the tail, may have passed it. */
+	if (info->stats.published < info->stats.consumed)
+		info->stats.published = info->stats.consumed;
 	info->tail = info->stats.published;
 	info->head = info->stats.consumed;
 	if (h->kind != KAOS_IPC_BCAST)
 		info->subscribers[0].position = info->head;
+	return rc;
 }
 
 /* Lines in which a u64 ring's producer position can be, from the line of
@@ -1057,34 +1066,40 @@ kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info)
 {
 	if (!name || !*name || !info)
 		return -EINVAL;
-	int fd;
-	struct kaos_ipc_header *h;
-	uint64_t size;
-	int rc = copy_header_and_control(name, O_RDONLY, &fd, &h, &size);
-	if (rc < 0)
-		return rc;
-	if (atomic_load_explicit(&h->ready, memory_order_acquire) != KAOS_IPC_READY)
-		rc = h->magic == KAOS_IPC_MAGIC ? -EAGAIN : -KAOS_EFOREIGN;
-	else
-		rc = validate(h, size);
-	if (rc == 0) {
-		memset(info, 0, sizeof(*info));
-		info->kind = (enum kaos_ipc_kind)h->kind;
-		info->version = h->version;
-		info->flags = h->flags;
-		info->slot_size = h->slot_size;
-		info->capacity = h->capacity;
-		info->file_size = size;
-		info->nproducers = h->max_producers;
-		info->nsubscribers = h->max_subscribers;
-		info->evicted = atomic_load_explicit(&h->evicted, memory_order_relaxed);
-		read_peers(fd, h, true, info->producers, h->max_producers);
-		read_peers(fd, h, false, info->subscribers, h->max_subscribers);
-		read_positions(h, info);
+	/* A u64 ring copied while it moved can be inconsistent (its control
+	 * block and lines are read at different moments): copy it again. */
+	for (int tries = 1;; tries++) {
+		int fd;
+		struct kaos_ipc_header *h;
+		uint64_t size;
+		int rc = copy_header_and_control(name, O_RDONLY, &fd, &h, &size);
+		if (rc < 0)
+			return rc;
+		if (atomic_load_explicit(&h->ready, memory_order_acquire) != KAOS_IPC_READY)
+			rc = h->magic == KAOS_IPC_MAGIC ? -EAGAIN : -KAOS_EFOREIGN;
+		else
+			rc = validate(h, size);
+		bool again = false;
+		if (rc == 0) {
+			memset(info, 0, sizeof(*info));
+			info->kind = (enum kaos_ipc_kind)h->kind;
+			info->version = h->version;
+			info->flags = h->flags;
+			info->slot_size = h->slot_size;
+			info->capacity = h->capacity;
+			info->file_size = size;
+			info->nproducers = h->max_producers;
+			info->nsubscribers = h->max_subscribers;
+			info->evicted = atomic_load_explicit(&h->evicted, memory_order_relaxed);
+			read_peers(fd, h, true, info->producers, h->max_producers);
+			read_peers(fd, h, false, info->subscribers, h->max_subscribers);
+			again = read_positions(h, info) < 0 && tries < 8;
+		}
+		munmap(h, (size_t)size);
+		close(fd);
+		if (!again)
+			return rc;
 	}
-	munmap(h, (size_t)size);
-	close(fd);
-	return rc;
 }
 
 int

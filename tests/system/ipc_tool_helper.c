@@ -8,7 +8,10 @@
  *   ipc_tool_helper crash ROLE NAME KIND           attach, send/receive a
  *       little, print "ready", SIGKILL itself
  *
- * ROLE: pub or sub. KIND: spsc, msg-sp, msg-mp or bcast.
+ * ROLE: pub or sub. KIND: spsc, msg-sp, msg-mp, bcast or u64 (8-byte
+ * values, capacity 63; the others' fixed slots are 16 bytes, 64 of them).
+ * A little: MESSAGES sent (a publisher continues the channel's sequence),
+ * or up to MESSAGES received.
  * Exit status: 0 (hold), killed by SIGKILL (crash), 1 error, 2 usage.
  */
 #define _GNU_SOURCE
@@ -41,7 +44,8 @@ parse_kind(const char *s, enum kaos_ipc_kind *kind)
 	} kinds[] = { { "spsc", KAOS_IPC_SPSC },
 		      { "msg-sp", KAOS_IPC_MSG_SP },
 		      { "msg-mp", KAOS_IPC_MSG_MP },
-		      { "bcast", KAOS_IPC_BCAST } };
+		      { "bcast", KAOS_IPC_BCAST },
+		      { "u64", KAOS_IPC_U64 } };
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(s, kinds[i].name)) {
 			*kind = kinds[i].kind;
@@ -64,12 +68,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	bool pub = !strcmp(argv[2], "pub");
+	bool u64 = kind == KAOS_IPC_U64;
 	bool fixed = kind == KAOS_IPC_SPSC || kind == KAOS_IPC_BCAST;
 	struct kaos_ipc_config cfg = {
 		.name = argv[3],
 		.kind = kind,
-		.capacity = fixed ? 64 : 4096,
-		.slot_size = fixed ? 16 : 0,
+		.capacity = u64 ? 63 : fixed ? 64 : 4096,
+		.slot_size = u64 ? 8 : fixed ? 16 : 0,
 		.max_subscribers = kind == KAOS_IPC_BCAST ? 4 : 0,
 		.max_producers = kind == KAOS_IPC_MSG_MP ? 2 : 0,
 	};
@@ -82,7 +87,8 @@ main(int argc, char **argv)
 	if (pub) {
 		char msg[16] = "hello";
 		for (int i = 0; i < MESSAGES && rc == 0; i++)
-			rc = kaos_ipc_send(ch, 0, msg, fixed ? sizeof(msg) : strlen(msg), NULL);
+			rc = kaos_ipc_send(ch, 0, msg,
+					   u64 ? 8 : fixed ? sizeof(msg) : strlen(msg), NULL);
 	} else {
 		int got = 0;
 		int64_t n = kaos_ipc_receive(ch, on_message, &got, MESSAGES, NULL);

@@ -5,6 +5,13 @@
  *  - SPSC, 8-byte slots: 100M values (scaled) through the zero-copy handle
  *    (kaos_ipc_spsc: batch claim/publish, peek/release), each checked in
  *    order; and 5M through kaos_ipc_send/kaos_ipc_receive;
+ *  - U64 (a u64ring: 64-bit values one at a time): 100M values (scaled)
+ *    through the zero-copy handle (kaos_ipc_u64ring: push/pop), each
+ *    checked in order; 10M through a ring of 7 values (full and empty all
+ *    the time, a lap every 7 values); 5M through kaos_ipc_send/receive; 1M
+ *    on a blocking channel (KAOS_WAIT_BLOCK both sides). A side that makes
+ *    no progress for 20 s fails with the ring's state (a stalled ring, not
+ *    just a slow one);
  *  - message channels, 1..4096-byte messages whose length and contents
  *    derive from a seed (printed; KAOS_TEST_SEED sets it): MSG_SP, MSG_MP
  *    with two producer processes, and MSG_SP with CRC-32C. Producers write
@@ -64,13 +71,38 @@ deadline(double seconds)
 }
 
 /* After a try that got nothing: spin, then yield; now and then check the
- * peer (a dead one fails the run) and the deadline. */
+ * peer (a dead one fails the run), the deadline and, with @c progress,
+ * that this side moved in the last STALL_NS. */
 struct idler {
 	struct kaos_ipc *ch;
 	const char *who;
 	uint64_t deadline;
 	uint32_t fails;
+	const uint64_t *progress; /* this side's position, or NULL */
+	uint64_t last, since;     /* the position last seen, and since when */
 };
+
+#define STALL_NS (20 * SEC)
+
+/* A u64 ring's shared state, for a stall's failure message. */
+static void
+describe_u64(struct kaos_ipc *ch, char *buf, size_t len)
+{
+	struct kaos_u64ring *r = kaos_ipc_u64ring(ch);
+	if (!r) {
+		buf[0] = 0;
+		return;
+	}
+	struct kaos_ring_stats st;
+	kaos_u64ring_stats(r, &st);
+	uint64_t head = atomic_load(&r->ro.ctl->head), tail = atomic_load(&r->ro.ctl->tail);
+	const struct kaos_u64ring_line *line =
+		r->ro.lines + head / KAOS_U64RING_PER_LINE % r->ro.nlines;
+	snprintf(buf, len, " (u64 ring: head %" PRIu64 ", tail hint %" PRIu64 ", published %"
+		 PRIu64 ", the head's line starts at %" PRIu64 " and its sequence word is %"
+		 PRIu64 ")", head, tail, st.published, head - head % KAOS_U64RING_PER_LINE,
+		 atomic_load(&line->seq));
+}
 
 /* @return the peer check's verdict when it ran (0 otherwise). */
 static int
@@ -83,8 +115,21 @@ idle(struct idler *d)
 	sched_yield();
 	if (d->fails % 256)
 		return 0;
-	if (kaos_now_ns() > d->deadline)
+	uint64_t now = kaos_now_ns();
+	if (now > d->deadline)
 		KAOS_FAIL("%s: no progress before the deadline", d->who);
+	if (d->progress) {
+		if (*d->progress != d->last || !d->since) {
+			d->last = *d->progress;
+			d->since = now;
+		} else if (now - d->since > (uint64_t)(STALL_NS * slack())) {
+			char state[320];
+			describe_u64(d->ch, state, sizeof(state));
+			KAOS_FAIL("%s: stalled at %" PRIu64 " for %.0f s, its peer %s%s", d->who,
+				  d->last, (double)(now - d->since) / 1e9,
+				  kaos_ipc_check(d->ch) == 0 ? "alive" : "gone", state);
+		}
+	}
 	return kaos_ipc_check(d->ch);
 }
 
@@ -104,6 +149,7 @@ struct vol_arg {
 	uint64_t n;        /* per producer */
 	unsigned tag;      /* producer number (message channels) */
 	unsigned nprod;
+	enum kaos_wait_kind wait; /* send/receive: 0 means KAOS_WAIT_YIELD */
 };
 
 /* ==== 1. SPSC, 8-byte slots ==================================================== */
@@ -117,7 +163,7 @@ spsc_zc_producer(const void *p)
 	struct kaos_ipc *ch = attach(&a->cfg, true, "producer");
 	struct kaos_spsc *sp = kaos_ipc_spsc(ch);
 	KAOS_ASSERT(sp);
-	struct idler d = { ch, "producer", deadline(240), 0 };
+	struct idler d = { .ch = ch, .who = "producer", .deadline = deadline(240) };
 	uint64_t v = 0;
 	while (v < a->n) {
 		void *slots = NULL;
@@ -149,7 +195,7 @@ spsc_zc_subscriber(const void *p)
 	struct kaos_spsc *sp = kaos_ipc_spsc(ch);
 	KAOS_ASSERT(sp);
 	atomic_fetch_add(&S->ready, 1);
-	struct idler d = { ch, "subscriber", deadline(240), 0 };
+	struct idler d = { .ch = ch, .who = "subscriber", .deadline = deadline(240) };
 	uint64_t v = 0;
 	while (v < a->n) {
 		const void *slots = NULL;
@@ -225,7 +271,8 @@ spsc_copy_producer(const void *p)
 {
 	const struct vol_arg *a = p;
 	struct kaos_ipc *ch = attach(&a->cfg, true, "producer");
-	struct kaos_wait w = { .kind = KAOS_WAIT_YIELD, .timeout_ns = 30 * SEC };
+	struct kaos_wait w = { .kind = a->wait ? a->wait : KAOS_WAIT_YIELD,
+			       .timeout_ns = 30 * SEC };
 	for (uint64_t v = 0; v < a->n; v++) {
 		int rc = kaos_ipc_send(ch, 0, &v, sizeof(v), &w);
 		if (rc < 0)
@@ -240,7 +287,8 @@ spsc_copy_subscriber(const void *p)
 	const struct vol_arg *a = p;
 	struct kaos_ipc *ch = attach(&a->cfg, false, "subscriber");
 	atomic_fetch_add(&S->ready, 1);
-	struct kaos_wait w = { .kind = KAOS_WAIT_YIELD, .timeout_ns = 30 * SEC };
+	struct kaos_wait w = { .kind = a->wait ? a->wait : KAOS_WAIT_YIELD,
+			       .timeout_ns = 30 * SEC };
 	uint64_t next = 0;
 	int64_t rc;
 	while ((rc = kaos_ipc_receive(ch, copy_fn, &next, 256, &w)) > 0) {
@@ -270,7 +318,160 @@ spsc_send_receive(void)
 	report("spsc send/receive", a.n, 0, t0);
 }
 
-/* ==== 2. message channels: 1..4096 bytes from a seed ============================ */
+/* ==== 2. U64: 64-bit values one at a time ======================================= */
+
+static void
+u64_zc_producer(const void *p)
+{
+	const struct vol_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, true, "producer");
+	struct kaos_u64ring *ring = kaos_ipc_u64ring(ch);
+	KAOS_ASSERT(ring);
+	uint64_t v = 0;
+	struct idler d = { .ch = ch, .who = "producer", .deadline = deadline(240),
+			   .progress = &v };
+	while (v < a->n) {
+		int rc = kaos_u64ring_push(ring, v);
+		if (rc == 0) {
+			v++;
+			d.fails = 0;
+			continue;
+		}
+		if (rc != -KAOS_EFULL)
+			KAOS_FAIL("producer: push %" PRIu64 ": %s", v, kaos_strerror(rc));
+		rc = idle(&d);
+		if (rc < 0)
+			KAOS_FAIL("producer: subscriber gone (%s) at %" PRIu64, kaos_err_name(rc),
+				  v);
+	}
+	kaos_ipc_close(ch);
+}
+
+static void
+u64_zc_subscriber(const void *p)
+{
+	const struct vol_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, false, "subscriber");
+	struct kaos_u64ring *ring = kaos_ipc_u64ring(ch);
+	KAOS_ASSERT(ring);
+	atomic_fetch_add(&S->ready, 1);
+	uint64_t v = 0;
+	struct idler d = { .ch = ch, .who = "subscriber", .deadline = deadline(240),
+			   .progress = &v };
+	while (v < a->n) {
+		uint64_t got;
+		int rc = kaos_u64ring_pop(ring, &got);
+		if (rc == 0) {
+			if (got != v)
+				KAOS_FAIL("subscriber: got %" PRIu64 ", expected %" PRIu64, got, v);
+			v++;
+			d.fails = 0;
+			continue;
+		}
+		if (rc != -KAOS_EEMPTY)
+			KAOS_FAIL("subscriber: pop at %" PRIu64 ": %s", v, kaos_strerror(rc));
+		if (idle(&d) < 0) {
+			/* gone: what it published before is still to be taken */
+			rc = kaos_u64ring_pop(ring, &got);
+			if (rc == -KAOS_EEMPTY)
+				KAOS_FAIL("subscriber: producer gone at %" PRIu64 " of %" PRIu64, v,
+					  a->n);
+			KAOS_ASSERT_OK(rc);
+			if (got != v)
+				KAOS_FAIL("subscriber: got %" PRIu64 ", expected %" PRIu64, got, v);
+			v++;
+			d.fails = 0;
+		}
+	}
+	/* nothing more, then the producer's clean close */
+	uint64_t dl = deadline(30), extra;
+	int rc;
+	while ((rc = kaos_ipc_check(ch)) == 0) {
+		KAOS_ASSERT_EQ(kaos_u64ring_pop(ring, &extra), -KAOS_EEMPTY);
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("subscriber: producer never closed");
+		sleep_ns(MS / 4);
+	}
+	KAOS_ASSERT_EQ(rc, -EPIPE);
+	KAOS_ASSERT_EQ(kaos_u64ring_pop(ring, &extra), -KAOS_EEMPTY);
+	KAOS_ASSERT_UEQ(kaos_u64ring_size(ring), 0);
+	atomic_store(&S->got[0], v);
+	kaos_ipc_close(ch);
+}
+
+static void
+u64_volume(const char *what, uint64_t capacity, uint64_t n, bool file)
+{
+	struct vol_arg a = {
+		.cfg = { .name = chan_name(file, "u64"), .kind = KAOS_IPC_U64,
+			 .capacity = capacity, .liveness_ns = 20 * MS },
+		.n = n,
+	};
+	uint64_t t0 = kaos_now_ns();
+	pid_t s = spawn("subscriber", u64_zc_subscriber, &a);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	pid_t p = spawn("producer", u64_zc_producer, &a);
+	finish(p);
+	finish(s);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	struct kaos_ipc_info info;
+	KAOS_ASSERT_OK(kaos_ipc_inspect(a.cfg.name, &info));
+	KAOS_ASSERT_UEQ(info.tail, a.n);
+	KAOS_ASSERT_UEQ(info.head, a.n);
+	report(what, a.n, 0, t0);
+}
+
+static void
+u64_100m_zero_copy(void)
+{
+	/* 8192 lines' worth: 512 KiB of values, as the SPSC case's ring */
+	u64_volume("u64 zero-copy", 7 << 13, kaos_test_scaled(100000000, 200000), false);
+}
+
+static void
+u64_ring_of_seven(void)
+{
+	u64_volume("u64 zero-copy, 7 values", 7, kaos_test_scaled(10000000, 100000), true);
+}
+
+static void
+u64_send_receive(void)
+{
+	struct vol_arg a = {
+		.cfg = { .name = chan_name(true, "u64"), .kind = KAOS_IPC_U64,
+			 .capacity = 4095, .liveness_ns = 20 * MS },
+		.n = kaos_test_scaled(5000000, 50000),
+	};
+	uint64_t t0 = kaos_now_ns();
+	pid_t s = spawn("subscriber", spsc_copy_subscriber, &a);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	pid_t p = spawn("producer", spsc_copy_producer, &a);
+	finish(p);
+	finish(s);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	report("u64 send/receive", a.n, 0, t0);
+}
+
+static void
+u64_blocking_send_receive(void)
+{
+	struct vol_arg a = {
+		.cfg = { .name = chan_name(false, "u64"), .kind = KAOS_IPC_U64,
+			 .capacity = 63, .flags = KAOS_IPC_BLOCKING, .liveness_ns = 20 * MS },
+		.n = kaos_test_scaled(1000000, 20000),
+		.wait = KAOS_WAIT_BLOCK,
+	};
+	uint64_t t0 = kaos_now_ns();
+	pid_t s = spawn("subscriber", spsc_copy_subscriber, &a);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	pid_t p = spawn("producer", spsc_copy_producer, &a);
+	finish(p);
+	finish(s);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	report("u64 blocking send/receive", a.n, 0, t0);
+}
+
+/* ==== 3. message channels: 1..4096 bytes from a seed ============================ */
 
 #define POOL_LEN (1u << 20)
 #define MAX_MSG 4096u
@@ -456,6 +657,10 @@ msg_sp_crc(void)
 static const struct kaos_test_case cases[] = {
 	KAOS_TEST(spsc_100m_zero_copy),
 	KAOS_TEST(spsc_send_receive),
+	KAOS_TEST(u64_100m_zero_copy),
+	KAOS_TEST(u64_ring_of_seven),
+	KAOS_TEST(u64_send_receive),
+	KAOS_TEST(u64_blocking_send_receive),
 	KAOS_TEST(msg_sp_variable_length),
 	KAOS_TEST(msg_mp_two_producer_processes),
 	KAOS_TEST(msg_sp_crc),

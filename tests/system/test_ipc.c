@@ -15,23 +15,36 @@
  * Cases:
  *  - a producer killed mid-stream: its subscriber gets -KAOS_EPEERDEAD after
  *    draining an exact prefix of what was sent; a clean close gives -EPIPE
- *    (each kind);
+ *    (each kind, U64 included);
  *  - MSG_MP: a claimer stopped before committing blocks the ring and is not
  *    unblocked while alive; killed, its claim is turned into padding and the
  *    other producer's messages behind it flow (inspect: unblocked == 1); the
  *    same when a new producer has re-taken the dead claimer's slot; a claimer
  *    that died after taking space but before writing its header;
  *  - a broadcast subscriber killed while gating the producer is evicted; an
- *    SPSC subscriber killed makes a blocked send return -KAOS_EPEERDEAD and
- *    its successor resumes where it stopped; message-channel subscribers
- *    killed at random moments, each successor resuming;
+ *    SPSC or U64 subscriber killed makes a blocked send return
+ *    -KAOS_EPEERDEAD and its successor resumes where it stopped (U64:
+ *    exactly there); message-channel subscribers killed at random moments,
+ *    each successor resuming;
  *  - a producer restarted (clean exit, killed or closed with a claim open)
- *    continues the sequence for SPSC, MSG_SP and BCAST;
+ *    continues the sequence for SPSC, MSG_SP and BCAST; for U64 (clean
+ *    exit; killed mid-stream, repeatedly; killed between writing a value
+ *    and publishing its sequence word, mid-line and at a line's first word;
+ *    killed blocked on a full ring with its subscriber stopped mid-line)
+ *    the successor continues at the exact position, nothing lost or
+ *    duplicated;
  *  - three broadcast subscribers, one joining late;
- *  - errors: -EBUSY, expectation mismatches, foreign/version/truncated/
- *    corrupt files, an empty file (-EAGAIN), file modes, cleanup (also of a
- *    file whose creator died before writing the header), unlink;
- *  - blocking channels: ping-pong with no lost wake-up, idle timeouts;
+ *  - errors: -EBUSY, expectation mismatches and bad configurations (each
+ *    kind; U64: capacity not a multiple of 7, slot size other than 8),
+ *    foreign/version/truncated/corrupt files (SPSC and U64, whose ring state
+ *    is checked on attach too), an empty file (-EAGAIN), file modes,
+ *    cleanup (also of a file whose creator died before writing the header),
+ *    unlink;
+ *  - inspect (what the tools show) of busy SPSC and U64 channels: positions
+ *    consistent snapshot after snapshot; of a U64 channel whose ring state
+ *    is inconsistent: -KAOS_ECORRUPT or its head, not zeros;
+ *  - blocking channels: ping-pong with no lost wake-up (U64 included), idle
+ *    timeouts (U64 included);
  *  - a message ring filled exactly to capacity; concurrent creators;
  *    cleanup racing attachers.
  *
@@ -386,6 +399,13 @@ producer_killed_bcast(void)
 	producer_death(KAOS_IPC_BCAST, false, false);
 }
 
+static void
+producer_killed_u64(void)
+{
+	producer_death(KAOS_IPC_U64, false, true);
+	producer_death(KAOS_IPC_U64, true, false);
+}
+
 /* ==== 4. MSG_MP: a claim left open by a stopped, then killed, producer ====== */
 
 #define CLAIM_TYPE 0x7777777u
@@ -636,6 +656,39 @@ spsc_victim(const void *p)
 	}
 }
 
+/* U64 victim, zero-copy: pop 1000 values (each pop releases its place at
+ * once), which leaves it six values into a line, and stop. */
+static void
+u64_victim(const void *p)
+{
+	const struct sub_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, false, "victim");
+	struct kaos_u64ring *ring = kaos_ipc_u64ring(ch);
+	KAOS_ASSERT(ring);
+	KAOS_ASSERT(!kaos_ipc_spsc(ch) && !kaos_ipc_msgring(ch) && !kaos_ipc_bcast(ch));
+	atomic_fetch_add(&S->ready, 1);
+	uint64_t popped = 0, dl = kaos_now_ns() + 30 * SEC;
+	while (popped < 1000) {
+		uint64_t v;
+		int rc = kaos_u64ring_pop(ring, &v);
+		if (rc == -KAOS_EEMPTY) {
+			if (kaos_now_ns() > dl)
+				KAOS_FAIL("victim: nothing to read after %" PRIu64, popped);
+			sched_yield();
+			continue;
+		}
+		KAOS_ASSERT_OK(rc);
+		if (v != popped)
+			KAOS_FAIL("victim: got %" PRIu64 ", expected %" PRIu64, v, popped);
+		popped++;
+	}
+	atomic_store(&S->val[0], popped);
+	atomic_store(&S->val[1], popped); /* nothing taken and not released */
+	atomic_store(&S->val[2], 0);
+	raise(SIGSTOP);
+	_exit(3);
+}
+
 /* Send 0..n-1; a send that finds the subscriber dead is retried until a
  * successor makes room. */
 static void
@@ -663,41 +716,71 @@ persistent_producer(const void *p)
 	kaos_ipc_close(ch);
 }
 
+/* The subscriber (SPSC: peeking past what it released; U64: popping, six
+ * values into a line) stops, the producer fills the ring and is blocked by
+ * the live, stopped subscriber; killed, the producer's send returns
+ * -KAOS_EPEERDEAD; a successor resumes at the released position. */
 static void
-spsc_killed_subscriber_successor_resumes(void)
+killed_subscriber_successor_resumes(enum kaos_ipc_kind kind)
 {
-	const uint64_t n = 5000, cap = 64;
-	struct sub_arg va = { .cfg = config(chan_name(false, "spsc"), KAOS_IPC_SPSC) };
-	pid_t v = spawn("victim", spsc_victim, &va);
+	const uint64_t n = 5000;
+	struct sub_arg va = { .cfg = config(chan_name(false, kind_tag(kind)), kind) };
+	const char *name = va.cfg.name;
+	const uint64_t cap = va.cfg.capacity;
+	pid_t v = spawn("victim", kind == KAOS_IPC_U64 ? u64_victim : spsc_victim, &va);
 	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
 	struct prod_arg pa = { .cfg = va.cfg, .to = n };
 	pid_t p = spawn("producer", persistent_producer, &pa);
 	wait_stopped(v);
 	uint64_t released = atomic_load(&S->val[0]), unreleased = atomic_load(&S->val[1]);
 	KAOS_ASSERT_UEQ(unreleased, released);
-	WAIT_UNTIL(atomic_load(&S->sent[0]) == released + cap, 10); /* full */
+	/* full: a ring ahead of the released values (U64: the subscriber is
+	 * six values into a line; a full ring must not start that line's next
+	 * lap, yet holds a whole capacity) */
+	WAIT_UNTIL(atomic_load(&S->sent[0]) >= released + cap, 10);
 	sleep_ns(10 * va.cfg.liveness_ns);
+	uint64_t sent = atomic_load(&S->sent[0]);
+	KAOS_ASSERT_UEQ(sent, released + cap);
 	KAOS_ASSERT_UEQ(atomic_load(&S->count[0]), 0); /* stopped is alive */
 	uint64_t t_kill = kaos_now_ns();
 	kill_child(v);
 	WAIT_UNTIL(atomic_load(&S->count[0]) >= 1, 5);
 	uint64_t after = atomic_load(&S->when[4]) - t_kill;
-	printf("  subscriber killed at %" PRIu64 " released (%" PRIu64 " peeked): producer got"
-	       " KAOS_EPEERDEAD after %.1f ms\n", released, atomic_load(&S->val[2]),
-	       (double)after / 1e6);
+	printf("  %s: subscriber killed at %" PRIu64 " released (%" PRIu64 " peeked), producer"
+	       " full at %" PRIu64 ": KAOS_EPEERDEAD after %.1f ms\n", kind_tag(kind), released,
+	       atomic_load(&S->val[2]), sent, (double)after / 1e6);
 	KAOS_ASSERT_LT(after, (uint64_t)(2 * SEC * slack()));
-	KAOS_ASSERT_UEQ(atomic_load(&S->val[3]), released + cap);
+	KAOS_ASSERT_UEQ(atomic_load(&S->val[3]), sent); /* the send it was blocked on */
+	struct kaos_ipc_info info;
+	inspect(name, &info);
+	if (info.tail != sent || info.head != released)
+		KAOS_FAIL("%s: the dead subscriber's channel shows tail %" PRIu64 ", head %" PRIu64
+			  "; expected %" PRIu64 " (sent) and %" PRIu64 " (released)",
+			  kind_tag(kind), info.tail, info.head, sent, released);
 	struct sub_arg sa = { .cfg = va.cfg, .slot = 1, .any_start = true };
 	pid_t s = spawn("successor", subscriber, &sa);
 	finish(p);
 	finish(s);
 	uint64_t first = atomic_load(&S->first[1]);
 	printf("  successor started at %" PRIu64 "\n", first);
-	/* at or before the first unreleased value, after the released ones */
+	/* at or before the first unreleased value, after the released ones
+	 * (U64: exactly there, nothing is taken without being released) */
 	KAOS_ASSERT_LE(first, unreleased);
 	KAOS_ASSERT_GE(first, released);
 	KAOS_ASSERT_UEQ(atomic_load(&S->got[1]), n - first); /* gapless to the end */
 	KAOS_ASSERT_EQ(atomic_load(&S->rc[1]), -EPIPE);
+}
+
+static void
+spsc_killed_subscriber_successor_resumes(void)
+{
+	killed_subscriber_successor_resumes(KAOS_IPC_SPSC);
+}
+
+static void
+u64_killed_subscriber_successor_resumes(void)
+{
+	killed_subscriber_successor_resumes(KAOS_IPC_U64);
 }
 
 /* Message channel: subscribers SIGKILLed at random moments while draining
@@ -975,9 +1058,10 @@ restart_subscriber(const void *p)
 	atomic_fetch_add(&S->ready, 1);
 	struct rx r = rx_make("subscriber", a->cfg.kind, &S->got[0]);
 	struct kaos_wait w = backoff(T_WAIT);
-	uint64_t n = atomic_load(&S->val[8]), dl = kaos_now_ns() + 60 * SEC;
+	uint64_t dl = kaos_now_ns() + 60 * SEC;
 	int64_t rc = 0;
-	while (r.count < n) {
+	/* n: S->val[8], which a case may set only before its last producer */
+	while (r.count < atomic_load(&S->val[8])) {
 		rc = kaos_ipc_receive(ch, rx_fn, &r, 64, &w);
 		if (rc == -EPIPE || rc == -KAOS_EPEERDEAD) {
 			atomic_fetch_add(&S->count[1], 1);
@@ -1068,6 +1152,186 @@ restart_producer_bcast(void)
 	restart(KAOS_IPC_BCAST, false, FIRST_CLOSED);
 	restart(KAOS_IPC_BCAST, true, FIRST_KILLED_IN_CLAIM);
 	restart(KAOS_IPC_BCAST, false, FIRST_CLOSED_IN_CLAIM);
+}
+
+/* U64: send from..to-1 and on until the next position is word @p word of a
+ * line; then write a poison value into that word, as kaos_u64ring_push()
+ * does before it stores the line's sequence word, and stop without
+ * storing it: killed, the producer died between the two stores. */
+struct half_arg {
+	struct prod_arg p;
+	unsigned word;
+};
+
+#define POISON UINT64_C(0xDEADBEEFDEADBEEF) /* tag 0xDEAD: rx_fn rejects it */
+
+static void
+u64_half_writer(const void *arg)
+{
+	const struct half_arg *a = arg;
+	struct kaos_ipc *ch = attach(&a->p.cfg, true, "half-writing producer");
+	struct kaos_u64ring *ring = kaos_ipc_u64ring(ch);
+	KAOS_ASSERT(ring);
+	struct kaos_wait w = backoff(T_WAIT);
+	uint64_t s = a->p.from;
+	while (s < a->p.to || s % KAOS_U64RING_PER_LINE != a->word) {
+		int rc = send_word(ch, s, &w);
+		if (rc < 0)
+			KAOS_FAIL("half-writing producer: send %" PRIu64 ": %s", s,
+				  kaos_strerror(rc));
+		s++;
+		atomic_store(&S->sent[0], s - a->p.from);
+	}
+	/* the word the next push writes: as kaos_u64ring_push() finds it */
+	struct kaos_u64ring_line *line = ring->prod.line;
+	uint64_t start = ring->prod.start;
+	uint64_t pos = atomic_load_explicit(&line->seq, memory_order_relaxed);
+	if (pos < start)
+		pos = start;
+	if (pos != s)
+		KAOS_FAIL("half-writing producer: at position %" PRIu64 " after sending %" PRIu64
+			  " (line start %" PRIu64 ")", pos, s, start);
+	/* room for it: everything before it consumed */
+	uint64_t dl = kaos_now_ns() + 30 * SEC;
+	while (atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) != pos) {
+		if (kaos_now_ns() > dl)
+			KAOS_FAIL("half-writing producer: the subscriber never reached %" PRIu64,
+				  pos);
+		sleep_ns(MS / 4);
+	}
+	line->v[pos - start] = POISON;
+	atomic_store(&S->val[4], pos);
+	raise(SIGSTOP);
+	_exit(3);
+}
+
+/* After a producer's death: wait until the restart subscriber has drained
+ * the channel and seen no live producer; what it received is everything
+ * published, the exact position. Checks that inspect shows it too. Two
+ * verdicts after @p verdicts (counted after the death): a subscriber
+ * stopped (SIGSTOP) between a verdict and counting it counts an old one
+ * first. */
+static uint64_t
+u64_drained_position(const char *name, uint64_t verdicts, const char *after)
+{
+	WAIT_UNTIL(atomic_load(&S->count[1]) >= verdicts + 2, 10);
+	uint64_t got = atomic_load(&S->got[0]);
+	struct kaos_ipc_info info;
+	inspect(name, &info);
+	if (info.tail != got || info.head != got)
+		KAOS_FAIL("%s: the subscriber drained %" PRIu64 " values, inspect shows tail %"
+			  PRIu64 " and head %" PRIu64, after, got, info.tail, info.head);
+	KAOS_ASSERT(!info.producers[0].alive && !info.producers[0].closed);
+	return got;
+}
+
+/* A U64 producer killed in every way, each successor continuing at the
+ * exact position (the subscriber checks 0, 1, 2, ... across all of them;
+ * values equal positions, so a successor that resumed too early or too
+ * late shows as a wrong value or a poison one):
+ *  - killed mid-stream, at random points of its sends, four times;
+ *  - killed after writing a value but before storing its line's sequence
+ *    word: at a line's first word and mid-line (left with a position
+ *    three words into a line);
+ *  - killed while blocked on a full ring, the subscriber stopped three
+ *    words into a line. */
+static void
+u64_restart_killed(bool file)
+{
+	struct sub_arg sa = { .cfg = config(chan_name(file, "u64"), KAOS_IPC_U64) };
+	const char *name = sa.cfg.name;
+	const uint64_t cap = sa.cfg.capacity;
+	reset_shared();
+	atomic_store(&S->val[8], UINT64_MAX); /* set before the last producer */
+	pid_t s = spawn("subscriber", restart_subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	uint64_t from = 0; /* the next value, and the position */
+
+	for (int round = 0; round < 4; round++) {
+		atomic_store(&S->sent[0], 0);
+		struct prod_arg pa = { .cfg = sa.cfg, .from = from, .end = END_NEVER };
+		pid_t p = spawn("producer", producer, &pa);
+		WAIT_UNTIL(atomic_load(&S->sent[0]) >= 300, 10);
+		kill_child(p);
+		uint64_t verdicts = atomic_load(&S->count[1]);
+		uint64_t sent = from + atomic_load(&S->sent[0]);
+		uint64_t pos = u64_drained_position(name, verdicts, "killed mid-stream");
+		/* its completed sends, and perhaps the one it was in */
+		KAOS_ASSERT_GE(pos, sent);
+		KAOS_ASSERT_LE(pos, sent + 1);
+		printf("  killed mid-stream after %" PRIu64 " completed sends: position %" PRIu64
+		       "\n", sent, pos);
+		from = pos;
+	}
+
+	const unsigned words[] = { 0, 3 };
+	for (int i = 0; i < 2; i++) {
+		atomic_store(&S->sent[0], 0);
+		struct half_arg ha = { .p = { .cfg = sa.cfg, .from = from, .to = from + 200 },
+				       .word = words[i] };
+		pid_t p = spawn("half-writing producer", u64_half_writer, &ha);
+		wait_stopped(p);
+		uint64_t at = atomic_load(&S->val[4]);
+		KAOS_ASSERT_UEQ(at, from + atomic_load(&S->sent[0]));
+		KAOS_ASSERT_UEQ(at % KAOS_U64RING_PER_LINE, words[i]);
+		kill_child(p);
+		uint64_t verdicts = atomic_load(&S->count[1]);
+		uint64_t pos = u64_drained_position(name, verdicts,
+						    "killed between a value and its sequence word");
+		KAOS_ASSERT_UEQ(pos, at); /* the written, unpublished value is not there */
+		printf("  killed between writing value %" PRIu64 " (word %u) and publishing it\n",
+		       at, words[i]);
+		from = pos;
+	}
+	KAOS_ASSERT(from % KAOS_U64RING_PER_LINE == 3);
+
+	/* the subscriber, drained at `from`, stopped three words into a line */
+	kill(s, SIGSTOP);
+	wait_stopped(s);
+	atomic_store(&S->sent[0], 0);
+	struct prod_arg pf = { .cfg = sa.cfg, .from = from, .end = END_NEVER };
+	pid_t p = spawn("producer", producer, &pf);
+	/* a ring ahead of the subscriber */
+	WAIT_UNTIL(atomic_load(&S->sent[0]) >= cap, 10);
+	sleep_ns(5 * sa.cfg.liveness_ns);
+	uint64_t sent = from + atomic_load(&S->sent[0]);
+	KAOS_ASSERT_UEQ(sent, from + cap);
+	kill_child(p);
+	struct kaos_ipc_info info;
+	inspect(name, &info);
+	if (info.tail != sent || info.head != from)
+		KAOS_FAIL("producer killed blocked on a full ring (subscriber stopped at %" PRIu64
+			  ", %" PRIu64 " sent): inspect shows tail %" PRIu64 ", head %" PRIu64,
+			  from, sent, info.tail, info.head);
+	uint64_t verdicts = atomic_load(&S->count[1]);
+	kill(s, SIGCONT);
+	uint64_t pos = u64_drained_position(name, verdicts, "killed blocked on a full ring");
+	KAOS_ASSERT_UEQ(pos, sent);
+	printf("  killed blocked on a full ring: %" PRIu64 " values ahead of the subscriber\n",
+	       sent - from);
+	from = pos;
+
+	/* the last producer: closes, the subscriber sees -EPIPE at the end */
+	const uint64_t n = from + 1000;
+	atomic_store(&S->val[8], n);
+	struct prod_arg pl = { .cfg = sa.cfg, .from = from, .to = n, .end = END_CLOSE };
+	p = spawn("last producer", producer, &pl);
+	finish(p);
+	finish(s);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), n);
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), -EPIPE);
+	inspect(name, &info);
+	KAOS_ASSERT_UEQ(info.tail, n);
+	KAOS_ASSERT_UEQ(info.head, n);
+	KAOS_ASSERT_EQ(info.producers[0].pid, p);
+	KAOS_ASSERT(info.producers[0].closed);
+}
+
+static void
+restart_producer_u64(void)
+{
+	restart(KAOS_IPC_U64, false, FIRST_CLOSED);
+	u64_restart_killed(true);
 }
 
 /* ==== 7. three broadcast subscribers, one late ======================================= */
@@ -1195,8 +1459,8 @@ static void
 errors_busy(void)
 {
 	const enum kaos_ipc_kind kinds[] = { KAOS_IPC_SPSC, KAOS_IPC_MSG_SP, KAOS_IPC_MSG_MP,
-					     KAOS_IPC_BCAST };
-	for (int i = 0; i < 4; i++) {
+					     KAOS_IPC_BCAST, KAOS_IPC_U64, KAOS_IPC_U64 };
+	for (int i = 0; i < 6; i++) {
 		enum kaos_ipc_kind kind = kinds[i];
 		struct kaos_ipc_config cfg = config(chan_name(i % 2, kind_tag(kind)), kind);
 		cfg.max_producers = kind == KAOS_IPC_MSG_MP ? 2 : 0;
@@ -1234,12 +1498,81 @@ errors_busy(void)
 	}
 }
 
+/* U64 specifics: slot size 0 means 8; the handles; send's length and
+ * type; a capacity not a multiple of 7 or a slot size other than 8 on an
+ * existing channel is a mismatch (at creation: -EINVAL, below). */
+static void
+u64_expectations_and_config(void)
+{
+	struct kaos_ipc_config cfg = config(chan_name(false, "u64cfg"), KAOS_IPC_U64);
+	cfg.slot_size = 0;
+	cfg.capacity = 7;
+	struct kaos_ipc *pub = attach(&cfg, true, "case"), *sub = attach(&cfg, false, "case");
+	struct kaos_ipc_info info;
+	inspect(cfg.name, &info);
+	KAOS_ASSERT_EQ(info.kind, KAOS_IPC_U64);
+	KAOS_ASSERT_UEQ(info.slot_size, 8);
+	KAOS_ASSERT_UEQ(info.capacity, 7);
+	KAOS_ASSERT_UEQ(info.nproducers, 1);
+	KAOS_ASSERT_UEQ(info.nsubscribers, 1);
+	KAOS_ASSERT_EQ(kaos_ipc_kind(pub), KAOS_IPC_U64);
+	KAOS_ASSERT_UEQ(kaos_ipc_slot_size(sub), 8);
+	KAOS_ASSERT_UEQ(kaos_ipc_capacity(sub), 7);
+	KAOS_ASSERT(kaos_ipc_u64ring(pub) && kaos_ipc_u64ring(sub));
+	KAOS_ASSERT(kaos_ipc_u64ring(pub) != kaos_ipc_u64ring(sub));
+	KAOS_ASSERT_UEQ(kaos_u64ring_capacity(kaos_ipc_u64ring(pub)), 7);
+	KAOS_ASSERT(!kaos_ipc_spsc(pub) && !kaos_ipc_msgring(pub) && !kaos_ipc_msg_producer(pub) &&
+		    !kaos_ipc_bcast(pub) && !kaos_ipc_bcast_consumer(sub));
+	uint64_t v[2] = { 1, 2 };
+	KAOS_ASSERT_EQ(kaos_ipc_send(pub, 0, v, 4, NULL), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_ipc_send(pub, 0, v, 16, NULL), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_ipc_send(pub, 1, v, 8, NULL), -EINVAL);
+	KAOS_ASSERT_EQ(kaos_ipc_send(sub, 0, v, 8, NULL), -EINVAL); /* not the publisher */
+	inspect(cfg.name, &info);
+	KAOS_ASSERT_UEQ(info.tail, 0);
+	KAOS_ASSERT_OK(kaos_ipc_send(pub, 0, v, 8, NULL));
+	KAOS_ASSERT_OK(kaos_u64ring_push(kaos_ipc_u64ring(pub), 2));
+	inspect(cfg.name, &info);
+	KAOS_ASSERT_UEQ(info.tail, 2);
+	KAOS_ASSERT_UEQ(info.head, 0);
+	struct rx r = rx_make("case", KAOS_IPC_U64, NULL);
+	r.any_start = true;
+	KAOS_ASSERT_EQ(kaos_ipc_receive(sub, rx_fn, &r, 1, NULL), 1);
+	uint64_t got = 0;
+	KAOS_ASSERT_OK(kaos_u64ring_pop(kaos_ipc_u64ring(sub), &got));
+	KAOS_ASSERT_UEQ(got, 2);
+	KAOS_ASSERT_EQ(kaos_ipc_receive(sub, rx_fn, &r, 1, NULL), 0);
+	inspect(cfg.name, &info);
+	KAOS_ASSERT_UEQ(info.head, 2);
+	kaos_ipc_close(sub);
+	kaos_ipc_close(pub);
+	for (int pub_side = 0; pub_side < 2; pub_side++) {
+		struct kaos_ipc_config c = cfg;
+		c.slot_size = 8;
+		KAOS_ASSERT_OK(try_attach(&c, pub_side));
+		c.slot_size = 16;
+		KAOS_ASSERT_EQ(try_attach(&c, pub_side), -KAOS_ESLOTSIZE);
+		c.slot_size = 0;
+		c.capacity = 8; /* not a multiple of 7: still a mismatch, not -EINVAL */
+		KAOS_ASSERT_EQ(try_attach(&c, pub_side), -KAOS_ECAPACITY);
+		c.capacity = 14;
+		KAOS_ASSERT_EQ(try_attach(&c, pub_side), -KAOS_ECAPACITY);
+	}
+	/* the handle of another kind's channel */
+	struct kaos_ipc_config sc = config(chan_name(true, "spsccfg"), KAOS_IPC_SPSC);
+	struct kaos_ipc *sp = attach(&sc, true, "case");
+	KAOS_ASSERT(!kaos_ipc_u64ring(sp));
+	kaos_ipc_close(sp);
+	KAOS_ASSERT(!kaos_ipc_u64ring(NULL));
+}
+
 static void
 errors_expectations_and_config(void)
 {
 	const enum kaos_ipc_kind kinds[] = { KAOS_IPC_SPSC, KAOS_IPC_MSG_SP, KAOS_IPC_MSG_MP,
-					     KAOS_IPC_BCAST };
-	for (int i = 0; i < 4; i++) {
+					     KAOS_IPC_BCAST, KAOS_IPC_U64 };
+	const int nkinds = (int)(sizeof(kinds) / sizeof(kinds[0]));
+	for (int i = 0; i < nkinds; i++) {
 		enum kaos_ipc_kind kind = kinds[i];
 		struct kaos_ipc_config cfg = config(chan_name(i % 2, kind_tag(kind)), kind);
 		cfg.flags = kind == KAOS_IPC_MSG_SP ? KAOS_IPC_CRC : 0;
@@ -1253,7 +1586,7 @@ errors_expectations_and_config(void)
 		KAOS_ASSERT_UEQ(info.version, 2);
 		for (int pub = 0; pub < 2; pub++) {
 			struct kaos_ipc_config c = cfg;
-			c.kind = kinds[(i + 1) % 4];
+			c.kind = kinds[(i + 1) % nkinds];
 			c.slot_size = is_fixed(c.kind) ? 8 : 0;
 			c.flags = 0;
 			KAOS_ASSERT_EQ(try_attach(&c, pub), -KAOS_EKIND);
@@ -1271,17 +1604,18 @@ errors_expectations_and_config(void)
 			KAOS_ASSERT_OK(try_attach(&c, pub));
 		}
 	}
+	u64_expectations_and_config();
 	KAOS_ASSERT_EQ(kaos_ipc_publish(NULL, &(struct kaos_ipc *){ NULL }), -EINVAL);
 	struct kaos_ipc_config ok = config(chan_name(false, "cfg"), KAOS_IPC_SPSC);
 	KAOS_ASSERT_EQ(kaos_ipc_subscribe(&ok, NULL), -EINVAL);
-	struct kaos_ipc_config bad[12];
+	struct kaos_ipc_config bad[16];
 	int nbad = 0;
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < 16; i++)
 		bad[i] = ok;
 	bad[nbad++].name = NULL;
 	bad[nbad++].name = "";
 	bad[nbad++].kind = 0;
-	bad[nbad++].kind = 5;
+	bad[nbad++].kind = KAOS_IPC_U64 + 1; /* the first unknown kind */
 	bad[nbad++].flags = 1u << 7;
 	bad[nbad++].flags = KAOS_IPC_CRC; /* CRC is for message kinds */
 	bad[nbad].kind = KAOS_IPC_MSG_MP;
@@ -1294,6 +1628,17 @@ errors_expectations_and_config(void)
 	bad[nbad].kind = KAOS_IPC_MSG_SP;
 	bad[nbad].slot_size = 0;
 	bad[nbad++].capacity = 100;
+	bad[nbad].kind = KAOS_IPC_U64; /* capacity 64: not a multiple of 7 */
+	bad[nbad++].slot_size = 0;
+	bad[nbad].kind = KAOS_IPC_U64;
+	bad[nbad].capacity = 63;
+	bad[nbad++].slot_size = 16; /* U64: 8 only */
+	bad[nbad].kind = KAOS_IPC_U64;
+	bad[nbad].capacity = 63;
+	bad[nbad++].flags = KAOS_IPC_CRC;
+	bad[nbad].kind = KAOS_IPC_U64;
+	bad[nbad++].capacity = 0; /* no default capacity */
+	KAOS_ASSERT_LE(nbad, 16);
 	for (int i = 0; i < nbad; i++) {
 		KAOS_ASSERT_EQ(try_attach(&bad[i], true), -EINVAL);
 		KAOS_ASSERT_EQ(try_attach(&bad[i], false), -EINVAL);
@@ -1366,12 +1711,72 @@ expect_all(const char *what, const struct kaos_ipc_config *cfg, int want, int wa
 	close(fd);
 }
 
+/* U64: the ring's shared state is checked when a side attaches (a scan
+ * of the sequence words from head and the tail hint): inconsistent, both
+ * sides get -KAOS_ECORRUPT; inspect still reads the header. */
 static void
-errors_bad_files(bool file)
+u64_bad_ring_state(const struct kaos_ipc_config *cfg, const struct image *im)
 {
-	struct kaos_ipc_config cfg = config(chan_name(file, "bad"), KAOS_IPC_SPSC);
+	uint64_t ring_off;
+	memcpy(&ring_off, im->bytes + 48, 8); /* ring_offset */
+	const size_t head = ring_off + offsetof(struct kaos_u64ring_ctl, head);
+	const size_t tail = ring_off + offsetof(struct kaos_u64ring_ctl, tail);
+	const size_t line0 = ring_off + sizeof(struct kaos_u64ring_ctl);
+	const size_t line1 = line0 + sizeof(struct kaos_u64ring_line);
+	KAOS_ASSERT(im->len >= line1 + sizeof(struct kaos_u64ring_line));
+	/* the pristine image holds 3 values: line 0's sequence word is 3 */
+	uint64_t seq0;
+	memcpy(&seq0, im->bytes + line0, 8);
+	KAOS_ASSERT_UEQ(seq0, 3);
+	const struct {
+		const char *what;
+		size_t off, off2; /* off2: a second word, or 0 */
+		uint64_t v, v2;
+	} bad[] = {
+		{ "head past the values published", head, 0, 4, 0 },
+		{ "head far past them", head, 0, 1000, 0 },
+		{ "line 0's sequence word past its line", line0, 0, 8, 0 },
+		{ "line 0 complete, line 1's sequence word past its line", line0, line1, 7, 15 },
+	};
+	unsigned char *b = malloc(im->len);
+	KAOS_ASSERT(b);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(b, im->bytes, im->len);
+		memcpy(b + bad[i].off, &bad[i].v, 8);
+		if (bad[i].off2)
+			memcpy(b + bad[i].off2, &bad[i].v2, 8);
+		write_file(cfg->name, b, im->len);
+		expect_all(bad[i].what, cfg, -KAOS_ECORRUPT, 0);
+	}
+	free(b);
+	/* the tail hint is a hint: 0 (below the end), the scan finds 3; with
+	 * head at 3 it is the state after a subscriber drained the channel */
+	write_patched(cfg->name, im, tail, 0, 8);
+	KAOS_ASSERT_OK(try_attach(cfg, true));
+	struct kaos_ipc_info info;
+	inspect(cfg->name, &info);
+	KAOS_ASSERT_UEQ(info.tail, 3);
+	KAOS_ASSERT_UEQ(info.head, 0);
+	write_patched(cfg->name, im, head, 3, 8);
+	KAOS_ASSERT_OK(try_attach(cfg, false));
+	inspect(cfg->name, &info);
+	KAOS_ASSERT_UEQ(info.tail, 3);
+	KAOS_ASSERT_UEQ(info.head, 3);
+}
+
+static void
+errors_bad_files(bool file, enum kaos_ipc_kind kind)
+{
+	struct kaos_ipc_config cfg = config(chan_name(file, "bad"), kind);
 	cfg.open_timeout_ns = 50 * MS;
 	KAOS_ASSERT_OK(try_attach(&cfg, true));
+	if (kind == KAOS_IPC_U64) { /* three values in the image */
+		struct kaos_ipc *ch = attach(&cfg, true, "case");
+		struct kaos_wait w = backoff(T_WAIT);
+		for (uint64_t v = 0; v < 3; v++)
+			KAOS_ASSERT_OK(send_word(ch, v, &w));
+		kaos_ipc_close(ch);
+	}
 	struct image im = read_image(cfg.name);
 	KAOS_ASSERT(im.len > 4096);
 	unsigned char junk[8192];
@@ -1412,10 +1817,15 @@ errors_bad_files(bool file)
 		{ "header_len 8192", 12, 4, 8192 },
 		{ "ring_offset 0", 48, 8, 0 },
 		{ "kind 9", 16, 4, 9 },
+		{ "kind 6, after the last", 16, 4, KAOS_IPC_U64 + 1 },
+		{ "kind 0", 16, 4, 0 },
 		{ "unknown flag", 20, 4, 0x80 },
 		{ "capacity 48", 24, 8, 48 },
+		{ "capacity 56 (a valid U64 capacity, not this file's)", 24, 8, 56 },
 		{ "slot_size 12", 32, 4, 12 },
-		{ "two producers on SPSC", 36, 4, 2 },
+		{ "slot_size 0", 32, 4, 0 },
+		{ "two producers on a single-producer kind", 36, 4, 2 },
+		{ "two subscribers on a single-subscriber kind", 40, 4, 2 },
 		{ "no subscriber slot", 40, 4, 0 },
 	};
 	for (size_t i = 0; i < sizeof(corrupt) / sizeof(corrupt[0]); i++) {
@@ -1439,6 +1849,8 @@ errors_bad_files(bool file)
 	KAOS_ASSERT_EQ(kaos_ipc_inspect(cfg.name, &info), -EAGAIN);
 	KAOS_ASSERT_EQ(kaos_ipc_cleanup(cfg.name), 1);
 	KAOS_ASSERT_EQ(raw_open(cfg.name, O_RDONLY, 0), -1);
+	if (kind == KAOS_IPC_U64)
+		u64_bad_ring_state(&cfg, &im);
 	/* and the pristine image is a channel again */
 	write_file(cfg.name, im.bytes, im.len);
 	KAOS_ASSERT_OK(try_attach(&cfg, true));
@@ -1449,13 +1861,117 @@ errors_bad_files(bool file)
 static void
 errors_bad_files_shm(void)
 {
-	errors_bad_files(false);
+	errors_bad_files(false, KAOS_IPC_SPSC);
 }
 
 static void
 errors_bad_files_path(void)
 {
-	errors_bad_files(true);
+	errors_bad_files(true, KAOS_IPC_SPSC);
+}
+
+static void
+errors_bad_files_u64(void)
+{
+	errors_bad_files(false, KAOS_IPC_U64);
+	errors_bad_files(true, KAOS_IPC_U64);
+}
+
+/* Separate: fails on its own when errors_bad_files_u64 passes. A u64
+ * channel whose ring state is inconsistent (head past the values
+ * published): attach refuses it, and inspect (which kaos-ipc and kaos-stat
+ * run on whatever they find) says so (-KAOS_ECORRUPT) or shows the head
+ * the control block holds, nothing published beyond it; not zeros. */
+static void
+u64_inspect_of_an_inconsistent_ring_shows_its_head(void)
+{
+	struct kaos_ipc_config cfg = config(chan_name(true, "u64bad"), KAOS_IPC_U64);
+	struct kaos_ipc *ch = attach(&cfg, true, "case");
+	struct kaos_wait w = backoff(T_WAIT);
+	for (uint64_t v = 0; v < 3; v++)
+		KAOS_ASSERT_OK(send_word(ch, v, &w));
+	kaos_ipc_close(ch);
+	struct image im = read_image(cfg.name);
+	uint64_t ring_off;
+	memcpy(&ring_off, im.bytes + 48, 8);
+	write_patched(cfg.name, &im, ring_off + offsetof(struct kaos_u64ring_ctl, head), 5, 8);
+	KAOS_ASSERT_EQ(try_attach(&cfg, true), -KAOS_ECORRUPT);
+	KAOS_ASSERT_EQ(try_attach(&cfg, false), -KAOS_ECORRUPT);
+	struct kaos_ipc_info info;
+	int rc = kaos_ipc_inspect(cfg.name, &info);
+	if (rc != -KAOS_ECORRUPT && (rc != 0 || info.head != 5 || info.tail != 5))
+		KAOS_FAIL("inspect of a u64 channel whose head (5) is past its published values"
+			  " (3): %s, head %" PRIu64 ", tail %" PRIu64 "; expected KAOS_ECORRUPT, or"
+			  " head and tail 5 (read_positions() leaves the positions 0 when the"
+			  " attach to its copy fails)", kaos_err_name(rc), rc ? 0 : info.head,
+			  rc ? 0 : info.tail);
+	free(im.bytes);
+}
+
+/* kaos-ipc and kaos-stat inspect channels in use: on a busy channel (a
+ * small ring, lapped every 64 or 63 values) inspect's positions stay
+ * consistent for a second of snapshots: tail neither behind head nor more
+ * than a ring ahead, neither going back (a u64 ring's are found by a scan
+ * of a copy of its lines, which the ring overtakes while it is taken). */
+static void
+inspect_while_busy(enum kaos_ipc_kind kind)
+{
+	struct sub_arg sa = { .cfg = config(chan_name(false, kind_tag(kind)), kind) };
+	const char *name = sa.cfg.name;
+	const uint64_t cap = sa.cfg.capacity;
+	pid_t s = spawn("subscriber", subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	struct prod_arg pa = { .cfg = sa.cfg, .end = END_NEVER };
+	pid_t p = spawn("producer", producer, &pa);
+	WAIT_UNTIL(atomic_load(&S->got[0]) >= 1000, 10);
+	uint64_t last_tail = 0, last_head = 0, n = 0, bad = 0, first_bad = 0;
+	char what[200] = "";
+	uint64_t end = kaos_now_ns() + (uint64_t)(SEC * slack());
+	while (kaos_now_ns() < end) {
+		struct kaos_ipc_info info;
+		inspect(name, &info);
+		n++;
+		const char *err = NULL;
+		if (info.tail < info.head)
+			err = "tail behind head";
+		else if (info.tail - info.head > cap)
+			err = "tail more than a ring ahead";
+		else if (info.tail < last_tail)
+			err = "tail went back";
+		else if (info.head < last_head)
+			err = "head went back";
+		if (err && bad++ == 0) {
+			first_bad = n;
+			snprintf(what, sizeof(what), "%s: tail %" PRIu64 ", head %" PRIu64
+				 " after tail %" PRIu64 ", head %" PRIu64, err, info.tail,
+				 info.head, last_tail, last_head);
+		}
+		if (!err) {
+			last_tail = info.tail;
+			last_head = info.head;
+		}
+	}
+	kill_child(p);
+	finish(s);
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), -KAOS_EPEERDEAD);
+	printf("  %" PRIu64 " snapshots of a busy %s channel, the last at tail %" PRIu64
+	       ", head %" PRIu64 "\n", n, kind_tag(kind), last_tail, last_head);
+	if (bad)
+		KAOS_FAIL("%" PRIu64 " of %" PRIu64 " inspect snapshots of a busy %s channel were"
+			  " inconsistent (the first, snapshot %" PRIu64 ": %s)", bad, n,
+			  kind_tag(kind), first_bad, what);
+}
+
+static void
+u64_inspect_while_busy(void)
+{
+	inspect_while_busy(KAOS_IPC_U64);
+}
+
+static void
+spsc_inspect_while_busy(void)
+{
+	inspect_while_busy(KAOS_IPC_SPSC);
 }
 
 /* A zero-length file nobody is creating: -EAGAIN after open_timeout_ns. */
@@ -1699,13 +2215,14 @@ ponger(const void *p)
 static void
 blocking_ping_pong(void)
 {
-	const enum kaos_ipc_kind pairs[2][2] = { { KAOS_IPC_SPSC, KAOS_IPC_SPSC },
-						 { KAOS_IPC_BCAST, KAOS_IPC_MSG_SP } };
-	for (int i = 0; i < 2; i++) {
+	const enum kaos_ipc_kind pairs[3][2] = { { KAOS_IPC_SPSC, KAOS_IPC_SPSC },
+						 { KAOS_IPC_BCAST, KAOS_IPC_MSG_SP },
+						 { KAOS_IPC_U64, KAOS_IPC_U64 } };
+	for (int i = 0; i < 3; i++) {
 		reset_shared();
 		struct pingpong pp = { .rounds = kaos_test_scaled(20000, 500) };
-		pp.ping = config(chan_name(i, "ping"), pairs[i][0]);
-		pp.pong = config(chan_name(!i, "pong"), pairs[i][1]);
+		pp.ping = config(chan_name(i % 2, "ping"), pairs[i][0]);
+		pp.pong = config(chan_name(!(i % 2), "pong"), pairs[i][1]);
 		pp.ping.flags = pp.pong.flags = KAOS_IPC_BLOCKING;
 		/* liveness checks would re-try a missed message every slice:
 		 * make the slices longer than the waits */
@@ -1761,21 +2278,28 @@ blocking_timeouts(void)
 	struct kaos_ipc_config b = config(chan_name(true, "blk"), KAOS_IPC_MSG_MP);
 	struct kaos_ipc_config c = config(chan_name(false, "blk"), KAOS_IPC_SPSC);
 	struct kaos_ipc_config plain = config(chan_name(false, "plain"), KAOS_IPC_SPSC);
-	a.flags = b.flags = c.flags = KAOS_IPC_BLOCKING;
+	/* U64: d as a, e as c (one line: 7 values) */
+	struct kaos_ipc_config d = config(chan_name(true, "blk"), KAOS_IPC_U64);
+	struct kaos_ipc_config e = config(chan_name(false, "blk"), KAOS_IPC_U64);
+	a.flags = b.flags = c.flags = d.flags = e.flags = KAOS_IPC_BLOCKING;
 	b.liveness_ns = 3600 * SEC;
 	c.capacity = 2;
+	e.capacity = 7;
 	pid_t pa = spawn("idle producer", idle_producer, &a);
 	pid_t pb = spawn("idle producer", idle_producer, &b);
 	pid_t sc = spawn("idle subscriber", idle_subscriber, &c);
 	pid_t pp = spawn("idle producer", idle_producer, &plain);
-	WAIT_UNTIL(atomic_load(&S->ready) == 4, 10);
+	pid_t pd = spawn("idle producer", idle_producer, &d);
+	pid_t se = spawn("idle subscriber", idle_subscriber, &e);
+	WAIT_UNTIL(atomic_load(&S->ready) == 6, 10);
 	struct kaos_ipc *ra = attach(&a, false, "case"), *rb = attach(&b, false, "case");
 	struct kaos_ipc *sendc = attach(&c, true, "case"), *rp = attach(&plain, false, "case");
+	struct kaos_ipc *rd = attach(&d, false, "case"), *sende = attach(&e, true, "case");
 	const uint64_t timeout = 200 * MS;
 	struct kaos_wait blk = { .kind = KAOS_WAIT_BLOCK, .timeout_ns = timeout };
 	struct one o = { 0, 0 };
-	struct kaos_ipc *rx[2] = { ra, rb };
-	for (int i = 0; i < 2; i++) {
+	struct kaos_ipc *rx[3] = { ra, rb, rd };
+	for (int i = 0; i < 3; i++) {
 		uint64_t t0 = kaos_now_ns();
 		KAOS_ASSERT_EQ(kaos_ipc_receive(rx[i], one_fn, &o, 1, &blk), -ETIMEDOUT);
 		uint64_t took = kaos_now_ns() - t0;
@@ -1792,6 +2316,17 @@ blocking_timeouts(void)
 	uint64_t t0 = kaos_now_ns();
 	KAOS_ASSERT_EQ(kaos_ipc_send(sendc, 0, &v, 8, &blk), -ETIMEDOUT);
 	KAOS_ASSERT_GE(kaos_now_ns() - t0, timeout);
+	/* the same on a u64 ring of one line */
+	v = 0;
+	while (kaos_ipc_send(sende, 0, &v, 8, NULL) == 0)
+		v++;
+	KAOS_ASSERT_UEQ(v, 7);
+	KAOS_ASSERT_EQ(kaos_u64ring_push(kaos_ipc_u64ring(sende), v), -KAOS_EFULL);
+	t0 = kaos_now_ns();
+	KAOS_ASSERT_EQ(kaos_ipc_send(sende, 0, &v, 8, &blk), -ETIMEDOUT);
+	uint64_t took = kaos_now_ns() - t0;
+	KAOS_ASSERT_GE(took, timeout);
+	KAOS_ASSERT_LT(took, (uint64_t)(5 * SEC * slack()));
 	/* KAOS_WAIT_BLOCK on a channel made without KAOS_IPC_BLOCKING */
 	KAOS_ASSERT_EQ(kaos_ipc_receive(rp, one_fn, &o, 1, &blk), -EINVAL);
 	atomic_store(&S->go, 1);
@@ -1799,14 +2334,20 @@ blocking_timeouts(void)
 	finish(pb);
 	finish(sc);
 	finish(pp);
+	finish(pd);
+	finish(se);
 	/* the peers closed: -EPIPE, not a timeout */
 	KAOS_ASSERT_EQ(kaos_ipc_receive(ra, one_fn, &o, 1, &blk), -EPIPE);
 	KAOS_ASSERT_EQ(kaos_ipc_receive(rb, one_fn, &o, 1, &blk), -EPIPE);
 	KAOS_ASSERT_EQ(kaos_ipc_send(sendc, 0, &v, 8, &blk), -EPIPE);
+	KAOS_ASSERT_EQ(kaos_ipc_receive(rd, one_fn, &o, 1, &blk), -EPIPE);
+	KAOS_ASSERT_EQ(kaos_ipc_send(sende, 0, &v, 8, &blk), -EPIPE);
 	kaos_ipc_close(ra);
 	kaos_ipc_close(rb);
 	kaos_ipc_close(sendc);
 	kaos_ipc_close(rp);
+	kaos_ipc_close(rd);
+	kaos_ipc_close(sende);
 }
 
 /* ==== message ring filled exactly; concurrent creators; cleanup racing ============== */
@@ -2040,21 +2581,28 @@ static const struct kaos_test_case cases[] = {
 	KAOS_TEST(producer_killed_msg_sp),
 	KAOS_TEST(producer_killed_msg_mp),
 	KAOS_TEST(producer_killed_bcast),
+	KAOS_TEST(producer_killed_u64),
 	KAOS_TEST(mp_stopped_claimer_kept_killed_claimer_unblocked),
 	KAOS_TEST(mp_dead_claim_unblocked_after_its_slot_is_reused),
 	KAOS_TEST(mp_claimer_killed_before_writing_its_header),
 	KAOS_TEST(bcast_killed_subscriber_evicted),
 	KAOS_TEST(spsc_killed_subscriber_successor_resumes),
+	KAOS_TEST(u64_killed_subscriber_successor_resumes),
 	KAOS_TEST(msg_sp_subscriber_killed_at_random_successor_resumes),
 	KAOS_TEST(restart_producer_spsc),
 	KAOS_TEST(restart_producer_msg_sp),
 	KAOS_TEST(restart_producer_msg_sp_killed_in_claim),
 	KAOS_TEST(restart_producer_bcast),
+	KAOS_TEST(restart_producer_u64),
 	KAOS_TEST(bcast_three_subscribers_one_late),
 	KAOS_TEST(errors_busy),
 	KAOS_TEST(errors_expectations_and_config),
 	KAOS_TEST(errors_bad_files_shm),
 	KAOS_TEST(errors_bad_files_path),
+	KAOS_TEST(errors_bad_files_u64),
+	KAOS_TEST(u64_inspect_of_an_inconsistent_ring_shows_its_head),
+	KAOS_TEST(u64_inspect_while_busy),
+	KAOS_TEST(spsc_inspect_while_busy),
 	KAOS_TEST(errors_empty_file_times_out),
 	KAOS_TEST(cleanup_removes_a_file_whose_creator_died_before_the_header),
 	KAOS_TEST(file_modes),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kaos-ipc against real channels: a live publisher (sleeping in the
 # background) and a dead one (attached, then SIGKILLed). Checks list (text
-# and JSON), STALE marking, show --json for every kind, cleanup by name and
-# by directory, rm, and the exit statuses.
+# and JSON), STALE marking, show --json for every kind, a u64 channel's
+# exact positions across a producer restart, cleanup by name and by
+# directory, rm, and the exit statuses.
 # Usage: test_kaos_ipc_tool.sh KAOS_IPC IPC_TOOL_HELPER
 # Needs python3 (to parse the JSON); skips (77) without it.
 set -u
@@ -119,7 +120,7 @@ check "show (text) names the kind and the live pid" \
 	grep -q "pid $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["producers"][0]["pid"])' "$tmp/live.json") *alive" "$tmp/show.txt"
 
 # Every kind, every role, as JSON.
-for kind in msg-mp bcast; do
+for kind in msg-mp bcast u64; do
 	for role in pub sub; do
 		name="/$tag-$kind-$role"
 		crash "$role" "$name" "$kind"
@@ -128,6 +129,36 @@ for kind in msg-mp bcast; do
 		"$tool" rm "$name" >/dev/null
 	done
 done
+
+# ---- u64: kind "u64", positions exact after a producer restart ----------------
+# Five values sent by a producer SIGKILLed, five more by a successor that
+# continues the sequence, five received by a subscriber SIGKILLed.
+u64="/$tag-u64"
+crash pub "$u64" u64
+r1=$?
+crash pub "$u64" u64
+r2=$?
+crash sub "$u64" u64
+r3=$?
+check "u64: two producers and a subscriber attached and were SIGKILLed ($r1 $r2 $r3)" \
+	test "$r1 $r2 $r3" = "137 137 137"
+"$tool" list >"$tmp/list"
+check "list: u64 channel, capacity 63, 8-byte slots, tail 10, head 5, lag 5, STALE" \
+	test -n "$(line_of "$u64" | awk '$2 == "u64" && $3 == 63 && $4 == 8 && $5 == 10 &&
+		$6 == 5 && $7 == 5 && $8 == "0/1" && $9 == "0/1" && $10 == "STALE"')"
+"$tool" show --json "$u64" >"$tmp/u64.json"
+check "show --json u64 parses" json_ok "$tmp/u64.json"
+check "show --json u64: kind, sizes, exact positions, dead peers" py "$tmp/u64.json" "
+d['kind'] == 'u64' and d['kind_id'] == 5 and d['capacity'] == 63 and
+d['slot_size'] == 8 and d['tail'] == 10 and d['head'] == 5 and d['lag'] == 5 and
+d['stale'] is True and d['producers'][0]['status'] == 'dead' and
+d['subscribers'][0]['status'] == 'dead' and d['subscribers'][0]['position'] == 5"
+"$tool" show "$u64" >"$tmp/show.txt"
+check "show (text) names the u64 kind and its positions" \
+	test -n "$(grep -E '^kind +u64 ' "$tmp/show.txt")" -a \
+	     -n "$(grep -E '^tail +10$' "$tmp/show.txt")" -a \
+	     -n "$(grep -E '^head +5( |$)' "$tmp/show.txt")"
+"$tool" rm "$u64" >/dev/null
 
 # ---- cleanup by name: removes the stale one, keeps the live one --------------
 status_is 0 "$tool" cleanup "$dead" "$live"

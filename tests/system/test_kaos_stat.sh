@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# kaos-stat reads a live process's counters file and channel: the JSON
-# parses and holds exactly what the process did; text mode shows the same;
-# a SIGKILLed owner is shown dead.
+# kaos-stat reads a live process's counters file and channels (SPSC and
+# U64): the JSON parses and holds exactly what the process did; text mode
+# shows the same; a SIGKILLed owner is shown dead.
 set -euo pipefail
 stat_tool=$1 helper=$2
 command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
@@ -10,7 +10,7 @@ out=$(mktemp -d)
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-	rm -f "/dev/shm${name}-cnt" "/dev/shm${name}-ch"
+	rm -f "/dev/shm${name}-cnt" "/dev/shm${name}-ch" "/dev/shm${name}-u64"
 	rm -rf "$out"
 }
 trap cleanup EXIT
@@ -34,6 +34,12 @@ for line in lines:
     assert ch["kind"] == "spsc" and ch["published"] == 16 and ch["consumed"] == 0, ch
     assert ch["lag"] == 16 and ch["full"] == 1, ch
     assert ch["producers"][0]["pid"] == pid and ch["producers"][0]["alive"], ch
+    u = [c for c in snap["channels"] if c["name"] == name + "-u64"]
+    assert len(u) == 1, snap["channels"]
+    u = u[0]
+    assert u["kind"] == "u64" and u["published"] == 14 and u["consumed"] == 0, u
+    assert u["lag"] == 14 and u["full"] == 1, u
+    assert u["producers"][0]["pid"] == pid and u["producers"][0]["alive"], u
     cnt = [c for c in snap["counters"] if c["name"] == name + "-cnt"]
     assert len(cnt) == 1, snap["counters"]
     cnt = cnt[0]
@@ -47,6 +53,7 @@ PY
 
 "$stat_tool" -n 1 >"$out/stat.txt"
 grep -q -- "${name}-ch .*pub 16 .*lag 16 full 1" "$out/stat.txt"
+grep -q -- "${name}-u64 .*u64.*pub 14 .*lag 14 full 1" "$out/stat.txt"
 grep -q -- "test.events .*1234" "$out/stat.txt"
 
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=
