@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kaos side of bench_ipc, every case: u64 channels (one value per
- * call: ipc/single_8B and the round trips), an SPSC channel for the
- * batches of ipc/sustained_8B, message channels for ipc/msg_*. Included by
+ * The kaos side of bench_ipc, every case: a u64 channel for one value per
+ * call (ipc/single_8B), SPSC channels for the batches of ipc/sustained_8B
+ * and the round trips (which measured 1.06x the round trips/s of u64
+ * channels, tools/bench-ab.sh, docs/benchmarks.md), message channels for
+ * ipc/msg_*. Included by
  * bench_ipc.c as "kaos", and by peers/ipc_kaos_nocounters.c, which defines
  * KAOS_COUNTERS 0 first, as the "kaos_nocounters" peer: the same code
  * without the ring counters, so their cost is a ratio in the run.
  *
  * What KAOS_COUNTERS=0 changes is the kaos header code compiled into that
  * translation unit, and that is the whole of every timed loop here: the
- * inline kaos_u64ring_push/pop (ipc/single_8B, ipc/rtt_8B, through
- * kaos_u64_push_spin/pop_spin of bench_kaos.h), kaos_spsc_peek/release
+ * inline kaos_u64ring_push/pop (ipc/single_8B, through
+ * kaos_u64_push_spin/pop_spin of bench_kaos.h), kaos_spsc_push/pop
+ * (ipc/rtt_8B, through kaos_push_spin/pop_spin), kaos_spsc_peek/release
  * (ipc/sustained_8B) and kaos_msgring_claim/commit_deferred/flush/read
  * (ipc/msg_*). Their counters are the producers' "ring full" counts, paid
  * each time a push or claim finds the ring full.
@@ -110,7 +113,7 @@ kaos_note(const struct ki_spec *s)
 				 "(published per 4 KiB), kaos_msgring_read of up to 256 records "
 				 "per call";
 	case KI_RTT:
-		return "a u64 channel each way, kaos_u64ring_push/pop";
+		return "an SPSC channel each way, kaos_spsc_push/pop";
 	}
 	return NULL;
 }
@@ -149,7 +152,7 @@ kaos_open_q(const struct ki_spec *s)
 		if (s->kind == KI_MSG) {
 			c->kind = KAOS_IPC_MSG_SP;
 			c->capacity = s->ring_bytes;
-		} else if (s->kind == KI_SUSTAINED) {
+		} else if (s->kind != KI_SINGLE) {
 			c->kind = KAOS_IPC_SPSC;
 			c->capacity = s->slots;
 			c->slot_size = 8;
@@ -340,14 +343,14 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 		return kaos_msg_produce(p, events, s->msg_bytes);
 	}
 	case KI_RTT: {
-		struct kaos_u64ring *tx = kaos_ipc_u64ring(q->pub);
-		struct kaos_u64ring *rx = kaos_ipc_u64ring(q->back);
+		struct kaos_spsc *tx = kaos_ipc_spsc(q->pub);
+		struct kaos_spsc *rx = kaos_ipc_spsc(q->back);
 		struct kb_check c = kb_check_start();
 		uint64_t prev = ki_rtt_start(rtt);
 		for (uint64_t i = 0; i < events; i++) {
 			uint64_t back;
-			if (kaos_u64_push_spin(tx, kb_next_value(&g)) != 0 ||
-			    kaos_u64_pop_spin(rx, &back) != 0)
+			if (kaos_push_spin(tx, kb_next_value(&g)) != 0 ||
+			    kaos_pop_spin(rx, &back) != 0)
 				return -1;
 			kb_take_in_order(&c, back);
 			c.count++;
@@ -411,11 +414,11 @@ kaos_consume(void *qv, const struct ki_spec *s, uint64_t events,
 		return kaos_msg_consume(ring, events, kmsg_take_any, out);
 	}
 	case KI_RTT: {
-		struct kaos_u64ring *rx = kaos_ipc_u64ring(q->sub);
-		struct kaos_u64ring *tx = kaos_ipc_u64ring(q->echo);
+		struct kaos_spsc *rx = kaos_ipc_spsc(q->sub);
+		struct kaos_spsc *tx = kaos_ipc_spsc(q->echo);
 		for (; c.count < events; c.count++) {
 			uint64_t v;
-			if (kaos_u64_pop_spin(rx, &v) != 0 || kaos_u64_push_spin(tx, v) != 0)
+			if (kaos_pop_spin(rx, &v) != 0 || kaos_push_spin(tx, v) != 0)
 				return -1;
 			kb_take_in_order(&c, v);
 		}
