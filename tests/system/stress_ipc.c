@@ -152,6 +152,21 @@ struct vol_arg {
 	enum kaos_wait_kind wait; /* send/receive: 0 means KAOS_WAIT_YIELD */
 };
 
+/* One stream: the subscriber attaches first, then the producer; both must
+ * finish, the subscriber having taken all n. Returns the start time. */
+static uint64_t
+stream(struct vol_arg *a, void (*subscriber)(const void *), void (*producer)(const void *))
+{
+	uint64_t t0 = kaos_now_ns();
+	pid_t s = spawn("subscriber", subscriber, a);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	pid_t p = spawn("producer", producer, a);
+	finish(p);
+	finish(s);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a->n);
+	return t0;
+}
+
 /* ==== 1. SPSC, 8-byte slots ==================================================== */
 
 #define BATCH 4096
@@ -244,13 +259,7 @@ spsc_100m_zero_copy(void)
 			 .capacity = 1 << 16, .slot_size = 8, .liveness_ns = 20 * MS },
 		.n = kaos_test_scaled(100000000, 200000),
 	};
-	uint64_t t0 = kaos_now_ns();
-	pid_t s = spawn("subscriber", spsc_zc_subscriber, &a);
-	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
-	pid_t p = spawn("producer", spsc_zc_producer, &a);
-	finish(p);
-	finish(s);
-	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	uint64_t t0 = stream(&a, spsc_zc_subscriber, spsc_zc_producer);
 	report("spsc zero-copy", a.n, 0, t0);
 }
 
@@ -308,13 +317,7 @@ spsc_send_receive(void)
 			 .capacity = 4096, .slot_size = 8, .liveness_ns = 20 * MS },
 		.n = kaos_test_scaled(5000000, 50000),
 	};
-	uint64_t t0 = kaos_now_ns();
-	pid_t s = spawn("subscriber", spsc_copy_subscriber, &a);
-	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
-	pid_t p = spawn("producer", spsc_copy_producer, &a);
-	finish(p);
-	finish(s);
-	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	uint64_t t0 = stream(&a, spsc_copy_subscriber, spsc_copy_producer);
 	report("spsc send/receive", a.n, 0, t0);
 }
 
@@ -407,13 +410,7 @@ u64_volume(const char *what, uint64_t capacity, uint64_t n, bool file)
 			 .capacity = capacity, .liveness_ns = 20 * MS },
 		.n = n,
 	};
-	uint64_t t0 = kaos_now_ns();
-	pid_t s = spawn("subscriber", u64_zc_subscriber, &a);
-	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
-	pid_t p = spawn("producer", u64_zc_producer, &a);
-	finish(p);
-	finish(s);
-	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	uint64_t t0 = stream(&a, u64_zc_subscriber, u64_zc_producer);
 	struct kaos_ipc_info info;
 	KAOS_ASSERT_OK(kaos_ipc_inspect(a.cfg.name, &info));
 	KAOS_ASSERT_UEQ(info.tail, a.n);
@@ -442,13 +439,7 @@ u64_send_receive(void)
 			 .capacity = 4095, .liveness_ns = 20 * MS },
 		.n = kaos_test_scaled(5000000, 50000),
 	};
-	uint64_t t0 = kaos_now_ns();
-	pid_t s = spawn("subscriber", spsc_copy_subscriber, &a);
-	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
-	pid_t p = spawn("producer", spsc_copy_producer, &a);
-	finish(p);
-	finish(s);
-	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	uint64_t t0 = stream(&a, spsc_copy_subscriber, spsc_copy_producer);
 	report("u64 send/receive", a.n, 0, t0);
 }
 
@@ -461,13 +452,7 @@ u64_blocking_send_receive(void)
 		.n = kaos_test_scaled(1000000, 20000),
 		.wait = KAOS_WAIT_BLOCK,
 	};
-	uint64_t t0 = kaos_now_ns();
-	pid_t s = spawn("subscriber", spsc_copy_subscriber, &a);
-	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
-	pid_t p = spawn("producer", spsc_copy_producer, &a);
-	finish(p);
-	finish(s);
-	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), a.n);
+	uint64_t t0 = stream(&a, spsc_copy_subscriber, spsc_copy_producer);
 	report("u64 blocking send/receive", a.n, 0, t0);
 }
 
