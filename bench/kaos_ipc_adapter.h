@@ -76,10 +76,11 @@ struct kaos_q {
  * (kmsg_take_any): set by kaos_open_q(), before the fork. */
 static size_t kmsg_want;
 
-/* Small messages: staged in 8 KiB batches (kaos_msgring_write_batch), as
- * pipe_batch coalesces its frames into 8 KiB writes; each record is still
- * its own message to the reader. */
-#define KMSG_BATCH_BELOW 256
+/* Messages up to 1 KiB (every case's): staged in 8 KiB batches
+ * (kaos_msgring_write_batch), as pipe_batch coalesces its frames into 8 KiB
+ * writes; each record is still its own message to the reader. Larger ones
+ * would be claimed, written in place and committed one by one. */
+#define KMSG_BATCH_BELOW (KI_MAX_MSG + 1)
 #define KMSG_BATCH_BYTES 8192
 
 static int
@@ -107,8 +108,9 @@ kaos_note(const struct ki_spec *s)
 	case KI_MSG:
 		return s->msg_bytes < KMSG_BATCH_BELOW
 			       ? "message channel (MSG_SP), records staged in 8 KiB batches "
-				 "(kaos_msgring_batch_claim, kaos_msgring_write_batch), "
-				 "kaos_msgring_read of up to 256 records per call"
+				 "(kaos_msgring_batch_claim, kaos_msgring_write_batch: "
+				 "streaming stores), kaos_msgring_read of up to 256 records "
+				 "per call"
 			       : "message channel (MSG_SP), kaos_msgring_claim/commit_deferred "
 				 "(published per 4 KiB), kaos_msgring_read of up to 256 records "
 				 "per call";

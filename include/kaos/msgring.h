@@ -577,7 +577,8 @@ kaos_msgring_batch_add(struct kaos_msgring_batch *b, uint32_t type, const void *
 /**
  * Copy the staged records into the ring, contiguous (after padding at the
  * wrap, like a record), publish them, and empty the batch. Single-producer
- * rings without checksums only.
+ * rings without checksums only. A batch of 4 KiB or more is copied with
+ * non-temporal stores on x86-64, as kaos_spsc_write() copies (see there).
  * @return 0; -KAOS_EFULL (no room now: the batch is kept, retry);
  *         -KAOS_ETOOBIG (more than kaos_msgring_max_payload() + 8 bytes
  *         staged: stage less per batch); -EINVAL (a multi-producer or CRC

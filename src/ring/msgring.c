@@ -8,6 +8,8 @@
 #include <kaos/msgring.h>
 #include <kaos/trace.h>
 
+#include "stream.h"
+
 _Static_assert(sizeof(struct kaos_msgring_ctl) == 6 * KAOS_CACHELINE,
 	       "tail and head need a guard line between them");
 _Static_assert(offsetof(struct kaos_msgring_ctl, head) == 2 * KAOS_CACHELINE,
@@ -510,9 +512,16 @@ kaos_msgring_write_batch(struct kaos_msgring_producer *p, struct kaos_msgring_ba
 	uint64_t pos = p->pos, pad;
 	if (!kaos__msgring_sp_room(p, b->used, &pad))
 		return -KAOS_EFULL;
-	/* Plain stores: the single-producer reader stops at the tail, whose
-	 * release below (P1) publishes the records and the padding. */
-	memcpy(ring->ro.buf + ((pos + pad) & ring->ro.mask), b->buf, b->used);
+	/* The single-producer reader stops at the tail, whose release below
+	 * (P1) publishes the records and the padding. A large batch is
+	 * written with streaming stores (stream.h), fenced before that. */
+	unsigned char *dst = ring->ro.buf + ((pos + pad) & ring->ro.mask);
+	if (b->used >= KAOS__STREAM_MIN) {
+		kaos__copy_streaming(dst, b->buf, b->used);
+		kaos__stream_fence();
+	} else {
+		memcpy(dst, b->buf, b->used);
+	}
 	if (pad)
 		atomic_store_explicit(kaos__msg_word(ring, pos & ring->ro.mask),
 				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)pad),

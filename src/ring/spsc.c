@@ -6,9 +6,9 @@
 #include <kaos/spsc.h>
 #include <kaos/trace.h>
 
-#if defined(__x86_64__)
-#include <emmintrin.h>
-#endif
+#include "stream.h"
+
+_Static_assert(KAOS_SPSC_STREAM_MIN == KAOS__STREAM_MIN, "one streaming threshold");
 
 _Static_assert(sizeof(struct kaos_spsc_cursors) % KAOS_CACHELINE == 0,
 	       "slots must start on a cache line");
@@ -124,33 +124,6 @@ kaos_spsc_destroy(struct kaos_spsc *ring)
 	memset(ring, 0, sizeof(*ring));
 }
 
-/* Copy @p len bytes to ring memory with non-temporal stores for the whole
- * 64-byte lines, plain stores for the rest. The caller fences. */
-static void
-copy_streaming(unsigned char *dst, const unsigned char *src, size_t len)
-{
-#if defined(__x86_64__)
-	size_t lead = (size_t)(-(uintptr_t)dst & 63);
-	if (lead > len)
-		lead = len;
-	memcpy(dst, src, lead);
-	dst += lead;
-	src += lead;
-	len -= lead;
-	for (; len >= 64; dst += 64, src += 64, len -= 64) {
-		__m128i a = _mm_loadu_si128((const __m128i *)src);
-		__m128i b = _mm_loadu_si128((const __m128i *)(src + 16));
-		__m128i c = _mm_loadu_si128((const __m128i *)(src + 32));
-		__m128i d = _mm_loadu_si128((const __m128i *)(src + 48));
-		_mm_stream_si128((__m128i *)dst, a);
-		_mm_stream_si128((__m128i *)(dst + 16), b);
-		_mm_stream_si128((__m128i *)(dst + 32), c);
-		_mm_stream_si128((__m128i *)(dst + 48), d);
-	}
-#endif
-	memcpy(dst, src, len);
-}
-
 int64_t
 kaos_spsc_write(struct kaos_spsc *ring, const void *src, uint64_t n)
 {
@@ -174,14 +147,10 @@ kaos_spsc_write(struct kaos_spsc *ring, const void *src, uint64_t n)
 		first = n;
 	unsigned char *dst = ring->ro.slots + idx * size;
 	if (bytes >= KAOS_SPSC_STREAM_MIN) {
-		copy_streaming(dst, src, (size_t)first * size);
-		copy_streaming(ring->ro.slots, (const unsigned char *)src + first * size,
-			       (size_t)(n - first) * size);
-#if defined(__x86_64__)
-		/* Non-temporal stores are not ordered by the release below:
-		 * the fence makes them visible before the tail is. */
-		_mm_sfence();
-#endif
+		kaos__copy_streaming(dst, src, (size_t)first * size);
+		kaos__copy_streaming(ring->ro.slots, (const unsigned char *)src + first * size,
+				     (size_t)(n - first) * size);
+		kaos__stream_fence(); /* before the tail's release */
 	} else {
 		memcpy(dst, src, (size_t)first * size);
 		memcpy(ring->ro.slots, (const unsigned char *)src + first * size,

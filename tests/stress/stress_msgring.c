@@ -14,7 +14,8 @@
  * empty. Producers mix zero-copy claim/commit with kaos_msgring_write and
  * now and then abort a claim (MP producers scribble into it first: the
  * padding it becomes must hide that). The *_blocking cases wait with
- * KAOS_WAIT_BLOCK on both sides.
+ * KAOS_WAIT_BLOCK on both sides; the sp_batches_* cases stage records in
+ * batches (kaos_msgring_write_batch).
  *
  * Threads poll (kaos_cpu_relax, then sched_yield after a few failed tries)
  * and every loop has a deadline (KAOS_STRESS_DEADLINE seconds, default
@@ -42,6 +43,7 @@ struct shape {
 	uint32_t flags;
 	bool blocking;
 	uint64_t msgs; /* in all, before scaling */
+	bool batches;  /* SP: stage records, kaos_msgring_write_batch */
 };
 
 struct run {
@@ -227,6 +229,69 @@ producer(void *arg)
 	return NULL;
 }
 
+/* SP, in batches: records staged in 8 KiB (a batch of 4 KiB or more is
+ * copied in with streaming stores, src/ring/stream.h); one too large for
+ * the stage goes in alone with kaos_msgring_write, after the batch before
+ * it, so the order holds. */
+static void *
+batch_producer(void *arg)
+{
+	struct thread_arg *ta = arg;
+	struct run *run = ta->run;
+	uint64_t p = (uint64_t)ta->id, n = run->per_prod[p];
+	uint32_t fails = 0;
+	struct kaos_msgring_producer prod;
+	static uint64_t stage[8192 / 8];
+	struct kaos_msgring_batch b;
+	unsigned char *buf = malloc(MAX_PAYLOAD);
+	KAOS_ASSERT(buf);
+	KAOS_ASSERT_OK(kaos_msgring_producer_init(&prod, &run->ring, (uint32_t)p));
+	/* a batch may hold no more than the largest record */
+	size_t cap = run->max + 8 < sizeof(stage) ? (run->max + 8) / 8 * 8 : sizeof(stage);
+	KAOS_ASSERT_OK(kaos_msgring_batch_init(&b, stage, cap));
+
+	pthread_barrier_wait(&run->start);
+	for (uint64_t s = 0, staged = 0; s < n || b.count;) {
+		if (s < n) {
+			uint64_t seed = msg_seed(run, p, s);
+			size_t len = msg_len(seed, run->max);
+			void *data = NULL;
+			if (kaos_msgring_batch_claim(&b, msg_type(p, s), len, &data) == 0) {
+				fill(data, len, p, s, seed);
+				s++;
+				continue;
+			}
+			if (b.count == 0) { /* larger than the whole stage */
+				fill(buf, len, p, s, seed);
+				int rc = kaos_msgring_write(&prod, msg_type(p, s), buf, len);
+				if (rc == 0) {
+					s++;
+					staged = s;
+					atomic_store_explicit(&run->sent[p], s, memory_order_relaxed);
+					fails = 0;
+				} else if (rc == -KAOS_EFULL) {
+					idle(run, &fails, "batch producer", (int)p);
+				} else {
+					KAOS_FAIL("batch producer: write: %s", kaos_strerror(rc));
+				}
+				continue;
+			}
+		}
+		int rc = kaos_msgring_write_batch(&prod, &b);
+		if (rc == 0) {
+			staged = s;
+			atomic_store_explicit(&run->sent[p], staged, memory_order_relaxed);
+			fails = 0;
+		} else if (rc == -KAOS_EFULL) {
+			idle(run, &fails, "batch producer", (int)p);
+		} else {
+			KAOS_FAIL("batch producer: write_batch: %s", kaos_strerror(rc));
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
 /* ---- consumer ------------------------------------------------------------------ */
 
 struct consumer {
@@ -362,7 +427,8 @@ run_shape(const struct shape *sh)
 	KAOS_ASSERT_EQ(pthread_create(&th[0], NULL, consumer, run), 0);
 	for (int p = 0; p < sh->np; p++) {
 		args[p] = (struct thread_arg){ run, p };
-		KAOS_ASSERT_EQ(pthread_create(&th[p + 1], NULL, producer, &args[p]), 0);
+		KAOS_ASSERT_EQ(pthread_create(&th[p + 1], NULL,
+					      sh->batches ? batch_producer : producer, &args[p]), 0);
 	}
 	for (int i = 0; i <= sh->np; i++)
 		KAOS_ASSERT_EQ(pthread_join(th[i], NULL), 0);
@@ -400,7 +466,16 @@ run_shape(const struct shape *sh)
 #define CASE(fn, np, cap, flags, blocking, msgs)                                  \
 	static void fn(void)                                                      \
 	{                                                                         \
-		static const struct shape sh = { #fn, np, cap, flags, blocking, msgs }; \
+		static const struct shape sh = { #fn, np, cap, flags, blocking, msgs, false }; \
+		run_shape(&sh);                                                   \
+	}
+
+/* The single producer in batches of up to 8 KiB: a 64 KiB ring (large
+ * batches, streamed) and a 16 KiB one (records and batches up to 2 KiB). */
+#define BATCH_CASE(fn, cap, msgs)                                                 \
+	static void fn(void)                                                      \
+	{                                                                         \
+		static const struct shape sh = { #fn, 1, cap, 0, false, msgs, true }; \
 		run_shape(&sh);                                                   \
 	}
 
@@ -414,6 +489,8 @@ CASE(mp_crc_4p1c_64k, 4, K64, MP | CRC, false, 200000)
 CASE(mp_crc_4p1c_1k, 4, K1, MP | CRC, false, 2000000)
 CASE(sp_blocking_1k, 1, K1, 0, true, 500000)
 CASE(mp_crc_blocking_4p1c_1k, 4, K1, MP | CRC, true, 500000)
+BATCH_CASE(sp_batches_1p1c_64k, K64, 200000)
+BATCH_CASE(sp_batches_1p1c_16k, 16 * K1, 1000000)
 
 int
 main(int argc, char **argv)
@@ -424,6 +501,7 @@ main(int argc, char **argv)
 		KAOS_TEST(mp_4p1c_64k),     KAOS_TEST(mp_4p1c_1k),
 		KAOS_TEST(mp_crc_4p1c_64k), KAOS_TEST(mp_crc_4p1c_1k),
 		KAOS_TEST(sp_blocking_1k),  KAOS_TEST(mp_crc_blocking_4p1c_1k),
+		KAOS_TEST(sp_batches_1p1c_64k), KAOS_TEST(sp_batches_1p1c_16k),
 		KAOS_TEST_END,
 	};
 	int cpus[256];
