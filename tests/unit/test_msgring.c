@@ -1602,7 +1602,8 @@ batch_stream(uint64_t cap, size_t stage_bytes)
 	struct kaos_msgring_batch b;
 	KAOS_ASSERT_OK(kaos_msgring_batch_init(&b, stage, stage_bytes));
 	struct stream st = { .max = 100 };
-	const uint64_t n = kaos_test_scaled(50000 * (stage_bytes / 512), 5000);
+	/* at least some 30 laps whatever the scale (records average ~60 bytes) */
+	const uint64_t n = kaos_test_scaled(50000 * (stage_bytes / 512), 5000 + cap / 2);
 	uint64_t padded = 0;
 	for (uint64_t s = 0; s < n;) {
 		void *data;
