@@ -119,7 +119,7 @@ timed_code() { # program
   objdump -d --no-show-raw-insn "$1" |
     awk '/^[0-9a-f]+ <kaos_(produce|consume)[.a-z0-9_]*>:$/ { p = 1; print $2; next }
          p && /^$/ { p = 0 } p' |
-    sed -E 's/^ +[0-9a-f]+:\t//; s/[0-9a-f]+ <([A-Za-z_0-9.]+)(\+0x[0-9a-f]+)?>/<\1\2>/g;
+    sed -E 's/^ +[0-9a-f]+:\t//; s/[0-9a-f]+ <([A-Za-z_0-9.@]+)(\+0x[0-9a-f]+)?>/<\1\2>/g;
             s/-?0x[0-9a-f]+\(%rip\)/RIP/g'
 }
 if cmp -s "$dir_a/bench/$prog" "$dir_b/bench/$prog"; then
