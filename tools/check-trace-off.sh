@@ -8,8 +8,9 @@
 #
 # Baseline:
 #   (default)   this same tree with every trace hook removed mechanically
-#               (the #include <kaos/trace.h> lines, the KAOS_TRACE_* hook
-#               lines, KAOS_TRACE_WAIT_UNTIL(...) back to kaos_wait_until(...)),
+#               (the #include lines of the hooks, src/trace/hooks.h, the
+#               KAOS_TRACE_* hook lines, KAOS_TRACE_WAIT_UNTIL(...) back to
+#               kaos__wait_until(...)),
 #               so the check isolates the hooks whatever else has changed;
 #   --base REF  the git commit REF (e.g. the one before the hooks came).
 #
@@ -57,17 +58,15 @@ if [ -n "$base_ref" ]; then
   base_desc="commit $(git -C "$src" rev-parse --short "$base_ref")"
 else
   copy_tree "$src" "$work/base"
-  # Strip the hooks from every library source and header but trace.h and
-  # kaos.h: the umbrella header includes trace.h for the user API
-  # (kaos_init_tracy, kaos_trace_flush), which is not a hook.
-  find "$work/base/src" "$work/base/include" -name '*.[ch]' \
-       ! -path '*/src/trace/*' ! -name trace.h ! -name kaos.h -print0 |
+  # Strip the hooks from every library source outside src/trace/ (the
+  # public headers have none: the hooks live in src/trace/hooks.h).
+  find "$work/base/src" -name '*.[ch]' ! -path '*/src/trace/*' -print0 |
     xargs -0 perl -0pi -e '
-      s/^[ \t]*#include <kaos\/trace\.h>[^\n]*\n//mg;
+      s/^[ \t]*#include "\.\.\/trace\/hooks\.h"[^\n]*\n//mg;
       s/^[ \t]*KAOS_TRACE_[A-Z_]+\([^\n]*\);[^\n]*\n//mg;
-      s/KAOS_TRACE_WAIT_UNTIL\(\s*[^,]+,\s*\w+,\s*[^,]+,\s*/kaos_wait_until(/g;'
-  left=$(grep -rln 'KAOS_TRACE' "$work/base/src" "$work/base/include" |
-         grep -v -e '/src/trace/' -e '/include/kaos/trace.h$' || true)
+      s/KAOS_TRACE_WAIT_UNTIL\(\s*[^,]+,\s*[^,]+,\s*[^,]+,\s*/kaos__wait_until(/g;'
+  left=$(grep -rln 'KAOS_TRACE_[A-Z_]*(' "$work/base/src" "$work/base/include" |
+         grep -v -e '/src/trace/' || true)
   if [ -n "$left" ]; then
     echo "FAIL: hooks this script does not know how to strip, in:"; echo "$left"
     grep -rn 'KAOS_TRACE' $left
@@ -77,44 +76,6 @@ else
 fi
 
 # ---- hot paths, instantiated --------------------------------------------------
-cat >"$work/hotpath.c" <<'EOF'
-/* Every ring's inline hot path as an out-of-line function. */
-#include <kaos/kaos.h>
-int hp_spsc_push(struct kaos_spsc *r, const void *v) { return kaos_spsc_push(r, v); }
-int hp_spsc_push_deferred(struct kaos_spsc *r, const void *v) { return kaos_spsc_push_deferred(r, v); }
-void hp_spsc_flush(struct kaos_spsc *r) { kaos_spsc_flush(r); }
-int hp_spsc_pop(struct kaos_spsc *r, void *v) { return kaos_spsc_pop(r, v); }
-int64_t hp_spsc_claim(struct kaos_spsc *r, uint64_t n, void **s) { return kaos_spsc_claim(r, n, s); }
-int hp_spsc_publish(struct kaos_spsc *r, uint64_t n) { return kaos_spsc_publish(r, n); }
-int64_t hp_spsc_peek(struct kaos_spsc *r, uint64_t n, const void **s) { return kaos_spsc_peek(r, n, s); }
-int hp_spsc_release(struct kaos_spsc *r, uint64_t n) { return kaos_spsc_release(r, n); }
-uint64_t hp_spsc_poll(struct kaos_spsc *r, kaos_spsc_handler_fn f, void *c, uint64_t l) { return kaos_spsc_poll(r, f, c, l); }
-int hp_spsc8_push(struct kaos_spsc8 *q, const uint64_t *v) { return kaos_spsc8_push(q, v); }
-int hp_spsc8_pop(struct kaos_spsc8 *q, uint64_t *v) { return kaos_spsc8_pop(q, v); }
-/* The 8-byte per-event loop of core/per_event, both sides. */
-void hp_loop_push(struct kaos_spsc8 *q, uint64_t n) { for (uint64_t i = 0; i < n; i++) while (kaos_spsc8_push(q, &i)) kaos_cpu_relax(); }
-uint64_t hp_loop_pop(struct kaos_spsc8 *q, uint64_t n) { uint64_t s = 0, v; for (uint64_t i = 0; i < n; i++) { while (kaos_spsc8_pop(q, &v)) kaos_cpu_relax(); s += v; } return s; }
-int hp_mpsc_push(struct kaos_mpsc *r, const void *v) { return kaos_mpsc_push(r, v); }
-int hp_mpsc_pop(struct kaos_mpsc *r, void *v) { return kaos_mpsc_pop(r, v); }
-int64_t hp_mpsc_claim(struct kaos_mpsc *r, uint64_t n, struct kaos_batch *b) { return kaos_mpsc_claim(r, n, b); }
-int hp_mpsc_publish(struct kaos_mpsc *r, struct kaos_batch *b) { return kaos_mpsc_publish(r, b); }
-int64_t hp_mpsc_peek(struct kaos_mpsc *r, uint64_t n, struct kaos_batch *b) { return kaos_mpsc_peek(r, n, b); }
-int hp_mpsc_release(struct kaos_mpsc *r, struct kaos_batch *b) { return kaos_mpsc_release(r, b); }
-int hp_spmc_push(struct kaos_spmc *r, const void *v) { return kaos_spmc_push(r, v); }
-int hp_spmc_pop(struct kaos_spmc *r, void *v) { return kaos_spmc_pop(r, v); }
-int hp_mpmc_push(struct kaos_mpmc *r, const void *v) { return kaos_mpmc_push(r, v); }
-int hp_mpmc_pop(struct kaos_mpmc *r, void *v) { return kaos_mpmc_pop(r, v); }
-int hp_bcast_push(struct kaos_bcast *r, const void *v) { return kaos_bcast_push(r, v); }
-int64_t hp_bcast_claim(struct kaos_bcast *r, uint64_t n, void **s) { return kaos_bcast_claim(r, n, s); }
-int hp_bcast_publish(struct kaos_bcast *r, uint64_t n) { return kaos_bcast_publish(r, n); }
-int64_t hp_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **s) { return kaos_bcast_peek(c, n, s); }
-int hp_bcast_release(struct kaos_bcast_consumer *c, uint64_t n) { return kaos_bcast_release(c, n); }
-int hp_bcast_pop(struct kaos_bcast_consumer *c, void *v) { return kaos_bcast_pop(c, v); }
-int hp_msg_claim(struct kaos_msgring_producer *p, uint32_t t, size_t l, void **d) { return kaos_msgring_claim(p, t, l, d); }
-int hp_msg_commit(struct kaos_msgring_producer *p) { return kaos_msgring_commit(p); }
-int hp_msg_write(struct kaos_msgring_producer *p, uint32_t t, const void *s, size_t l) { return kaos_msgring_write(p, t, s, l); }
-int64_t hp_msg_read(struct kaos_msgring *r, kaos_msg_handler_fn f, void *c, uint64_t l) { return kaos_msgring_read(r, f, c, l); }
-EOF
 
 # ---- build both ------------------------------------------------------------------
 build() { # tree build-dir extra-args...
@@ -126,7 +87,7 @@ build() { # tree build-dir extra-args...
   cmake --build "$dir" -j "$jobs" >>"$dir.log" 2>&1 ||
     { tail -30 "$dir.log"; echo "FAIL: build $tree"; exit 1; }
   cc -std=c11 -O3 -DNDEBUG -fPIC -I"$tree/include" -I"$dir/include" \
-     -c "$work/hotpath.c" -o "$dir/hotpath.o"
+     -c "$src/tools/hotpath.c" -o "$dir/hotpath.o"
 }
 echo "building this tree (KAOS_TRACE=off) and the baseline ($base_desc) in $work"
 build "$work/new" "$work/build-new" -DKAOS_TRACE=off

@@ -63,30 +63,6 @@ is_shm_name(const char *name)
 	return name[0] == '/' && name[1] && !strchr(name + 1, '/');
 }
 
-static const char *
-kind_text(enum kaos_ipc_kind kind)
-{
-	switch (kind) {
-	case KAOS_IPC_SPSC:
-		return "fixed-size slots, one producer, one subscriber";
-	case KAOS_IPC_MSG_SP:
-		return "variable-length records, one producer";
-	case KAOS_IPC_MSG_MP:
-		return "variable-length records, several producers";
-	case KAOS_IPC_BCAST:
-		return "fixed-size slots, every subscriber sees all";
-	case KAOS_IPC_U64:
-		return "64-bit values one at a time, one producer, one subscriber";
-	}
-	return "?";
-}
-
-static bool
-fixed_slots(enum kaos_ipc_kind kind)
-{
-	return kind == KAOS_IPC_SPSC || kind == KAOS_IPC_BCAST || kind == KAOS_IPC_U64;
-}
-
 static uint32_t
 count_alive(const struct kaos_ipc_peer *p, uint32_t n)
 {
@@ -200,7 +176,7 @@ list_text(const struct row *rows, size_t n)
 		}
 		const struct kaos_ipc_info *f = &r->info;
 		char slot[16] = "-", prod[16], subs[16];
-		if (fixed_slots(f->kind))
+		if (f->slot_size) /* fixed-slot kinds */
 			snprintf(slot, sizeof(slot), "%" PRIu32, f->slot_size);
 		snprintf(prod, sizeof(prod), "%" PRIu32 "/%" PRIu32,
 			 count_alive(f->producers, f->nproducers), f->nproducers);
@@ -208,7 +184,7 @@ list_text(const struct row *rows, size_t n)
 			 count_alive(f->subscribers, f->nsubscribers), f->nsubscribers);
 		printf("%-*s  %-6s  %10" PRIu64 "  %5s  %12" PRIu64 "  %12" PRIu64 "  %10" PRIu64
 		       "  %9s  %11s  %s\n",
-		       w, r->name, kind_name(f->kind), f->capacity, slot, f->tail, f->head,
+		       w, r->name, kaos_ipc_kind_name(f->kind), f->capacity, slot, f->tail, f->head,
 		       f->tail - f->head, prod, subs, stale(f) ? "STALE" : "");
 	}
 }
@@ -233,7 +209,7 @@ list_json(const struct row *rows, size_t n)
 		       ", \"producers_alive\": %" PRIu32 ", \"producers\": %" PRIu32
 		       ", \"subscribers_alive\": %" PRIu32 ", \"subscribers\": %" PRIu32
 		       ", \"stale\": %s}",
-		       kind_name(f->kind), f->capacity, f->slot_size, f->tail, f->head,
+		       kaos_ipc_kind_name(f->kind), f->capacity, f->slot_size, f->tail, f->head,
 		       f->tail - f->head, count_alive(f->producers, f->nproducers), f->nproducers,
 		       count_alive(f->subscribers, f->nsubscribers), f->nsubscribers,
 		       stale(f) ? "true" : "false");
@@ -372,7 +348,7 @@ cmd_show(const char *name, bool json)
 		return EXIT_ERR;
 	}
 	uint64_t now = kaos_now_ns();
-	const char *unit = fixed_slots(f.kind) ? "slots" : "bytes";
+	const char *unit = kaos_ipc_kind_unit(f.kind);
 	char flags[32];
 	flags_text(f.flags, flags, sizeof(flags));
 	if (json) {
@@ -386,7 +362,7 @@ cmd_show(const char *name, bool json)
 		       ", \"unblocked\": %" PRIu64 ", \"evicted\": %" PRIu64
 		       ",\n  \"producers_alive\": %" PRIu32 ", \"subscribers_alive\": %" PRIu32
 		       ", \"stale\": %s",
-		       kind_name(f.kind), (int)f.kind, f.version, f.flags,
+		       kaos_ipc_kind_name(f.kind), (int)f.kind, f.version, f.flags,
 		       f.flags & KAOS_IPC_BLOCKING ? "true" : "false",
 		       f.flags & KAOS_IPC_CRC ? "true" : "false", f.capacity, f.slot_size, unit,
 		       f.file_size, f.tail, f.head, f.tail - f.head, f.unblocked, f.evicted,
@@ -400,21 +376,21 @@ cmd_show(const char *name, bool json)
 		return 0;
 	}
 	printf("%-12s %s\n", "channel", name);
-	printf("%-12s %s (%s)\n", "kind", kind_name(f.kind), kind_text(f.kind));
+	printf("%-12s %s (%s)\n", "kind", kaos_ipc_kind_name(f.kind), kaos_ipc_kind_summary(f.kind));
 	printf("%-12s %" PRIu32 "\n", "version", f.version);
 	printf("%-12s %s\n", "flags", flags);
 	printf("%-12s %" PRIu64 " %s\n", "capacity", f.capacity, unit);
-	if (fixed_slots(f.kind))
+	if (f.slot_size) /* fixed-slot kinds */
 		printf("%-12s %" PRIu32 " bytes\n", "slot size", f.slot_size);
 	printf("%-12s %" PRIu64 " bytes\n", "file size", f.file_size);
 	printf("%-12s %" PRIu64 "\n", "tail", f.tail);
 	printf("%-12s %" PRIu64 "%s\n", "head", f.head,
-	       f.kind == KAOS_IPC_BCAST ? " (slowest subscriber)" : "");
+	       f.nsubscribers > 1 ? " (slowest subscriber)" : "");
 	printf("%-12s %" PRIu64 " %s\n", "lag", f.tail - f.head, unit);
 	printf("%-12s %" PRIu64 "%s\n", "unblocked", f.unblocked,
-	       f.kind == KAOS_IPC_MSG_MP ? " (dead claims turned into padding)" : "");
+	       f.nproducers > 1 ? " (dead claims turned into padding)" : "");
 	printf("%-12s %" PRIu64 "%s\n", "evicted", f.evicted,
-	       f.kind == KAOS_IPC_BCAST ? " (dead subscribers freed)" : "");
+	       f.nsubscribers > 1 ? " (dead subscribers freed)" : "");
 	printf("%-12s %" PRIu64 " (claims and pushes refused: channel full)\n", "full",
 	       f.stats.full);
 	printf("%-12s %" PRIu64 " waits, %" PRIu64 " wake-ups of blocked threads\n", "waiting",

@@ -146,7 +146,7 @@ print_text(double secs)
 			printf("%-28s %-6s pub %" PRIu64 " (%.0f/s) cons %" PRIu64 " (%.0f/s) lag %" PRIu64
 			       " full %" PRIu64 " waits %" PRIu64 " wakes %" PRIu64
 			       "  producers %u/%u subscribers %u/%u%s\n",
-			       it->name, kind_name(c->kind), s->published,
+			       it->name, kaos_ipc_kind_name(c->kind), s->published,
 			       p ? rate(s->published, p->ch.stats.published, secs) : 0.0, s->consumed,
 			       p ? rate(s->consumed, p->ch.stats.consumed, secs) : 0.0,
 			       s->published - s->consumed, s->full, s->waits, s->wakes,
@@ -198,7 +198,7 @@ print_json(double secs)
 		       ",\"full\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"wakes\":%" PRIu64
 		       ",\"unblocked\":%" PRIu64 ",\"evicted\":%" PRIu64
 		       ",\"published_per_s\":%.1f,\"consumed_per_s\":%.1f,\"producers\":[",
-		       kind_name(c->kind), c->capacity, c->slot_size, s->published, s->consumed,
+		       kaos_ipc_kind_name(c->kind), c->capacity, c->slot_size, s->published, s->consumed,
 		       s->published - s->consumed, s->full, s->waits, s->wakes, c->unblocked,
 		       c->evicted, p ? rate(s->published, p->ch.stats.published, secs) : 0.0,
 		       p ? rate(s->consumed, p->ch.stats.consumed, secs) : 0.0);

@@ -79,21 +79,3 @@ scan_dir(const char *dir, struct found **out, int *dirfd_out)
 		*dirfd_out = fd;
 	return (int)n;
 }
-
-const char *
-kind_name(enum kaos_ipc_kind kind)
-{
-	switch (kind) {
-	case KAOS_IPC_SPSC:
-		return "spsc";
-	case KAOS_IPC_MSG_SP:
-		return "msg-sp";
-	case KAOS_IPC_MSG_MP:
-		return "msg-mp";
-	case KAOS_IPC_BCAST:
-		return "bcast";
-	case KAOS_IPC_U64:
-		return "u64";
-	}
-	return "?";
-}

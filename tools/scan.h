@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* What kaos-ipc and kaos-stat share: the directory scan (the regular files
- * of a directory, named as the library takes them) and channel kind names. */
+ * of a directory, named as the library takes them). */
 #ifndef KAOS_TOOLS_SCAN_H
 #define KAOS_TOOLS_SCAN_H
 
@@ -25,8 +25,5 @@ bool is_shm_dir(const char *dir);
  * for openat(). @return count or -errno; free(*out), close(*dirfd_out).
  */
 int scan_dir(const char *dir, struct found **out, int *dirfd_out);
-
-/* A channel kind's short name ("spsc", "u64", ...); "?" if unknown. */
-const char *kind_name(enum kaos_ipc_kind kind);
 
 #endif

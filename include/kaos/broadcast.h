@@ -15,9 +15,10 @@
  * anything A wrote into the slot. Chains and diamonds (A -> B, A -> C,
  * B + C -> D) are built this way.
  *
- * Layout: the producer's published position (tail), a waitpoint, then one
- * two-line entry per possible consumer holding its position (or FREE), then
- * the slots. Each consumer keeps a private handle with its cached view.
+ * Layout: the control block (kaos/detail/ring.h: the producer's published
+ * position, tail; the waitpoint both sides sleep on), then one two-line
+ * entry per possible consumer holding its position (or FREE), then the
+ * slots. Each consumer keeps a private handle with its cached view.
  *
  * Ordering:
  *   P1 producer publish: store-release tail      -> C1
@@ -34,9 +35,9 @@
 #include <string.h>
 
 #include <kaos/common.h>
-#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
+#include <kaos/ring.h>
 #include <kaos/wait.h>
 
 #ifdef __cplusplus
@@ -48,51 +49,15 @@ extern "C" {
 /** Entry value of a consumer slot nobody has joined. */
 #define KAOS_BCAST_FREE UINT64_MAX
 
-struct kaos_bcast_hdr {
-	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /* producer writes */
-	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-	struct kaos_waitpoint progress; /* blocked threads of either side */
-	char guard1[2 * KAOS_CACHELINE - sizeof(struct kaos_waitpoint)];
-	_Atomic uint64_t full; /* refused claims/pushes */
-	char guard2[KAOS_CACHELINE - sizeof(uint64_t)];
-};
+/* Handles, and the bodies of the inline functions below. */
+#include <kaos/detail/broadcast.h>
 
-/* One per possible consumer, two lines apart. */
-struct kaos_bcast_entry {
-	KAOS_CACHE_ALIGNED _Atomic uint64_t pos; /* next to read, or FREE */
-	char guard[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-};
-
-/** The ring and its producer's handle. Treat fields as private. */
-struct kaos_bcast {
-	KAOS_CACHE_ALIGNED struct {
-		uint64_t pos;     /* next sequence to publish */
-		uint64_t limit;   /* writable below: slowest consumer + capacity */
-		uint64_t claimed;
-	} prod;
-	KAOS_CACHE_ALIGNED struct {
-		struct kaos_bcast_hdr *hdr;
-		struct kaos_bcast_entry *entries;
-		unsigned char *slots;
-		uint64_t mask;
-		uint64_t capacity;
-		size_t slot_size;
-		uint32_t max_consumers;
-		bool blocking;
-		struct kaos_region region;
-	} ro;
-};
-
-/** A consumer's private handle; one thread uses it at a time. */
-struct kaos_bcast_consumer {
-	struct kaos_bcast *ring;
-	_Atomic uint64_t *entry; /* our position in the shared table */
-	uint64_t pos;            /* next sequence to read */
-	uint64_t avail;          /* cached: readable below */
-	uint64_t peeked;
-	uint32_t ndeps;
-	_Atomic uint64_t *deps[KAOS_BCAST_MAX_DEPS];
-};
+/**
+ * struct kaos_bcast: the ring and its producer's handle; struct
+ * kaos_bcast_consumer: a consumer's private handle (one thread at a time).
+ * Both transparent so the hot path inlines (kaos/detail/broadcast.h);
+ * treat every field as private.
+ */
 
 /** Handler for kaos_bcast_poll(); as kaos_spsc_handler_fn. */
 typedef int (*kaos_bcast_handler_fn)(void *slot, uint64_t seq, bool end_of_batch,
@@ -171,20 +136,6 @@ KAOS_API int kaos_bcast_join_after(struct kaos_bcast *ring,
  * consumers gated on @p c must leave first. */
 KAOS_API void kaos_bcast_leave(struct kaos_bcast_consumer *c);
 
-/** @internal Join at entry @p index whatever it holds (its previous owner
- * is known to be gone: IPC holds that slot's lock). -EINVAL for a bad
- * index. */
-KAOS_API int kaos__bcast_join_at(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
-				 uint32_t index);
-/** @internal Free entry @p index of a consumer known to be gone. */
-KAOS_API void kaos__bcast_evict(struct kaos_bcast *ring, uint32_t index);
-/** @internal Entry @p index's position, or KAOS_BCAST_FREE. */
-KAOS_API uint64_t kaos__bcast_entry(const struct kaos_bcast *ring, uint32_t index);
-
-/** @internal Recompute the producer's limit from every joined consumer. */
-KAOS_API uint64_t kaos__bcast_refresh_limit(struct kaos_bcast *ring);
-KAOS_API int kaos__bcast_bad_count(uint64_t capacity, uint64_t n);
-
 /** As claim / push, waiting per @p how (-ETIMEDOUT; -EINVAL for
  * KAOS_WAIT_BLOCK without blocking enabled). Producer thread only. */
 KAOS_API int64_t kaos_bcast_claim_wait(struct kaos_bcast *ring, uint64_t n,
@@ -213,25 +164,7 @@ KAOS_API void kaos_bcast_stats(const struct kaos_bcast *ring, struct kaos_ring_s
 KAOS_INLINE int64_t
 kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
 {
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__bcast_bad_count(ring->ro.capacity, n);
-	uint64_t pos = ring->prod.pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx;
-	if (want > n)
-		want = n;
-	if (ring->prod.limit - pos < want) {
-		uint64_t free_slots = kaos__bcast_refresh_limit(ring) - pos;
-		if (free_slots == 0) {
-			kaos__count_single(&ring->ro.hdr->full);
-			return 0;
-		}
-		if (want > free_slots)
-			want = free_slots;
-	}
-	*slots = ring->ro.slots + idx * ring->ro.slot_size;
-	ring->prod.claimed = want;
-	return (int64_t)want;
+	return kaos__bcast_claim(ring, n, slots);
 }
 
 /**
@@ -242,46 +175,17 @@ kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
 KAOS_INLINE int
 kaos_bcast_publish(struct kaos_bcast *ring, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > ring->prod.claimed))
-		return -EINVAL;
-	ring->prod.claimed -= n;
-	ring->prod.pos += n;
-	/* P1: pairs with C1 in kaos__bcast_refresh_avail(). */
-	atomic_store_explicit(&ring->ro.hdr->tail, ring->prod.pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
-		kaos_waitpoint_notify(&ring->ro.hdr->progress);
-	return 0;
+	return kaos__bcast_publish(ring, n);
 }
 
 /** Copy one slot in and publish it. 0 or -KAOS_EFULL. Producer only. */
 KAOS_INLINE int
 kaos_bcast_push(struct kaos_bcast *ring, const void *src)
 {
-	void *slot = NULL;
-	if (kaos_bcast_claim(ring, 1, &slot) <= 0)
-		return -KAOS_EFULL;
-	kaos__copy_slot(slot, src, ring->ro.slot_size);
-	return kaos_bcast_publish(ring, 1);
+	return kaos__bcast_push(ring, src);
 }
 
 /* ---- consumer ----------------------------------------------------------- */
-
-/* @internal What @p c may read below: the tail, or the slowest dependency.
- * C1: the acquire on tail pairs with P1; D1: the acquire on each
- * dependency's entry pairs with its C2, so what a dependency wrote into a
- * slot before releasing it is visible here. */
-KAOS_ALWAYS_INLINE uint64_t
-kaos__bcast_refresh_avail(struct kaos_bcast_consumer *c)
-{
-	uint64_t avail = atomic_load_explicit(&c->ring->ro.hdr->tail, memory_order_acquire);
-	for (uint32_t i = 0; i < c->ndeps; i++) {
-		uint64_t d = atomic_load_explicit(c->deps[i], memory_order_acquire);
-		if (d < avail)
-			avail = d;
-	}
-	c->avail = avail;
-	return avail;
-}
 
 /**
  * Look at up to @p n contiguous events in place (stops at the end of the
@@ -293,24 +197,7 @@ kaos__bcast_refresh_avail(struct kaos_bcast_consumer *c)
 KAOS_INLINE int64_t
 kaos_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
 {
-	struct kaos_bcast *ring = c->ring;
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__bcast_bad_count(ring->ro.capacity, n);
-	uint64_t pos = c->pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx;
-	if (want > n)
-		want = n;
-	if (c->avail - pos < want) {
-		uint64_t ready = kaos__bcast_refresh_avail(c) - pos;
-		if (ready == 0)
-			return 0;
-		if (want > ready)
-			want = ready;
-	}
-	*slots = ring->ro.slots + idx * ring->ro.slot_size;
-	c->peeked = want;
-	return (int64_t)want;
+	return kaos__bcast_peek(c, n, slots);
 }
 
 /**
@@ -321,25 +208,14 @@ kaos_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
 KAOS_INLINE int
 kaos_bcast_release(struct kaos_bcast_consumer *c, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > c->peeked))
-		return -EINVAL;
-	c->peeked -= n;
-	c->pos += n;
-	atomic_store_explicit(c->entry, c->pos, memory_order_release);
-	if (KAOS_UNLIKELY(c->ring->ro.blocking))
-		kaos_waitpoint_notify(&c->ring->ro.hdr->progress);
-	return 0;
+	return kaos__bcast_release(c, n);
 }
 
 /** Copy the next event out and release it. 0 or -KAOS_EEMPTY. */
 KAOS_INLINE int
 kaos_bcast_pop(struct kaos_bcast_consumer *c, void *dst)
 {
-	void *slot = NULL;
-	if (kaos_bcast_peek(c, 1, &slot) <= 0)
-		return -KAOS_EEMPTY;
-	kaos__copy_slot(dst, slot, c->ring->ro.slot_size);
-	return kaos_bcast_release(c, 1);
+	return kaos__bcast_pop(c, dst);
 }
 
 /**
@@ -352,25 +228,7 @@ KAOS_INLINE uint64_t
 kaos_bcast_poll(struct kaos_bcast_consumer *c, kaos_bcast_handler_fn fn, void *ctx,
 		uint64_t limit)
 {
-	struct kaos_bcast *ring = c->ring;
-	uint64_t pos = c->pos;
-	uint64_t n = c->avail - pos;
-	if (n < limit)
-		n = kaos__bcast_refresh_avail(c) - pos;
-	if (n > limit)
-		n = limit;
-	for (uint64_t i = 0; i < n; i++) {
-		void *slot = ring->ro.slots + ((pos + i) & ring->ro.mask) * ring->ro.slot_size;
-		if (fn(slot, pos + i, i + 1 == n, ctx)) {
-			n = i + 1;
-			break;
-		}
-	}
-	if (n) {
-		c->peeked = n;
-		kaos_bcast_release(c, n);
-	}
-	return n;
+	return kaos__bcast_poll(c, fn, ctx, limit);
 }
 
 #ifdef __cplusplus

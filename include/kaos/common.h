@@ -55,53 +55,7 @@
  * in memory mapped by several processes. */
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "kaos needs lock-free 64-bit atomics");
 
-/**
- * @internal Copy one slot. Sizes known at compile time (typed rings) fold to
- * a plain copy; 8-byte slots, the common runtime size, get an inlined copy
- * too, instead of a call to memcpy per event. (Only 8: a wider case would
- * make gcc's -Warray-bounds flag callers that pass an 8-byte object.)
- */
-KAOS_ALWAYS_INLINE void
-kaos__copy_slot(void *dst, const void *src, size_t size)
-{
-	if (size == 8)
-		memcpy(dst, src, 8);
-	else
-		memcpy(dst, src, size);
-}
-
 /** A hint to the CPU that the caller is spinning (PAUSE / YIELD). */
-/* Ring counters (full events; kaos/counters.h): on unless built with
- * -DKAOS_COUNTERS=0. They are counted on slow paths only. */
-#ifndef KAOS_COUNTERS
-#define KAOS_COUNTERS 1
-#endif
-
-/* @internal Count one event in a shared statistics word. Relaxed: a
- * statistic, ordered with nothing. */
-KAOS_ALWAYS_INLINE void
-kaos__count(_Atomic uint64_t *counter)
-{
-#if KAOS_COUNTERS
-	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
-#else
-	(void)counter;
-#endif
-}
-
-/* @internal As kaos__count(), for a word only one thread writes: a plain
- * load and store, no locked instruction. Relaxed, as kaos__count(). */
-KAOS_ALWAYS_INLINE void
-kaos__count_single(_Atomic uint64_t *counter)
-{
-#if KAOS_COUNTERS
-	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-#else
-	(void)counter;
-#endif
-}
-
 KAOS_ALWAYS_INLINE void
 kaos_cpu_relax(void)
 {

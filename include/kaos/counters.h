@@ -24,23 +24,11 @@
 #include <sys/types.h>
 
 #include <kaos/common.h>
+#include <kaos/ring.h> /* struct kaos_ring_stats, which kaos-stat shows */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/**
- * What a ring or channel has done so far: a snapshot from its shared
- * memory, readable by any thread or process (the *_stats() functions).
- * Positions are exact; full, waits and wakes count slow-path events.
- */
-struct kaos_ring_stats {
-	uint64_t published; /**< events (msgring: bytes) published or claimed */
-	uint64_t consumed;  /**< events (msgring: bytes) the slowest consumer took */
-	uint64_t full;      /**< claims and pushes refused because the ring was full */
-	uint64_t waits;     /**< *_wait calls, either side, that had to wait */
-	uint64_t wakes;     /**< wake system calls made for blocked threads */
-};
 
 #define KAOS_COUNTER_LABEL_MAX 111
 #define KAOS_COUNTERS_MAX 65536

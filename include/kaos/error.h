@@ -29,7 +29,8 @@ extern "C" {
 	X(KAOS_EKIND, 4007, "channel kind differs from the one asked for")    \
 	X(KAOS_ECAPACITY, 4008, "channel capacity differs from the one asked for") \
 	X(KAOS_ESLOTSIZE, 4009, "channel slot size differs from the one asked for") \
-	X(KAOS_ETRUNCATED, 4010, "file is shorter than its header says")
+	X(KAOS_ETRUNCATED, 4010, "file is shorter than its header says")      \
+	X(KAOS_EFLAGS, 4011, "channel flags differ from the ones asked for")
 
 enum kaos_error {
 #define KAOS__ERR_ENUM(name, value, msg) name = (value),

@@ -79,7 +79,9 @@ enum kaos_ipc_flags {
 /**
  * What to attach to. Zero fields take defaults. For an existing channel,
  * zero capacity / slot_size accept what the file holds and a non-zero
- * value must match it; max_*, flags and mode are used only at creation.
+ * value must match it; flags must match the file's (a subscriber asking
+ * for KAOS_IPC_CRC never attaches to a channel without it); max_* and
+ * mode are used only at creation.
  */
 struct kaos_ipc_config {
 	/** "/name" (one leading slash, no other): shm_open() under /dev/shm;
@@ -113,9 +115,10 @@ typedef kaos_msg_handler_fn kaos_ipc_handler_fn;
  *   are taken by live processes); -EAGAIN (a creator did not finish within
  *   open_timeout_ns); the validation errors of an existing file:
  *   -KAOS_EFOREIGN (not a kaos channel), -KAOS_EVERSION, -KAOS_EKIND,
- *   -KAOS_ECAPACITY, -KAOS_ESLOTSIZE, -KAOS_ETRUNCATED (file shorter than
- *   its header says), -KAOS_ECORRUPT (inconsistent header);
- *   or -errno of open/ftruncate/mmap.
+ *   -KAOS_ECAPACITY, -KAOS_ESLOTSIZE, -KAOS_EFLAGS, -KAOS_ETRUNCATED (file
+ *   shorter than its header says), -KAOS_ECORRUPT (inconsistent header or
+ *   ring); -ENOSPC (no room for a new channel's file: nothing is left
+ *   behind); or -errno of open/mmap.
  * Any thread; the handle is then used by one thread at a time.
  */
 KAOS_API int kaos_ipc_publish(const struct kaos_ipc_config *cfg, struct kaos_ipc **out);
@@ -159,10 +162,12 @@ KAOS_API int64_t kaos_ipc_receive(struct kaos_ipc *ch, kaos_ipc_handler_fn fn, v
 
 /**
  * Check the peers now (a few system calls): evicts dead broadcast
- * subscribers (publisher), unblocks dead claims (MSG_MP subscriber), and
- * refreshes this process's heartbeat. kaos_ipc_send()/receive() call it
- * every liveness_ns while they wait; a user of the zero-copy handles calls
- * it when the ring is full or empty.
+ * subscribers (publisher), unblocks dead claims (MSG_MP subscriber),
+ * clears the waitpoint registrations of peers killed while they slept
+ * (else every later notify would make a wake system call), and refreshes
+ * this process's heartbeat. kaos_ipc_send()/receive() call it every
+ * liveness_ns; a user of the zero-copy handles calls it when the ring is
+ * full or empty, and now and then.
  * @return 0 if a peer this side depends on is alive; -KAOS_EPEERDEAD or
  *   -EPIPE if none is (publisher: no live subscriber; subscriber: no live
  *   producer); -EINVAL.
@@ -179,6 +184,13 @@ KAOS_API struct kaos_msgring_producer *kaos_ipc_msg_producer(struct kaos_ipc *ch
 /** The broadcast ring (publisher) and this subscriber's consumer handle. */
 KAOS_API struct kaos_bcast *kaos_ipc_bcast(struct kaos_ipc *ch);
 KAOS_API struct kaos_bcast_consumer *kaos_ipc_bcast_consumer(struct kaos_ipc *ch);
+
+/** A kind's short name ("spsc", "msg-sp", "msg-mp", "bcast", "u64"), a
+ * line saying what it carries, and what its capacity and positions count
+ * ("slots", "values" or "bytes"); "?" for a value that is no kind. */
+KAOS_API const char *kaos_ipc_kind_name(enum kaos_ipc_kind kind);
+KAOS_API const char *kaos_ipc_kind_summary(enum kaos_ipc_kind kind);
+KAOS_API const char *kaos_ipc_kind_unit(enum kaos_ipc_kind kind);
 
 /** The channel's kind, capacity and slot size (0 for message kinds). */
 KAOS_API enum kaos_ipc_kind kaos_ipc_kind(const struct kaos_ipc *ch);
@@ -218,9 +230,10 @@ struct kaos_ipc_info {
 
 /**
  * Read a channel's header and the state of its processes, read-only.
- * Reads a copy (pread) of the header and the ring's control block, so a
+ * Reads with pread, never a mapping, and opens without blocking, so a
  * file truncated or replaced meanwhile gives an error or stale values,
- * never a crash (tools scan files they do not own).
+ * and a FIFO or device in its place -KAOS_EFOREIGN, never a crash or a
+ * hang (tools scan files they do not own).
  * @return 0; the validation errors of kaos_ipc_publish(); -errno.
  */
 KAOS_API int kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info);

@@ -55,9 +55,9 @@
 extern "C" {
 #endif
 
-KAOS__STAMPED_API(mpmc, true, true);
+KAOS__STAMPED_API(mpmc);
 
-#define KAOS_MPMC_DEFINE(name, type) KAOS__STAMPED_TYPED(name, mpmc, type, true, true)
+#define KAOS_MPMC_DEFINE(name, type) KAOS__STAMPED_TYPED(name, mpmc, type)
 
 #ifdef __cplusplus
 }

@@ -69,9 +69,9 @@
 extern "C" {
 #endif
 
-KAOS__STAMPED_API(mpsc, true, false);
+KAOS__STAMPED_API(mpsc);
 
-#define KAOS_MPSC_DEFINE(name, type) KAOS__STAMPED_TYPED(name, mpsc, type, true, false)
+#define KAOS_MPSC_DEFINE(name, type) KAOS__STAMPED_TYPED(name, mpsc, type)
 
 #ifdef __cplusplus
 }

@@ -27,8 +27,14 @@
  * Variants (flags at init): single producer (one producer handle; claim is
  * a plain store) or multi-producer (KAOS_MSGRING_MP: any number of producer
  * handles, in threads or processes; claim is one compare-and-swap on the
- * shared tail). KAOS_MSGRING_CRC adds a CRC-32C word to each record,
- * checked by the reader.
+ * shared tail). KAOS_MSGRING_CRC adds a check word after each header,
+ * padding included (but for padding of 8 bytes, which can only fill the
+ * last 8 bytes of the buffer): its high 32 bits repeat the record's
+ * length, its low 32 bits are the CRC-32C of the header word and the
+ * payload. The reader checks both: a record whose CRC fails is skipped
+ * and reported; one whose length disagrees with its copy can no longer
+ * be skipped (where would the next record start?), so the ring stops
+ * with -KAOS_ECORRUPT. Damage is never delivered.
  *
  * Limits: capacity is a power of two in [KAOS_MSGRING_MIN_CAPACITY,
  * KAOS_MSGRING_MAX_CAPACITY] bytes; a record is at most capacity / 8 bytes,
@@ -43,7 +49,9 @@
  *
  * A multi-producer claimer that dies between claim and commit leaves a
  * record nobody will commit. kaos_msgring_unblock() (the consumer, after a
- * timeout) turns it into padding, as Aeron does, and counts it.
+ * timeout) turns it into padding, as Aeron does, and counts it; with an
+ * alive function it never touches the claim of a live producer, however
+ * long that producer stalls.
  */
 #ifndef KAOS_MSGRING_H
 #define KAOS_MSGRING_H
@@ -53,9 +61,9 @@
 #include <string.h>
 
 #include <kaos/common.h>
-#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
+#include <kaos/ring.h>
 #include <kaos/wait.h>
 
 #ifdef __cplusplus
@@ -84,68 +92,46 @@ enum kaos_msgring_flags {
 };
 #define KAOS_MSGRING_FLAGS_ALL (KAOS_MSGRING_MP | KAOS_MSGRING_CRC)
 
-/** The shared part, at the start of the ring's memory. */
-struct kaos_msgring_ctl {
-	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /**< claimed (MP) / committed (SP) bytes */
-	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-	_Atomic uint64_t head; /**< bytes consumed and zeroed: consumer writes */
-	_Atomic uint64_t read; /**< bytes consumed, zeroing maybe unfinished */
-	_Atomic uint64_t unblocked; /**< dead claims turned into padding */
-	_Atomic uint64_t corrupt;   /**< records that failed their checksum */
-	char guard1[2 * KAOS_CACHELINE - 4 * sizeof(uint64_t)];
-	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
-	struct kaos_waitpoint space; /**< blocked producers sleep here */
-	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
-	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /**< refused claims */
-	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
-};
-
-/** Owner id meaning "any producer" in a question to the alive function. */
+/** Owner id meaning "a claim whose header was never written" in a
+ * question to the alive function. */
 #define KAOS_MSGRING_ANY_OWNER UINT32_MAX
 
-/** Says whether the producer with this owner id (see
- * kaos_msgring_producer_init()) is still alive, or with
- * KAOS_MSGRING_ANY_OWNER whether any producer is; used by unblock. */
-typedef bool (*kaos_msgring_alive_fn)(uint32_t owner, void *ctx);
+/**
+ * Records staged in the caller's memory and copied into a single-producer
+ * ring together by kaos_msgring_write_batch(): one copy of whole cache
+ * lines and one tail store for many small records, where a claim per
+ * record stores into each line of the ring piecemeal (every such line is
+ * fetched back from the reader's cache first). The reader sees the
+ * records one by one, as if each had been written alone.
+ */
+struct kaos_msgring_batch {
+	unsigned char *buf; /**< the caller's, 8-byte aligned */
+	size_t cap;         /**< its size in bytes */
+	size_t used;        /**< bytes staged (records, ring format) */
+	uint32_t count;     /**< records staged */
+};
+
+/* Handles, and the bodies of the inline functions below. */
+#include <kaos/detail/msgring.h>
 
 /**
- * A ring as one process sees it, with the consumer's state. Transparent so
- * the hot path inlines; treat every field as private.
+ * Says whether the producer of a claim may still be alive; used by
+ * kaos_msgring_unblock(), which leaves a claim alone while the answer is
+ * yes. @p owner is the claim's owner id (see kaos_msgring_producer_init()),
+ * or KAOS_MSGRING_ANY_OWNER for a claim whose header was never written:
+ * then the question is whether a live producer may be claiming at
+ * position @p pos (a producer says where it claims through its claim mark,
+ * which IPC channels keep), and with @p pos UINT64_MAX, whether any
+ * producer is alive at all.
  */
-struct kaos_msgring {
-	KAOS_CACHE_ALIGNED struct {
-		uint64_t pos;         /* next byte to read */
-		uint64_t stuck_pos;   /* unblock: where we saw no progress */
-		uint64_t stuck_since; /* ... and since when (ns) */
-		uint64_t avail;       /* single producer: cached tail */
-	} cons;
-	KAOS_CACHE_ALIGNED struct {
-		struct kaos_msgring_ctl *ctl;
-		unsigned char *buf;
-		uint64_t mask;
-		uint64_t capacity;
-		uint32_t max_record; /* bytes, header included */
-		uint32_t flags;
-		bool blocking;
-		kaos_msgring_alive_fn alive; /* NULL: claimers are never asked */
-		void *alive_ctx;
-		struct kaos_region region;
-	} ro;
-};
+typedef kaos__msgring_alive_fn kaos_msgring_alive_fn;
 
-/** One producer's private state; one thread uses it at a time. */
-struct kaos_msgring_producer {
-	struct kaos_msgring *ring;
-	uint64_t pos;     /* SP: next byte to write (MP: unused) */
-	uint64_t published; /* SP: tail as last stored (deferred commits) */
-	uint64_t limit;   /* cached head + capacity: writable below */
-	uint32_t owner;   /* MP: written into our claimed headers */
-	bool claimed;     /* a claim is open */
-	uint64_t claim_at;  /* where the claimed record's header is */
-	uint64_t claim_pad; /* padding bytes before it (at the wrap) */
-	uint32_t claim_len; /* record length: header (+ crc) + payload */
-	uint32_t claim_type;
-};
+/**
+ * struct kaos_msgring: a ring as one process sees it, with the consumer's
+ * state; struct kaos_msgring_producer: one producer's private state (one
+ * thread at a time). Both transparent so the hot path inlines
+ * (kaos/detail/msgring.h); treat every field as private.
+ */
 
 /**
  * Called by kaos_msgring_read() for each record, in order, in place.
@@ -230,11 +216,13 @@ KAOS_API void kaos_msgring_set_alive_fn(struct kaos_msgring *ring,
  * position has been claimed but not committed, and nothing moved for
  * @p timeout_ns as measured across calls (the first call starts the clock),
  * turn it into padding so the records behind it flow again, and count it
- * (kaos_msgring_unblocked()). A claim whose owner the alive function says
- * is alive is never unblocked. A claimer so slow that it commits after its
- * record was unblocked would corrupt the ring: pick a timeout far above
- * any stall of a live producer (Aeron uses 15 s) when the alive function
- * cannot tell.
+ * (kaos_msgring_unblocked()). With an alive function, a claim whose
+ * owner it says is alive is never unblocked, nor space that a live
+ * producer may have claimed without having written its header yet (see
+ * kaos_msgring_alive_fn): IPC channels keep that promise for any stall.
+ * Without one, a claimer so slow that it commits after its record was
+ * unblocked would corrupt the ring: pick a timeout far above any stall of
+ * a live producer (Aeron uses 15 s).
  * @return 1 if a record was unblocked; 0 otherwise; -EINVAL.
  * Consumer thread only.
  */
@@ -251,18 +239,6 @@ KAOS_API int kaos_msgring_claim_wait(struct kaos_msgring_producer *p, uint32_t t
 KAOS_API int64_t kaos_msgring_read_wait(struct kaos_msgring *ring,
 					kaos_msg_handler_fn fn, void *ctx,
 					uint64_t limit, const struct kaos_wait *how);
-
-/** @internal slow paths of the inline functions below. */
-KAOS_API int kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t type,
-				    size_t len, void **data);
-KAOS_API int kaos__msgring_bad_claim(const struct kaos_msgring_producer *p,
-				     uint32_t type, size_t len);
-KAOS_API bool kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t idx,
-				   uint32_t len);
-KAOS_API int64_t kaos__msgring_stop(struct kaos_msgring *ring, uint64_t start,
-				    uint64_t pos, uint64_t skip, int64_t delivered);
-KAOS_API void kaos__msgring_release(struct kaos_msgring *ring, uint64_t start,
-				    uint64_t end);
 
 /* ---- queries -------------------------------------------------------------- */
 
@@ -305,7 +281,7 @@ kaos_msgring_unblocked(const struct kaos_msgring *ring)
 	return atomic_load_explicit(&ring->ro.ctl->unblocked, memory_order_relaxed);
 }
 
-/** Records dropped because their checksum failed. Any thread. */
+/** Records skipped because their CRC failed. Any thread. */
 KAOS_INLINE uint64_t
 kaos_msgring_corrupt(const struct kaos_msgring *ring)
 {
@@ -313,81 +289,7 @@ kaos_msgring_corrupt(const struct kaos_msgring *ring)
 	return atomic_load_explicit(&ring->ro.ctl->corrupt, memory_order_relaxed);
 }
 
-/* ---- record helpers ------------------------------------------------------- */
-
-/* @internal Header word at byte offset @p idx of the buffer. */
-KAOS_ALWAYS_INLINE _Atomic uint64_t *
-kaos__msg_word(const struct kaos_msgring *ring, uint64_t idx)
-{
-	return (_Atomic uint64_t *)(void *)(ring->ro.buf + idx);
-}
-
-KAOS_ALWAYS_INLINE uint64_t
-kaos__msg_make(uint32_t type, int32_t len)
-{
-	return (uint64_t)type << 32 | (uint32_t)len;
-}
-
-KAOS_ALWAYS_INLINE uint64_t
-kaos__msg_align(uint64_t n)
-{
-	return (n + KAOS_MSG_ALIGN - 1) & ~(uint64_t)(KAOS_MSG_ALIGN - 1);
-}
-
-/* @internal Bytes before the payload: header, plus the CRC word. */
-KAOS_ALWAYS_INLINE uint32_t
-kaos__msg_prefix(const struct kaos_msgring *ring)
-{
-	return (ring->ro.flags & KAOS_MSGRING_CRC) ? 2 * KAOS_MSG_HEADER : KAOS_MSG_HEADER;
-}
-
 /* ---- producer ------------------------------------------------------------- */
-
-/* @internal Single producer: make every committed record visible. P1
- * for the single-producer reader: the release pairs with its acquire of
- * tail (C1); a producer restarting on the ring also continues here. */
-KAOS_ALWAYS_INLINE void
-kaos__msgring_store_tail(struct kaos_msgring_producer *p)
-{
-	struct kaos_msgring *ring = p->ring;
-	p->published = p->pos;
-	atomic_store_explicit(&ring->ro.ctl->tail, p->pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->data);
-}
-
-/** Make every deferred commit visible. Producer thread only. */
-KAOS_INLINE void
-kaos_msgring_flush(struct kaos_msgring_producer *p)
-{
-	if (!(p->ring->ro.flags & KAOS_MSGRING_MP) && p->published != p->pos)
-		kaos__msgring_store_tail(p);
-}
-
-
-/* @internal Single producer: room at p->pos for @p rec contiguous bytes,
- * after *@p pad bytes of padding to the end of the buffer if they would
- * not fit before it? Refreshes the cached limit only when it says no. */
-KAOS_ALWAYS_INLINE bool
-kaos__msgring_sp_room(struct kaos_msgring_producer *p, uint64_t rec, uint64_t *pad)
-{
-	struct kaos_msgring *ring = p->ring;
-	uint64_t idx = p->pos & ring->ro.mask;
-	*pad = ring->ro.capacity - idx < rec ? ring->ro.capacity - idx : 0;
-	if (p->limit - p->pos >= *pad + rec)
-		return true;
-	/* P2: pairs with C2: the consumer is done with, and has zeroed,
-	 * everything below head. */
-	p->limit = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
-		   ring->ro.capacity;
-	if (p->limit - p->pos >= *pad + rec)
-		return true;
-	/* Full: what was deferred must become visible, or a reader waiting
-	 * for it would never free space. */
-	kaos_msgring_flush(p);
-	kaos__count_single(&ring->ro.ctl->full); /* one producer */
-	return false;
-}
 
 /**
  * Claim room for a record of @p len payload bytes and message type
@@ -403,62 +305,7 @@ KAOS_INLINE int
 kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 		   void **data)
 {
-	struct kaos_msgring *ring = p->ring;
-	if (KAOS_UNLIKELY(len > ring->ro.max_record || type > KAOS_MSG_TYPE_MAX ||
-			  p->claimed))
-		return kaos__msgring_bad_claim(p, type, len);
-	if (ring->ro.flags & KAOS_MSGRING_MP)
-		return kaos__msgring_claim_mp(p, type, len, data);
-	uint32_t reclen = kaos__msg_prefix(ring) + (uint32_t)len;
-	if (KAOS_UNLIKELY(reclen > ring->ro.max_record))
-		return -KAOS_ETOOBIG;
-	uint64_t pos = p->pos;
-	uint64_t pad;
-	if (!kaos__msgring_sp_room(p, kaos__msg_align(reclen), &pad))
-		return -KAOS_EFULL;
-	p->claimed = true;
-	p->claim_at = pos + pad;
-	p->claim_pad = pad;
-	p->claim_len = reclen;
-	p->claim_type = type;
-	*data = ring->ro.buf + ((pos + pad) & ring->ro.mask) + kaos__msg_prefix(ring);
-	return 0;
-}
-
-/** @internal Store the CRC word of the claimed record (CRC rings). */
-KAOS_API void kaos__msgring_seal(struct kaos_msgring_producer *p);
-
-/* @internal commit, publishing now or (single producer) deferring. */
-KAOS_ALWAYS_INLINE int
-kaos__msgring_commit(struct kaos_msgring_producer *p, bool defer)
-{
-	struct kaos_msgring *ring = p->ring;
-	if (KAOS_UNLIKELY(!p->claimed))
-		return -EINVAL;
-	p->claimed = false;
-	if (ring->ro.flags & KAOS_MSGRING_CRC)
-		kaos__msgring_seal(p);
-	uint64_t at = p->claim_at;
-	/* P1: pairs with C1. */
-	atomic_store_explicit(kaos__msg_word(ring, at & ring->ro.mask),
-			      kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
-			      memory_order_release);
-	if (ring->ro.flags & KAOS_MSGRING_MP) {
-		if (KAOS_UNLIKELY(ring->ro.blocking))
-			kaos_waitpoint_notify(&ring->ro.ctl->data);
-		return 0;
-	}
-	if (p->claim_pad) {
-		/* After the record (P1 again): a reader that sees the padding
-		 * and skips to the start sees the record. */
-		atomic_store_explicit(kaos__msg_word(ring, (at - p->claim_pad) & ring->ro.mask),
-				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)p->claim_pad),
-				      memory_order_release);
-	}
-	p->pos = at + kaos__msg_align(p->claim_len);
-	if (!defer || p->pos - p->published >= KAOS_MSGRING_PUBLISH_BYTES)
-		kaos__msgring_store_tail(p);
-	return 0;
+	return kaos__msgring_claim(p, type, len, data);
 }
 
 /**
@@ -487,6 +334,13 @@ kaos_msgring_commit_deferred(struct kaos_msgring_producer *p)
 	return kaos__msgring_commit(p, true);
 }
 
+/** Make every deferred commit visible. Producer thread only. */
+KAOS_INLINE void
+kaos_msgring_flush(struct kaos_msgring_producer *p)
+{
+	kaos__msgring_flush(p);
+}
+
 
 /**
  * Give the claimed space up: nothing is delivered. In a multi-producer ring
@@ -503,31 +357,10 @@ KAOS_INLINE int
 kaos_msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *src,
 		   size_t len)
 {
-	void *dst = NULL;
-	int rc = kaos_msgring_claim(p, type, len, &dst);
-	if (rc < 0)
-		return rc;
-	if (len)
-		memcpy(dst, src, len);
-	return kaos_msgring_commit(p);
+	return kaos__msgring_write(p, type, src, len);
 }
 
 /* ---- batches (single producer) ------------------------------------------- */
-
-/**
- * Records staged in the caller's memory and copied into a single-producer
- * ring together by kaos_msgring_write_batch(): one copy of whole cache
- * lines and one tail store for many small records, where a claim per
- * record stores into each line of the ring piecemeal (every such line is
- * fetched back from the reader's cache first). The reader sees the
- * records one by one, as if each had been written alone.
- */
-struct kaos_msgring_batch {
-	unsigned char *buf; /**< the caller's, 8-byte aligned */
-	size_t cap;         /**< its size in bytes */
-	size_t used;        /**< bytes staged (records, ring format) */
-	uint32_t count;     /**< records staged */
-};
 
 /**
  * Stage in @p buf (8-byte aligned) of @p cap bytes; empty.
@@ -545,21 +378,7 @@ KAOS_INLINE int
 kaos_msgring_batch_claim(struct kaos_msgring_batch *b, uint32_t type, size_t len,
 			 void **data)
 {
-	if (KAOS_UNLIKELY(type > KAOS_MSG_TYPE_MAX))
-		return -EINVAL;
-	uint64_t reclen = KAOS_MSG_ALIGN + (uint64_t)len; /* header + payload */
-	uint64_t rec = kaos__msg_align(reclen);
-	if (KAOS_UNLIKELY(rec > b->cap - b->used || reclen > INT32_MAX))
-		return -KAOS_EFULL;
-	unsigned char *at = b->buf + b->used;
-	uint64_t w = kaos__msg_make(type, (int32_t)reclen);
-	memcpy(at, &w, sizeof(w));
-	if (rec != reclen) /* the alignment tail: no stale bytes go out */
-		memset(at + reclen, 0, rec - reclen);
-	b->used += rec;
-	b->count++;
-	*data = at + KAOS_MSG_ALIGN;
-	return 0;
+	return kaos__msgring_batch_claim(b, type, len, data);
 }
 
 /** As kaos_msgring_batch_claim(), copying @p len bytes from @p src. */
@@ -594,79 +413,23 @@ KAOS_API int kaos_msgring_write_batch(struct kaos_msgring_producer *p,
 /**
  * Hand up to @p limit committed records to @p fn, in order and in place,
  * then release them (their bytes are zeroed, then the head is stored).
- * Padding is skipped. A record whose checksum fails is not delivered: the
- * call stops before it and returns what it delivered; the next call skips
- * it, counts it (kaos_msgring_corrupt()) and returns -KAOS_ECORRUPT.
- * @return records delivered (0: none ready); -KAOS_ECORRUPT (a bad
- *         checksum, as above, or a header no producer can have written,
- *         after which the ring stays stopped).
+ * Padding is skipped. Damage is never delivered: in a CRC ring, a record
+ * (or padding) whose CRC fails stops the call before it (returning what
+ * was delivered), and the next call skips it, counts it
+ * (kaos_msgring_corrupt()) and returns -KAOS_ECORRUPT. A length that
+ * disagrees with its copy, or a header no producer can have written (a
+ * length outside the buffer or above the largest record; in a
+ * single-producer ring, an empty header below the tail) stops the ring
+ * at that record: every later call returns -KAOS_ECORRUPT.
+ * @return records delivered (0: none ready); -KAOS_ECORRUPT (as above,
+ *         or a tail more than a buffer ahead).
  * Consumer thread only. Wait-free. Acquire (C1) per record; release (C2).
  */
 KAOS_INLINE int64_t
 kaos_msgring_read(struct kaos_msgring *ring, kaos_msg_handler_fn fn, void *ctx,
 		  uint64_t limit)
 {
-	uint64_t start = ring->cons.pos, pos = start, end;
-	int64_t n = 0;
-	uint32_t prefix = kaos__msg_prefix(ring);
-	bool mp = ring->ro.flags & KAOS_MSGRING_MP;
-	if (!mp) {
-		/* Single producer: read below the committed tail only, so we
-		 * never touch the line the producer is writing. C1: pairs with
-		 * the commit's release of tail. */
-		end = ring->cons.avail;
-		if ((int64_t)(end - pos) <= 0) { /* used up (or never loaded) */
-			end = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
-			if (end == pos)
-				return 0;
-			if (KAOS_UNLIKELY(end - start > ring->ro.capacity))
-				return -KAOS_ECORRUPT; /* a damaged tail: never trust it */
-			ring->cons.avail = end;
-		}
-	} else {
-		/* At most one buffer per call: a full ring's first record,
-		 * not yet zeroed, follows its last. */
-		end = start + ring->ro.capacity;
-	}
-	for (;;) {
-		while ((uint64_t)n < limit && pos - start < end - start) {
-			uint64_t idx = pos & ring->ro.mask;
-			/* C1: pairs with P1 (the producer's commit). */
-			uint64_t w = atomic_load_explicit(kaos__msg_word(ring, idx),
-							  memory_order_acquire);
-			int32_t len = (int32_t)(uint32_t)w;
-			uint32_t type = (uint32_t)(w >> 32);
-			if (len <= 0) {
-				if (KAOS_UNLIKELY(!mp)) /* below the tail: must be there */
-					return kaos__msgring_stop(ring, start, pos, 0, n);
-				break; /* not committed yet */
-			}
-			uint64_t rec = kaos__msg_align((uint64_t)len);
-			if (KAOS_UNLIKELY(rec > ring->ro.capacity - idx ||
-					  (uint32_t)len > ring->ro.max_record ||
-					  (type != KAOS_MSG_PADDING && (uint32_t)len < prefix)))
-				return kaos__msgring_stop(ring, start, pos, 0, n);
-			if (type != KAOS_MSG_PADDING) {
-				if ((ring->ro.flags & KAOS_MSGRING_CRC) &&
-				    KAOS_UNLIKELY(!kaos__msgring_crc_ok(ring, idx, (uint32_t)len)))
-					return kaos__msgring_stop(ring, start, pos, rec, n);
-				fn(type, ring->ro.buf + idx + prefix, (size_t)len - prefix, ctx);
-				n++;
-			}
-			pos += rec;
-		}
-		/* Single producer: the tail we cached is used up; look once
-		 * more, so a read hands over everything committed by now. */
-		if (mp || (uint64_t)n == limit || pos != end)
-			break;
-		end = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
-		if (end == pos || KAOS_UNLIKELY(end - start > ring->ro.capacity))
-			break; /* (a damaged tail is reported by the next call) */
-		ring->cons.avail = end;
-	}
-	if (pos != start)
-		kaos__msgring_release(ring, start, pos);
-	return n;
+	return kaos__msgring_read(ring, fn, ctx, limit);
 }
 
 #ifdef __cplusplus

@@ -61,9 +61,9 @@
 extern "C" {
 #endif
 
-KAOS__STAMPED_API(spmc, false, true);
+KAOS__STAMPED_API(spmc);
 
-#define KAOS_SPMC_DEFINE(name, type) KAOS__STAMPED_TYPED(name, spmc, type, false, true)
+#define KAOS_SPMC_DEFINE(name, type) KAOS__STAMPED_TYPED(name, spmc, type)
 
 #ifdef __cplusplus
 }

@@ -36,9 +36,9 @@
 #include <string.h>
 
 #include <kaos/common.h>
-#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
+#include <kaos/ring.h>
 #include <kaos/wait.h>
 
 #ifdef __cplusplus
@@ -51,54 +51,13 @@ extern "C" {
 /** kaos_spsc_push_deferred() publishes at least once every this many slots. */
 #define KAOS_SPSC_PUBLISH_EVERY 64
 
-/**
- * The shared part, at the start of the ring's memory. tail and head sit two
- * cache lines apart so neither side's writes (nor the adjacent-line
- * prefetcher) disturb the other's line.
- */
-struct kaos_spsc_cursors {
-	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /**< producer writes */
-	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-	_Atomic uint64_t head; /**< consumer writes */
-	char guard1[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
-	struct kaos_waitpoint space; /**< a blocked producer sleeps here */
-	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
-	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /**< refused claims/pushes */
-	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
-};
+/* Handles, and the bodies of the inline functions below. */
+#include <kaos/detail/spsc.h>
 
 /**
- * A ring handle. Transparent so the hot path inlines; treat every field as
- * private. Producer, consumer and read-only fields are on separate lines.
+ * struct kaos_spsc: a ring handle, transparent so the hot path inlines
+ * (kaos/detail/spsc.h); treat every field as private.
  */
-struct kaos_spsc {
-	/* producer side: only the producer thread touches these */
-	KAOS_CACHE_ALIGNED struct {
-		uint64_t pos;     /* next sequence to write */
-		uint64_t limit;   /* cached head + capacity: writable below */
-		uint64_t claimed; /* slots handed out by claim, not yet published */
-	} prod;
-	char guard0[KAOS_CACHELINE]; /* keeps the adjacent-line prefetcher */
-	                             /* from pairing prod with cons */
-	/* consumer side: only the consumer thread touches these */
-	KAOS_CACHE_ALIGNED struct {
-		uint64_t pos;    /* next sequence to read */
-		uint64_t avail;  /* cached tail: readable below */
-		uint64_t peeked; /* slots handed out by peek, not yet released */
-	} cons;
-	char guard1[KAOS_CACHELINE];
-	/* read-only after init */
-	KAOS_CACHE_ALIGNED struct {
-		struct kaos_spsc_cursors *cur;
-		unsigned char *slots;
-		uint64_t mask;
-		uint64_t capacity;
-		size_t slot_size;
-		bool blocking; /* publish/release notify blocked waiters */
-		struct kaos_region region; /* owned memory; zero for caller memory */
-	} ro;
-};
 
 /**
  * Handler for kaos_spsc_poll(): @p slot is the event in place, @p seq its
@@ -191,9 +150,6 @@ KAOS_API int kaos_spsc_push_wait(struct kaos_spsc *ring, const void *src,
 KAOS_API int kaos_spsc_pop_wait(struct kaos_spsc *ring, void *dst,
 				const struct kaos_wait *how);
 
-/** @internal Error code for a request count outside [1, capacity]. */
-KAOS_API int kaos__spsc_bad_count(const struct kaos_spsc *ring, uint64_t n);
-
 /* ---- queries ------------------------------------------------------------ */
 
 /** Slots in the ring (usable, all of them). Any thread. */
@@ -226,8 +182,8 @@ kaos_spsc_size(const struct kaos_spsc *ring)
 {
 	/* Acquire on both only to read a coherent-enough pair; head first so
 	 * tail >= head holds for the values seen. Pairs with P1 and C2. */
-	uint64_t head = atomic_load_explicit(&ring->ro.cur->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&ring->ro.cur->tail, memory_order_acquire);
+	uint64_t head = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
 	return tail - head;
 }
 
@@ -235,56 +191,6 @@ kaos_spsc_size(const struct kaos_spsc *ring)
 KAOS_API void kaos_spsc_stats(const struct kaos_spsc *ring, struct kaos_ring_stats *out);
 
 /* ---- producer ----------------------------------------------------------- */
-
-/* @internal Refresh the producer's view of head. P2: the acquire pairs with
- * C2 (the consumer's release of head), so its reads of the slots below head
- * happen before we overwrite them. */
-KAOS_ALWAYS_INLINE uint64_t
-kaos__spsc_refresh_limit(struct kaos_spsc *ring)
-{
-	ring->prod.limit = atomic_load_explicit(&ring->ro.cur->head,
-						memory_order_acquire) +
-			   ring->ro.capacity;
-	return ring->prod.limit;
-}
-
-/* @internal Make every written slot visible. P1: the release pairs with C1
- * (the consumer's acquire of tail): slot writes before it are visible to a
- * consumer that sees the new tail. */
-KAOS_ALWAYS_INLINE void
-kaos__spsc_store_tail(struct kaos_spsc *ring)
-{
-	atomic_store_explicit(&ring->ro.cur->tail, ring->prod.pos,
-			      memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
-		kaos_waitpoint_notify(&ring->ro.cur->data);
-}
-
-/* @internal claim with the slot size as a parameter, so typed rings pass a
- * constant. */
-KAOS_ALWAYS_INLINE int64_t
-kaos__spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots, size_t slot_size)
-{
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__spsc_bad_count(ring, n);
-	uint64_t pos = ring->prod.pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx; /* contiguous up to the wrap */
-	if (want > n)
-		want = n;
-	if (ring->prod.limit - pos < want) {
-		uint64_t free_slots = kaos__spsc_refresh_limit(ring) - pos;
-		if (free_slots == 0) {
-			kaos__count_single(&ring->ro.cur->full);
-			return 0;
-		}
-		if (want > free_slots)
-			want = free_slots;
-	}
-	*slots = ring->ro.slots + idx * slot_size;
-	ring->prod.claimed = want;
-	return (int64_t)want;
-}
 
 /**
  * Claim up to @p n contiguous free slots for writing in place.
@@ -312,35 +218,7 @@ kaos_spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots)
 KAOS_INLINE int
 kaos_spsc_publish(struct kaos_spsc *ring, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > ring->prod.claimed))
-		return -EINVAL;
-	ring->prod.claimed -= n;
-	ring->prod.pos += n;
-	kaos__spsc_store_tail(ring);
-	return 0;
-}
-
-/* @internal push with a slot size parameter; publish now or defer. */
-KAOS_ALWAYS_INLINE int
-kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
-		bool defer)
-{
-	uint64_t pos = ring->prod.pos;
-	if (KAOS_UNLIKELY(pos == ring->prod.limit) &&
-	    kaos__spsc_refresh_limit(ring) == pos) {
-		/* Full: whatever was deferred must become visible, or a
-		 * consumer waiting for it would never free space for us. */
-		kaos__spsc_store_tail(ring);
-		kaos__count_single(&ring->ro.cur->full);
-		return -KAOS_EFULL;
-	}
-	kaos__copy_slot(ring->ro.slots + (pos & ring->ro.mask) * slot_size, src,
-			slot_size);
-	ring->prod.pos = ++pos; /* from the local: the copy may alias */
-	ring->prod.claimed = 0; /* a pending claim overlapped this slot: void */
-	if (!defer || (pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
-		kaos__spsc_store_tail(ring);
-	return 0;
+	return kaos__spsc_publish(ring, n);
 }
 
 /**
@@ -402,52 +280,6 @@ KAOS_API int64_t kaos_spsc_write(struct kaos_spsc *ring, const void *src, uint64
 
 /* ---- consumer ----------------------------------------------------------- */
 
-/* @internal Refresh the consumer's view of tail. C1: the acquire pairs with
- * P1 (the producer's release of tail): the slots below it are fully written. */
-KAOS_ALWAYS_INLINE uint64_t
-kaos__spsc_refresh_avail(struct kaos_spsc *ring)
-{
-	ring->cons.avail = atomic_load_explicit(&ring->ro.cur->tail,
-						memory_order_acquire);
-	return ring->cons.avail;
-}
-
-/* @internal Return slots below cons.pos to the producer. C2: the release
- * pairs with P2 (the producer's acquire of head): our reads of those slots
- * happen before the producer overwrites them. */
-KAOS_ALWAYS_INLINE void
-kaos__spsc_store_head(struct kaos_spsc *ring)
-{
-	atomic_store_explicit(&ring->ro.cur->head, ring->cons.pos,
-			      memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
-		kaos_waitpoint_notify(&ring->ro.cur->space);
-}
-
-/* @internal peek with the slot size as a parameter. */
-KAOS_ALWAYS_INLINE int64_t
-kaos__spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots,
-		size_t slot_size)
-{
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__spsc_bad_count(ring, n);
-	uint64_t pos = ring->cons.pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx;
-	if (want > n)
-		want = n;
-	if (ring->cons.avail - pos < want) {
-		uint64_t ready = kaos__spsc_refresh_avail(ring) - pos;
-		if (ready == 0)
-			return 0;
-		if (want > ready)
-			want = ready;
-	}
-	*slots = ring->ro.slots + idx * slot_size;
-	ring->cons.peeked = want;
-	return (int64_t)want;
-}
-
 /**
  * Look at up to @p n contiguous published slots in place. The view stops at
  * the end of the slot array; peek again after releasing to continue.
@@ -473,28 +305,7 @@ kaos_spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots)
 KAOS_INLINE int
 kaos_spsc_release(struct kaos_spsc *ring, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > ring->cons.peeked))
-		return -EINVAL;
-	ring->cons.peeked -= n;
-	ring->cons.pos += n;
-	kaos__spsc_store_head(ring);
-	return 0;
-}
-
-/* @internal pop with a slot size parameter. */
-KAOS_ALWAYS_INLINE int
-kaos__spsc_pop(struct kaos_spsc *ring, void *dst, size_t slot_size)
-{
-	uint64_t pos = ring->cons.pos;
-	if (KAOS_UNLIKELY(pos == ring->cons.avail) &&
-	    kaos__spsc_refresh_avail(ring) == pos)
-		return -KAOS_EEMPTY;
-	kaos__copy_slot(dst, ring->ro.slots + (pos & ring->ro.mask) * slot_size,
-			slot_size);
-	ring->cons.pos = pos + 1;
-	ring->cons.peeked = 0; /* a pending peek started at this slot: void */
-	kaos__spsc_store_head(ring);
-	return 0;
+	return kaos__spsc_release(ring, n);
 }
 
 /**
@@ -520,26 +331,7 @@ KAOS_INLINE uint64_t
 kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
 	       uint64_t limit)
 {
-	uint64_t pos = ring->cons.pos;
-	uint64_t n = ring->cons.avail - pos;
-	if (n < limit)
-		n = kaos__spsc_refresh_avail(ring) - pos;
-	if (n > limit)
-		n = limit;
-	for (uint64_t i = 0; i < n; i++) {
-		void *slot = ring->ro.slots +
-			     ((pos + i) & ring->ro.mask) * ring->ro.slot_size;
-		if (fn(slot, pos + i, i + 1 == n, ctx)) {
-			n = i + 1;
-			break;
-		}
-	}
-	if (n) {
-		ring->cons.pos = pos + n;
-		ring->cons.peeked = 0;
-		kaos__spsc_store_head(ring);
-	}
-	return n;
+	return kaos__spsc_poll(ring, fn, ctx, limit);
 }
 
 /* ---- typed rings -------------------------------------------------------- */
@@ -552,78 +344,7 @@ kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
  * compile-time slot size (so copies inline). sizeof(type) must be a
  * multiple of 8.
  */
-/* Typed-ring functions: a .c file may use only some of them. */
-#define KAOS__SPSC_TYPED_FN static inline KAOS_UNUSED
-
-#define KAOS_SPSC_DEFINE(name, type)                                          \
-	_Static_assert(sizeof(type) % 8 == 0,                                 \
-		       #type " size must be a multiple of 8");                \
-	struct name {                                                         \
-		struct kaos_spsc ring;                                        \
-	};                                                                    \
-	KAOS__SPSC_TYPED_FN int name##_create(struct name *q, uint64_t capacity,      \
-				      enum kaos_mem mem)                      \
-	{                                                                     \
-		return kaos_spsc_create(&q->ring, capacity, sizeof(type), mem); \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int name##_init(struct name *q, void *mem, size_t len,    \
-				    uint64_t capacity)                        \
-	{                                                                     \
-		return kaos_spsc_init(&q->ring, mem, len, capacity,           \
-				      sizeof(type));                          \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN void name##_destroy(struct name *q)                       \
-	{                                                                     \
-		kaos_spsc_destroy(&q->ring);                                  \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN struct kaos_spsc *name##_ring(struct name *q)             \
-	{                                                                     \
-		return &q->ring;                                              \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN uint64_t name##_capacity(const struct name *q)            \
-	{                                                                     \
-		return q->ring.ro.capacity;                                   \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int64_t name##_claim(struct name *q, uint64_t n, type **s) \
-	{                                                                     \
-		void *p = NULL;                                               \
-		int64_t got = kaos__spsc_claim(&q->ring, n, &p, sizeof(type)); \
-		*s = (type *)p;                                               \
-		return got;                                                   \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int name##_publish(struct name *q, uint64_t n)            \
-	{                                                                     \
-		return kaos_spsc_publish(&q->ring, n);                        \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int name##_push(struct name *q, const type *v)            \
-	{                                                                     \
-		return kaos__spsc_push(&q->ring, v, sizeof(type), false);     \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int name##_push_deferred(struct name *q, const type *v)   \
-	{                                                                     \
-		return kaos__spsc_push(&q->ring, v, sizeof(type), true);      \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN void name##_flush(struct name *q)                         \
-	{                                                                     \
-		kaos_spsc_flush(&q->ring);                                    \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int64_t name##_peek(struct name *q, uint64_t n,           \
-					const type **s)                       \
-	{                                                                     \
-		const void *p = NULL;                                         \
-		int64_t got = kaos__spsc_peek(&q->ring, n, &p, sizeof(type)); \
-		*s = (const type *)p;                                         \
-		return got;                                                   \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int name##_release(struct name *q, uint64_t n)            \
-	{                                                                     \
-		return kaos_spsc_release(&q->ring, n);                        \
-	}                                                                     \
-	KAOS__SPSC_TYPED_FN int name##_pop(struct name *q, type *v)                   \
-	{                                                                     \
-		return kaos__spsc_pop(&q->ring, v, sizeof(type));             \
-	}                                                                     \
-	struct name /* swallow the caller's semicolon */
+#define KAOS_SPSC_DEFINE(name, type) KAOS__SPSC_TYPED(name, type)
 
 /** Fixed slot types of 16, 32 and 64 bytes (8 bytes is a uint64_t). */
 struct kaos_slot16 {

@@ -42,9 +42,9 @@
 #include <stdint.h>
 
 #include <kaos/common.h>
-#include <kaos/counters.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
+#include <kaos/ring.h>
 #include <kaos/wait.h>
 
 #ifdef __cplusplus
@@ -61,55 +61,17 @@ extern "C" {
  * each time it completes this many lines. */
 #define KAOS_U64RING_TAIL_LINES 8
 
-/** One line of the ring: the sequence word, then seven values. */
-struct kaos_u64ring_line {
-	_Atomic uint64_t seq; /**< position after the last value published here */
-	uint64_t v[KAOS_U64RING_PER_LINE];
-};
+/* Lines, handle, and the bodies of the inline functions below. */
+#include <kaos/detail/u64ring.h>
 
-/** The shared control block, at the start of the ring's memory. */
-struct kaos_u64ring_ctl {
-	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /**< producer: a hint, see above */
-	char guard0[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-	_Atomic uint64_t head; /**< consumer: next position to read */
-	char guard1[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-	struct kaos_waitpoint data;  /**< a blocked consumer sleeps here */
-	struct kaos_waitpoint space; /**< a blocked producer sleeps here */
-	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
-	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /**< refused pushes */
-	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
-};
+/**
+ * struct kaos_u64ring: a ring handle, transparent so the hot path inlines
+ * (kaos/detail/u64ring.h); treat every field as private.
+ */
 
-/** A ring handle. Transparent so the hot path inlines; treat every field
- * as private. */
-struct kaos_u64ring {
-	/* producer side: only the producer thread touches these */
-	KAOS_CACHE_ALIGNED struct {
-		struct kaos_u64ring_line *line; /* the line being filled */
-		uint64_t start; /* position of that line's first value */
-		uint64_t limit; /* cached head + capacity: writable below */
-		uint64_t lines; /* lines completed, for the tail hint */
-	} prod;
-	char guard0[KAOS_CACHELINE];
-	/* consumer side: its position is the shared head, which only it
-	 * writes; these are its line and cached view of the producer */
-	KAOS_CACHE_ALIGNED struct {
-		struct kaos_u64ring_line *line; /* the line being read */
-		uint64_t start; /* position of that line's first value */
-		uint64_t avail; /* readable below (a line's sequence word) */
-	} cons;
-	char guard1[KAOS_CACHELINE];
-	/* read-only after init */
-	KAOS_CACHE_ALIGNED struct {
-		struct kaos_u64ring_ctl *ctl;
-		struct kaos_u64ring_line *lines;
-		struct kaos_u64ring_line *end; /* lines + nlines */
-		uint64_t nlines;
-		uint64_t capacity;
-		bool blocking; /* push/pop notify blocked waiters */
-		struct kaos_region region; /* owned memory; zero for caller memory */
-	} ro;
-};
+/** Handler for kaos_u64ring_poll(): one value and its position. Return 0
+ * to continue, non-zero to stop after this value. */
+typedef int (*kaos_u64ring_handler_fn)(uint64_t value, uint64_t seq, void *ctx);
 
 /* ---- control plane (src/ring/u64ring.c) ------------------------------- */
 
@@ -192,94 +154,45 @@ kaos_u64ring_capacity(const struct kaos_u64ring *ring)
 	return ring->ro.capacity;
 }
 
+/**
+ * Hand up to @p limit published values to @p fn, in order, then release
+ * them all: a consumer that dies inside @p fn leaves them to its successor
+ * (kaos_u64ring_pop() releases a value before returning it). Stops after a
+ * value for which @p fn returns non-zero.
+ * @return values handled (0: none published); -KAOS_ECORRUPT if the
+ *         shared head is not where this consumer left it.
+ * Consumer thread only.
+ */
+KAOS_API int64_t kaos_u64ring_poll(struct kaos_u64ring *ring, kaos_u64ring_handler_fn fn,
+				   void *ctx, uint64_t limit);
+
 /* ---- producer ----------------------------------------------------------- */
 
 /**
  * Publish one value.
- * @return 0; -KAOS_EFULL if the ring is full.
+ * @return 0; -KAOS_EFULL if the ring is full; -KAOS_ECORRUPT if a shared
+ *         word the producer reads (its line's sequence word, or head) holds
+ *         what it cannot have: another process wrote into the ring.
  * Producer thread only. Wait-free.
  */
 KAOS_INLINE int
 kaos_u64ring_push(struct kaos_u64ring *ring, uint64_t value)
 {
-	struct kaos_u64ring_line *line = ring->prod.line;
-	uint64_t start = ring->prod.start;
-	/* Our own position, from the word we last stored into this line
-	 * (relaxed: only this thread writes it); a word from an earlier lap
-	 * is below start. Reading it keeps the position off a line of its
-	 * own, which would be one more store per push. */
-	uint64_t pos = atomic_load_explicit(&line->seq, memory_order_relaxed);
-	if (pos < start)
-		pos = start;
-	if (KAOS_UNLIKELY(pos == ring->prod.limit)) {
-		/* P2: the acquire pairs with C2 (the consumer's release of
-		 * head): its reads of the values below head happen before we
-		 * overwrite them. */
-		ring->prod.limit = atomic_load_explicit(&ring->ro.ctl->head,
-							memory_order_acquire) +
-				   ring->ro.capacity;
-		if (pos == ring->prod.limit) {
-			kaos__count_single(&ring->ro.ctl->full);
-			return -KAOS_EFULL;
-		}
-	}
-	uint64_t word = pos - start;
-	line->v[word] = value;
-	/* P1: the release pairs with C1 (the consumer's acquire of this
-	 * word): the value stored above is visible to a consumer that sees
-	 * the new sequence. */
-	atomic_store_explicit(&line->seq, pos + 1, memory_order_release);
-	if (word == KAOS_U64RING_PER_LINE - 1) {
-		ring->prod.start = start + KAOS_U64RING_PER_LINE;
-		ring->prod.line = line + 1 == ring->ro.end ? ring->ro.lines : line + 1;
-		if (++ring->prod.lines % KAOS_U64RING_TAIL_LINES == 0)
-			/* Relaxed: a hint; attach and stats confirm it from
-			 * the lines' sequence words (acquired there). */
-			atomic_store_explicit(&ring->ro.ctl->tail, pos + 1,
-					      memory_order_relaxed);
-	}
-	if (KAOS_UNLIKELY(ring->ro.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->data);
-	return 0;
+	return kaos__u64ring_push(ring, value);
 }
 
 /* ---- consumer ----------------------------------------------------------- */
 
 /**
  * Take the oldest published value and release its place.
- * @return 0; -KAOS_EEMPTY if nothing is published.
+ * @return 0; -KAOS_EEMPTY if nothing is published; -KAOS_ECORRUPT if the
+ *         shared head is not where this consumer left it.
  * Consumer thread only. Wait-free.
  */
 KAOS_INLINE int
 kaos_u64ring_pop(struct kaos_u64ring *ring, uint64_t *value)
 {
-	/* Relaxed: head is ours (only this thread writes it). */
-	uint64_t pos = atomic_load_explicit(&ring->ro.ctl->head, memory_order_relaxed);
-	struct kaos_u64ring_line *line = ring->cons.line;
-	uint64_t start = ring->cons.start;
-	if (pos - start == KAOS_U64RING_PER_LINE) { /* the line is done */
-		start += KAOS_U64RING_PER_LINE;
-		line = line + 1 == ring->ro.end ? ring->ro.lines : line + 1;
-		ring->cons.start = start;
-		ring->cons.line = line;
-	}
-	if (pos == ring->cons.avail) {
-		/* C1: the acquire pairs with P1: the values below the
-		 * sequence word are written. */
-		uint64_t seq = atomic_load_explicit(&line->seq, memory_order_acquire);
-		/* Published here only if it is past us and in this line; a
-		 * word from an earlier lap is at most our position. */
-		if (seq <= pos || seq - start > KAOS_U64RING_PER_LINE)
-			return -KAOS_EEMPTY;
-		ring->cons.avail = seq;
-	}
-	*value = line->v[pos - start];
-	/* C2: the release pairs with P2 (the producer's acquire of head):
-	 * our read of the value happens before it is overwritten. */
-	atomic_store_explicit(&ring->ro.ctl->head, pos + 1, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->space);
-	return 0;
+	return kaos__u64ring_pop(ring, value);
 }
 
 #ifdef __cplusplus

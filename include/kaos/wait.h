@@ -43,14 +43,30 @@ struct kaos_wait {
 	uint64_t max_sleep_ns; /**< KAOS_WAIT_BACKOFF cap; 0: 1 ms */
 };
 
-/** Futex words a blocked waiter sleeps on, and how often they were used.
- * Zero is the initial state. */
+/**
+ * Futex words a blocked waiter sleeps on, and how often they were used.
+ * Zero is the initial state.
+ *
+ * waiters says who is registered to sleep: a count of anonymous waiters
+ * (threads of one process, kaos_wait_until()) in its top 16 bits, and one
+ * bit each, below, for waiters that name themselves: the attachments of an
+ * IPC channel, one bit per producer or subscriber slot. A process killed
+ * while asleep leaves its registration behind, which would make every
+ * later notify a system call; a named one can be cleared by whoever proves
+ * the process dead (kaos_ipc_check()).
+ */
 struct kaos_waitpoint {
-	_Atomic uint32_t seq;     /**< bumped by every wake */
-	_Atomic uint32_t waiters; /**< threads registered to sleep */
+	_Atomic uint32_t seq;     /**< bumped by every wake: the futex word */
+	uint32_t reserved;
+	_Atomic uint64_t waiters; /**< registered to sleep, see above */
 	_Atomic uint64_t waits;   /**< kaos_wait_until() calls that had to wait */
 	_Atomic uint64_t wakes;   /**< wake system calls made */
 };
+
+/** One anonymous waiter in kaos_waitpoint.waiters. */
+#define KAOS_WAIT_ANONYMOUS ((uint64_t)1 << 48)
+/** The named waiters' bits in kaos_waitpoint.waiters. */
+#define KAOS_WAIT_NAMED_MASK (KAOS_WAIT_ANONYMOUS - 1)
 
 /** Returns true when the awaited condition holds. */
 typedef bool (*kaos_ready_fn)(void *ctx);
@@ -67,6 +83,11 @@ typedef bool (*kaos_ready_fn)(void *ctx);
  */
 KAOS_API int kaos_wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp,
 			     kaos_ready_fn ready, void *ctx);
+
+/** @internal kaos_wait_until() for a named waiter: @p name is its bit in
+ * KAOS_WAIT_NAMED_MASK (0: anonymous). */
+KAOS_API int kaos__wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp,
+			      uint64_t name, kaos_ready_fn ready, void *ctx);
 
 /** @internal Wake every thread sleeping on @p wp (a system call). */
 KAOS_API void kaos__waitpoint_wake(struct kaos_waitpoint *wp);

@@ -49,14 +49,22 @@ kaos__waitpoint_wake(struct kaos_waitpoint *wp)
 }
 
 /* Sleep on the waitpoint until notified or the deadline. 0: ready;
- * 1: woken or interrupted, check again; -ETIMEDOUT. */
+ * 1: woken or interrupted, check again; -ETIMEDOUT. @p name: the
+ * waiter's bit, or 0 for an anonymous waiter (counted). */
 static int
-block(struct kaos_waitpoint *wp, kaos_ready_fn ready, void *ctx, uint64_t deadline)
+block(struct kaos_waitpoint *wp, uint64_t name, kaos_ready_fn ready, void *ctx,
+      uint64_t deadline)
 {
 	/* Read seq before registering: a wake between registration and the
 	 * sleep then changes seq, and futex_wait returns at once. */
 	uint32_t seq = atomic_load_explicit(&wp->seq, memory_order_acquire);
-	atomic_fetch_add_explicit(&wp->waiters, 1, memory_order_relaxed);
+	/* Relaxed: the fence below orders the registration. A named waiter
+	 * sets its bit (it is alone with it: one thread per attachment). */
+	if (name)
+		atomic_fetch_or_explicit(&wp->waiters, name, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&wp->waiters, KAOS_WAIT_ANONYMOUS,
+					  memory_order_relaxed);
 	/* W1: pairs with N1 in kaos_waitpoint_notify(): either the notifier
 	 * sees waiters > 0, or the re-check below sees its state change. */
 	atomic_thread_fence(memory_order_seq_cst);
@@ -77,7 +85,12 @@ block(struct kaos_waitpoint *wp, kaos_ready_fn ready, void *ctx, uint64_t deadli
 		futex(&wp->seq, FUTEX_WAIT, seq, relp); /* EAGAIN/EINTR: re-check */
 	}
 out:
-	atomic_fetch_sub_explicit(&wp->waiters, 1, memory_order_relaxed);
+	/* Relaxed: nothing of ours is published by leaving. */
+	if (name)
+		atomic_fetch_and_explicit(&wp->waiters, ~name, memory_order_relaxed);
+	else
+		atomic_fetch_sub_explicit(&wp->waiters, KAOS_WAIT_ANONYMOUS,
+					  memory_order_relaxed);
 	return rc;
 }
 
@@ -85,8 +98,16 @@ int
 kaos_wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp,
 		kaos_ready_fn ready, void *ctx)
 {
+	return kaos__wait_until(how, wp, 0, ready, ctx);
+}
+
+int
+kaos__wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp, uint64_t name,
+		 kaos_ready_fn ready, void *ctx)
+{
 	if (!how || !ready || how->kind > KAOS_WAIT_BLOCK ||
-	    (how->kind == KAOS_WAIT_BLOCK && !wp))
+	    (how->kind == KAOS_WAIT_BLOCK && !wp) || (name & ~KAOS_WAIT_NAMED_MASK) ||
+	    (name & (name - 1)))
 		return -EINVAL;
 	uint32_t spins = how->spins ? how->spins : DEFAULT_SPINS;
 	uint64_t max_sleep = how->max_sleep_ns ? how->max_sleep_ns : DEFAULT_MAX_SLEEP_NS;
@@ -129,7 +150,7 @@ kaos_wait_until(const struct kaos_wait *how, struct kaos_waitpoint *wp,
 			break;
 		}
 		case KAOS_WAIT_BLOCK: {
-			int rc = block(wp, ready, ctx, deadline);
+			int rc = block(wp, name, ready, ctx, deadline);
 			if (rc <= 0)
 				return rc;
 			break;

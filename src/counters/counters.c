@@ -71,41 +71,19 @@ realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Create the file fresh; a dead owner's file of the same name is removed
- * first, a live owner's is left alone (-EBUSY). Holds byte 0 locked. */
+/* Create the file fresh, its byte 0 locked (the owner's lock); a dead
+ * owner's file of the same name is removed first, a live owner's is left
+ * alone (-EBUSY). */
 static int
 create_file(const char *name, mode_t mode)
 {
 	for (int attempt = 0; attempt < 8; attempt++) {
-		int fd = kaos__file_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
-		if (fd >= 0) {
-			int rc = kaos__lock_range(fd, 0, 1, F_WRLCK);
-			if (rc == 0 && fchmod(fd, mode) < 0)
-				rc = -errno;
-			if (rc < 0) {
-				kaos__file_unlink(name);
-				close(fd);
-				return rc;
-			}
-			return fd;
-		}
+		int fd = kaos__file_create_locked(name, mode);
 		if (fd != -EEXIST)
 			return fd;
-		int old = kaos__file_open(name, O_RDWR, 0);
-		if (old == -ENOENT)
-			continue;
-		if (old < 0)
-			return old;
-		uint64_t magic = 0;
-		ssize_t got = pread(old, &magic, sizeof(magic), 0);
-		int rc = got < 0 ? -errno
-			 : (got > 0 && magic != COUNTERS_MAGIC) ? -KAOS_EFOREIGN
-			 : kaos__lock_range(old, 0, 1, F_WRLCK);
-		if (rc == 0) /* its owner is gone (and the name may be newer) */
-			rc = kaos__file_unlink_if_same(name, old) < 0 ? -EAGAIN : 0;
-		close(old);
-		if (rc < 0)
-			return rc;
+		int rc = kaos__file_remove_unowned(name, COUNTERS_MAGIC, 1);
+		if (rc < 0 && rc != -ENOENT)
+			return rc; /* -EBUSY: its owner lives */
 	}
 	return -EAGAIN;
 }
@@ -135,7 +113,7 @@ kaos_counters_create(const char *name, uint32_t capacity, mode_t mode,
 	}
 	size_t len = HEADER_LEN + (size_t)capacity * ENTRY_LEN;
 	struct header *h = NULL;
-	int rc = ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+	int rc = kaos__file_reserve(fd, len);
 	if (rc == 0 && !(h = kaos__map_file(fd, len, PROT_READ | PROT_WRITE)))
 		rc = -errno;
 	if (rc < 0) {
@@ -221,7 +199,7 @@ kaos_counters_read(const char *name, struct kaos_counters_info *info, kaos_count
 {
 	if (!name || !*name)
 		return -EINVAL;
-	int fd = kaos__file_open(name, O_RDONLY, 0);
+	int fd = kaos__file_open_existing(name, O_RDONLY);
 	if (fd < 0)
 		return fd;
 	struct stat st;

@@ -11,7 +11,7 @@
 
 /* "KAOSIPC\0" as stored bytes, read as a little-endian u64. */
 #define KAOS_IPC_MAGIC UINT64_C(0x00435049534f414b)
-#define KAOS_IPC_VERSION 2u
+#define KAOS_IPC_VERSION 3u
 #define KAOS_IPC_HEADER_LEN 4096u
 /* "REDY": the header and the ring are initialised. */
 #define KAOS_IPC_READY UINT32_C(0x59444552)
@@ -29,7 +29,11 @@ struct kaos_ipc_peer_entry {
 	_Atomic uint64_t heartbeat_ns; /* CLOCK_MONOTONIC */
 	_Atomic uint64_t attached_ns;  /* CLOCK_REALTIME of the last attach */
 	_Atomic uint64_t attaches;     /* how many times the slot was taken */
-	uint8_t reserved[32];
+	/* MSG_MP producers: the position at or after which it is claiming,
+	 * from before its claim until its header is written; UINT64_MAX
+	 * when it is not (kaos_msgring_unblock() asks). */
+	_Atomic uint64_t claiming;
+	uint8_t reserved[24];
 };
 
 struct kaos_ipc_header {
@@ -64,7 +68,9 @@ struct kaos_ipc_header {
 	uint8_t reserved2[KAOS_IPC_HEADER_LEN - 3328];
 };
 
-_Static_assert(sizeof(struct kaos_ipc_peer_entry) == 64, "peer entry is 64 bytes");
+_Static_assert(sizeof(struct kaos_ipc_peer_entry) == 64 &&
+		       offsetof(struct kaos_ipc_peer_entry, claiming) == 32,
+	       "peer entry is 64 bytes");
 _Static_assert(offsetof(struct kaos_ipc_header, ready) == 124, "ready at 124");
 _Static_assert(offsetof(struct kaos_ipc_header, evicted) == 128, "counters at 128");
 _Static_assert(offsetof(struct kaos_ipc_header, producers) == 256, "producers at 256");

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <kaos/error.h>
+
 #include "shmfile.h"
 
 int
@@ -98,4 +100,76 @@ kaos__file_snapshot(int fd, size_t len, size_t prefix)
 		return NULL;
 	kaos__file_read_at(fd, p, prefix < len ? prefix : len, 0); /* short: zeros */
 	return p;
+}
+
+int
+kaos__file_open_existing(const char *name, int flags)
+{
+	int fd = kaos__file_open(name, flags | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	int rc = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -KAOS_EFOREIGN;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int
+kaos__file_create_locked(const char *name, mode_t mode)
+{
+	for (int attempt = 0; attempt < 100; attempt++) {
+		int fd = kaos__file_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
+		if (fd < 0)
+			return fd;
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
+				    .l_len = 1 };
+		struct stat st;
+		int rc = fcntl(fd, F_OFD_SETLKW, &fl) < 0 ? -errno : 0;
+		if (rc == 0 && fchmod(fd, mode) < 0) /* the umask may have cut it */
+			rc = -errno;
+		if (rc == 0 && fstat(fd, &st) < 0)
+			rc = -errno;
+		if (rc == 0 && st.st_nlink > 0)
+			return fd;
+		close(fd);
+		if (rc < 0) {
+			kaos__file_unlink(name);
+			return rc;
+		}
+		/* a cleanup removed it before we locked: again */
+	}
+	return -EAGAIN;
+}
+
+int
+kaos__file_reserve(int fd, size_t len)
+{
+	if (ftruncate(fd, (off_t)len) < 0)
+		return -errno;
+	int rc = posix_fallocate(fd, 0, (off_t)len);
+	/* A filesystem that cannot reserve (EOPNOTSUPP) keeps the sparse
+	 * file: nothing better is possible there. */
+	return rc == 0 || rc == EOPNOTSUPP || rc == EINVAL ? 0 : -rc;
+}
+
+int
+kaos__file_remove_unowned(const char *name, uint64_t magic, off_t lock_len)
+{
+	int fd = kaos__file_open_existing(name, O_RDWR);
+	if (fd < 0)
+		return fd;
+	uint64_t head = 0;
+	ssize_t got = pread(fd, &head, sizeof(head), 0);
+	/* 0: a creator that died before writing its magic. */
+	int rc = got < 0 ? -errno : (got > 0 && head != 0 && head != magic) ? -KAOS_EFOREIGN : 0;
+	if (rc == 0) {
+		rc = kaos__lock_range(fd, 0, lock_len, F_WRLCK);
+		if (rc == 0) /* the name may lead to a newer file by now */
+			rc = kaos__file_unlink_if_same(name, fd);
+	}
+	close(fd); /* drops the locks */
+	return rc;
 }

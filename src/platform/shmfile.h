@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* "/name" with no other slash is a POSIX shared-memory object (shm_open);
@@ -13,6 +14,30 @@
 bool kaos__is_shm_name(const char *name);
 /* open() or shm_open() with O_CLOEXEC added. @return fd or -errno. */
 int kaos__file_open(const char *name, int flags, mode_t mode);
+/* Open an existing file, never blocking (a FIFO put in a channel's place
+ * would block open() forever): -KAOS_EFOREIGN if it is not a regular
+ * file. @p flags: O_RDONLY or O_RDWR. @return fd or -errno. */
+int kaos__file_open_existing(const char *name, int flags);
+/*
+ * Create @p name exclusively, mode @p mode, and hold the write lock on its
+ * byte 0 (an opener that locked the empty file first is waited for): the
+ * creator's lock, which tells others the file is being laid out, and,
+ * held for the creator's life, that it lives. A file removed between the
+ * create and the lock is created again.
+ * @return fd; -EEXIST if the name exists; -errno.
+ */
+int kaos__file_create_locked(const char *name, mode_t mode);
+/* Give the file @p len bytes and reserve them (posix_fallocate), so that
+ * a full filesystem is -ENOSPC now, not SIGBUS on a later store. */
+int kaos__file_reserve(int fd, size_t len);
+/*
+ * Remove @p name if nobody owns it: its first 8 bytes are 0 or @p magic
+ * (else -KAOS_EFOREIGN), and bytes [0, @p lock_len) can all be locked for
+ * writing now (every owner holds a lock in that range while it lives).
+ * @return 1 removed; 0 the name leads to another file by now (left
+ * alone); -EBUSY in use; -errno.
+ */
+int kaos__file_remove_unowned(const char *name, uint64_t magic, off_t lock_len);
 /* Remove @p name only if it still names the file open as @p fd (whose
  * lock the caller holds, so nobody else removes it meanwhile).
  * @return 1 removed; 0 the name now leads elsewhere (left alone); -errno. */

@@ -1,54 +1,71 @@
 /* SPDX-License-Identifier: MIT */
-/* Broadcast ring: control plane, joining and leaving, waiting. */
+/* Broadcast ring: control plane, joining and leaving, waiting, and its
+ * descriptor. */
 #include <errno.h>
 #include <string.h>
 
 #include <kaos/broadcast.h>
-#include <kaos/trace.h>
 
-_Static_assert(sizeof(struct kaos_bcast_hdr) == 5 * KAOS_CACHELINE, "header lines");
+#include "ring.h"
+
 _Static_assert(sizeof(struct kaos_bcast_entry) == 2 * KAOS_CACHELINE,
 	       "each consumer entry has a guard line");
+
+static int
+memsize(const struct kaos__ring_geom *g, size_t *size)
+{
+	int rc = kaos__ring_check_slots(g);
+	if (rc < 0 || g->consumers == 0 || g->consumers > KAOS_BCAST_MAX_CONSUMERS)
+		return -EINVAL;
+	return kaos__ring_size(sizeof(struct kaos__ring_ctl) +
+				       (size_t)g->consumers * sizeof(struct kaos_bcast_entry),
+			       g->capacity, g->slot_size, size);
+}
+
+static struct kaos__ring_geom
+geom_of(uint64_t capacity, size_t slot_size, uint32_t max_consumers)
+{
+	return (struct kaos__ring_geom){ .capacity = capacity,
+					 .slot_size = slot_size,
+					 .consumers = max_consumers };
+}
 
 int
 kaos_bcast_memsize(uint64_t capacity, size_t slot_size, uint32_t max_consumers,
 		   size_t *size)
 {
-	if (!size || capacity < 2 || capacity > ((uint64_t)1 << 32) ||
-	    (capacity & (capacity - 1)) || slot_size == 0 || slot_size % 8 ||
-	    max_consumers == 0 || max_consumers > KAOS_BCAST_MAX_CONSUMERS)
-		return -EINVAL;
-	size_t fixed = sizeof(struct kaos_bcast_hdr) +
-		       (size_t)max_consumers * sizeof(struct kaos_bcast_entry);
-	if (capacity > (SIZE_MAX - fixed - KAOS_CACHELINE) / slot_size)
-		return -EOVERFLOW; /* room left for the round-up below */
-	*size = fixed + (size_t)capacity * slot_size; /* a multiple of 8 */
-	*size = (*size + KAOS_CACHELINE - 1) / KAOS_CACHELINE * KAOS_CACHELINE;
-	return 0;
+	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
+	return size ? memsize(&g, size) : -EINVAL;
 }
 
 /* Fill the handle's fields for a ring in @p mem. */
 static int
-setup(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
-      size_t slot_size, uint32_t max_consumers)
+setup(struct kaos_bcast *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
 {
-	size_t need;
-	int rc;
-
-	if (!ring || !mem || (uintptr_t)mem % KAOS_CACHELINE)
-		return -EINVAL;
-	if ((rc = kaos_bcast_memsize(capacity, slot_size, max_consumers, &need)) < 0)
+	int rc = kaos__ring_check_mem(&kaos__bcast_kind, ring, mem, len, g);
+	if (rc < 0)
 		return rc;
-	if (len < need)
-		return -ENOBUFS;
 	memset(ring, 0, sizeof(*ring));
-	ring->ro.hdr = mem;
-	ring->ro.entries = (struct kaos_bcast_entry *)(ring->ro.hdr + 1);
-	ring->ro.slots = (unsigned char *)(ring->ro.entries + max_consumers);
-	ring->ro.mask = capacity - 1;
-	ring->ro.capacity = capacity;
-	ring->ro.slot_size = slot_size;
-	ring->ro.max_consumers = max_consumers;
+	ring->ro.ctl = mem;
+	ring->ro.entries = (struct kaos_bcast_entry *)(ring->ro.ctl + 1);
+	ring->ro.slots = (unsigned char *)(ring->ro.entries + g->consumers);
+	ring->ro.mask = g->capacity - 1;
+	ring->ro.capacity = g->capacity;
+	ring->ro.slot_size = g->slot_size;
+	ring->ro.max_consumers = g->consumers;
+	return 0;
+}
+
+static int
+attach(struct kaos_bcast *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
+{
+	int rc = setup(ring, mem, len, g);
+	if (rc < 0)
+		return rc;
+	/* Acquire: pairs with the previous producer's P1; continue there.
+	 * limit == pos: the first claim scans the consumers. */
+	ring->prod.pos = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
+	ring->prod.limit = ring->prod.pos;
 	return 0;
 }
 
@@ -56,13 +73,23 @@ int
 kaos_bcast_attach(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
 		  size_t slot_size, uint32_t max_consumers)
 {
-	int rc = setup(ring, mem, len, capacity, slot_size, max_consumers);
+	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
+	return attach(ring, mem, len, &g);
+}
+
+static int
+init(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g)
+{
+	struct kaos_bcast *ring = handle;
+	int rc = setup(ring, mem, len, g);
 	if (rc < 0)
 		return rc;
-	/* Acquire: pairs with the previous producer's P1; continue there.
-	 * limit == pos: the first claim scans the consumers. */
-	ring->prod.pos = atomic_load_explicit(&ring->ro.hdr->tail, memory_order_acquire);
-	ring->prod.limit = ring->prod.pos;
+	/* Plain and relaxed: not shared yet. */
+	memset(ring->ro.ctl, 0, sizeof(*ring->ro.ctl));
+	for (uint32_t i = 0; i < g->consumers; i++)
+		atomic_store_explicit(&ring->ro.entries[i].pos, KAOS_BCAST_FREE,
+				      memory_order_relaxed);
+	ring->prod.limit = g->capacity; /* no consumer: nothing to wait for */
 	return 0;
 }
 
@@ -70,56 +97,22 @@ int
 kaos_bcast_init(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
 		size_t slot_size, uint32_t max_consumers)
 {
-	int rc = setup(ring, mem, len, capacity, slot_size, max_consumers);
-	if (rc < 0)
-		return rc;
-	struct kaos_bcast_hdr *hdr = ring->ro.hdr;
-	memset(hdr, 0, sizeof(*hdr));
-	/* Relaxed: not shared yet. */
-	atomic_store_explicit(&hdr->tail, 0, memory_order_relaxed);
-	for (uint32_t i = 0; i < max_consumers; i++)
-		atomic_store_explicit(&ring->ro.entries[i].pos, KAOS_BCAST_FREE,
-				      memory_order_relaxed);
-	ring->prod.limit = capacity; /* no consumer: nothing to wait for */
-	return 0;
+	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
+	return init(ring, mem, len, &g);
 }
 
 int
 kaos_bcast_create(struct kaos_bcast *ring, uint64_t capacity, size_t slot_size,
 		  uint32_t max_consumers, enum kaos_mem mem)
 {
-	struct kaos_region region;
-	size_t need;
-	int rc;
-
-	if (!ring)
-		return -EINVAL;
-	if ((rc = kaos_bcast_memsize(capacity, slot_size, max_consumers, &need)) < 0)
-		return rc;
-	if ((rc = kaos_region_alloc(&region, need, mem)) < 0)
-		return rc;
-	if ((rc = kaos_bcast_init(ring, region.base, region.len, capacity, slot_size,
-				  max_consumers)) < 0) {
-		kaos_region_free(&region);
-		return rc;
-	}
-	ring->ro.region = region;
-	return 0;
+	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
+	return kaos__ring_create(&kaos__bcast_kind, ring, &g, mem);
 }
 
 void
 kaos_bcast_destroy(struct kaos_bcast *ring)
 {
-	if (!ring)
-		return;
-	kaos_region_free(&ring->ro.region);
-	memset(ring, 0, sizeof(*ring));
-}
-
-int
-kaos__bcast_bad_count(uint64_t capacity, uint64_t n)
-{
-	return n == 0 ? -EINVAL : n > capacity ? -KAOS_ETOOBIG : 0;
+	kaos__ring_destroy(&kaos__bcast_kind, ring);
 }
 
 /* The slowest joined consumer's position, or @p slowest if it is lower. */
@@ -170,7 +163,7 @@ start_of(const struct kaos_bcast *ring, struct kaos_bcast_consumer *const *deps,
 	 uint32_t ndeps)
 {
 	/* Acquire: pairs with P1 and with the dependencies' C2. */
-	uint64_t start = atomic_load_explicit(&ring->ro.hdr->tail, memory_order_acquire);
+	uint64_t start = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
 	for (uint32_t i = 0; i < ndeps; i++) {
 		uint64_t d = atomic_load_explicit(deps[i]->entry, memory_order_acquire);
 		if (d < start)
@@ -225,7 +218,7 @@ join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 	atomic_store_explicit(entry, c->pos, memory_order_release);
 	/* A producer blocked by our provisional entry may now go on. */
 	if (ring->ro.blocking)
-		kaos_waitpoint_notify(&ring->ro.hdr->progress);
+		kaos_waitpoint_notify(&ring->ro.ctl->data);
 	return 0;
 }
 
@@ -244,34 +237,20 @@ kaos_bcast_join_after(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 	return join(ring, c, deps, ndeps, UINT32_MAX);
 }
 
-int
-kaos__bcast_join_at(struct kaos_bcast *ring, struct kaos_bcast_consumer *c, uint32_t index)
+/* Free entry @p index of a consumer known to be gone (IPC holds that
+ * slot's lock). */
+static void
+evict(void *ep, uint32_t index)
 {
-	if (!ring || index >= ring->ro.max_consumers)
-		return -EINVAL;
-	return join(ring, c, NULL, 0, index);
-}
-
-void
-kaos__bcast_evict(struct kaos_bcast *ring, uint32_t index)
-{
-	if (!ring || index >= ring->ro.max_consumers)
+	struct kaos_bcast *ring = ep;
+	if (index >= ring->ro.max_consumers)
 		return;
 	/* Release: as leave(); the consumer is gone, nothing to order but
 	 * the producer may now reuse what it held. */
 	atomic_store_explicit(&ring->ro.entries[index].pos, KAOS_BCAST_FREE,
 			      memory_order_release);
 	if (ring->ro.blocking)
-		kaos_waitpoint_notify(&ring->ro.hdr->progress);
-}
-
-uint64_t
-kaos__bcast_entry(const struct kaos_bcast *ring, uint32_t index)
-{
-	if (!ring || index >= ring->ro.max_consumers)
-		return KAOS_BCAST_FREE;
-	/* Acquire: as P2. */
-	return atomic_load_explicit(&ring->ro.entries[index].pos, memory_order_acquire);
+		kaos_waitpoint_notify(&ring->ro.ctl->data);
 }
 
 void
@@ -283,65 +262,27 @@ kaos_bcast_leave(struct kaos_bcast_consumer *c)
 	 * waiting for us. */
 	atomic_store_explicit(c->entry, KAOS_BCAST_FREE, memory_order_release);
 	if (c->ring->ro.blocking)
-		kaos_waitpoint_notify(&c->ring->ro.hdr->progress);
+		kaos_waitpoint_notify(&c->ring->ro.ctl->data);
 	memset(c, 0, sizeof(*c));
 }
 
 /* ---- waiting -------------------------------------------------------------- */
 
-struct attempt {
-	struct kaos_bcast *ring;
-	struct kaos_bcast_consumer *c;
-	uint64_t n;
-	void **slots;
-	const void *src;
-	void *dst;
-	int64_t got;
-};
+KAOS__RING_TRY(try_claim, kaos_bcast_claim(a->ring, a->n, a->arg), 0)
+KAOS__RING_TRY(try_push, kaos_bcast_push(a->ring, a->arg), -KAOS_EFULL)
+KAOS__RING_TRY(try_peek, kaos_bcast_peek(a->ring, a->n, a->arg), 0)
+KAOS__RING_TRY(try_pop, kaos_bcast_pop(a->ring, a->arg), -KAOS_EEMPTY)
 
-static bool
-try_claim(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->got = kaos_bcast_claim(a->ring, a->n, a->slots);
-	return a->got != 0;
-}
-
-static bool
-try_push(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->got = kaos_bcast_push(a->ring, a->src);
-	return a->got != -KAOS_EFULL;
-}
-
-static bool
-try_peek(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->got = kaos_bcast_peek(a->c, a->n, a->slots);
-	return a->got != 0;
-}
-
-static bool
-try_pop(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->got = kaos_bcast_pop(a->c, a->dst);
-	return a->got != -KAOS_EEMPTY;
-}
-
+/* Both sides sleep on data: a consumer may wait for another's release. */
 static int64_t
-wait_for(struct kaos_bcast *ring, kaos_ready_fn fn, struct attempt *a,
-	 const struct kaos_wait *how)
+wait_for(struct kaos_bcast *ring, bool producer, kaos_ready_fn attempt,
+	 struct kaos__attempt *a, const struct kaos_wait *how)
 {
 	if (!ring)
 		return -EINVAL;
-	if (how && how->kind == KAOS_WAIT_BLOCK && !ring->ro.blocking)
-		return -EINVAL; /* nobody would wake us */
-	/* The producer (no consumer handle) waiting is backpressure. */
-	int rc = KAOS_TRACE_WAIT_UNTIL(!a->c, BCAST, ring, how, &ring->ro.hdr->progress,
-				       fn, a);
+	const struct kaos__ring_waiter w = { &kaos__bcast_kind, ring, ring->ro.ctl,
+					     ring->ro.blocking, ring->ro.wait_bit };
+	int rc = kaos__ring_wait(&w, producer, &ring->ro.ctl->data, attempt, a, how);
 	return rc < 0 ? rc : a->got;
 }
 
@@ -349,46 +290,141 @@ int64_t
 kaos_bcast_claim_wait(struct kaos_bcast *ring, uint64_t n, void **slots,
 		      const struct kaos_wait *how)
 {
-	struct attempt a = { .ring = ring, .n = n, .slots = slots };
-	return wait_for(ring, try_claim, &a, how);
+	struct kaos__attempt a = { ring, n, slots, 0 };
+	return wait_for(ring, true, try_claim, &a, how);
 }
 
 int
 kaos_bcast_push_wait(struct kaos_bcast *ring, const void *src, const struct kaos_wait *how)
 {
-	struct attempt a = { .ring = ring, .src = src };
-	return (int)wait_for(ring, try_push, &a, how);
+	struct kaos__attempt a = { ring, 1, (void *)(uintptr_t)src, 0 };
+	return (int)wait_for(ring, true, try_push, &a, how);
 }
 
 int64_t
 kaos_bcast_peek_wait(struct kaos_bcast_consumer *c, uint64_t n, void **slots,
 		     const struct kaos_wait *how)
 {
-	struct attempt a = { .c = c, .n = n, .slots = slots };
-	return wait_for(c ? c->ring : NULL, try_peek, &a, how);
+	struct kaos__attempt a = { c, n, slots, 0 };
+	return wait_for(c ? c->ring : NULL, false, try_peek, &a, how);
 }
 
 int
 kaos_bcast_pop_wait(struct kaos_bcast_consumer *c, void *dst, const struct kaos_wait *how)
 {
-	struct attempt a = { .c = c, .dst = dst };
-	return (int)wait_for(c ? c->ring : NULL, try_pop, &a, how);
+	struct kaos__attempt a = { c, 1, dst, 0 };
+	return (int)wait_for(c ? c->ring : NULL, false, try_pop, &a, how);
+}
+
+/* ---- statistics and the descriptor --------------------------------------- */
+
+static uint64_t
+consumer_at(const struct kaos__ring_view *v, const struct kaos__ring_geom *g, uint32_t i)
+{
+	if (i >= g->consumers)
+		return KAOS_BCAST_FREE;
+	/* Acquire (kaos__ring_load): as P2. */
+	return kaos__ring_load(v, sizeof(struct kaos__ring_ctl) +
+					  (size_t)i * sizeof(struct kaos_bcast_entry));
+}
+
+/* consumed: the slowest joined consumer (published when none is). */
+static void
+stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
+      struct kaos_ring_stats *out)
+{
+	kaos__ring_ctl_stats(v, out);
+	out->consumed = out->published;
+	for (uint32_t i = 0; i < g->consumers; i++) {
+		uint64_t p = consumer_at(v, g, i);
+		if (p != KAOS_BCAST_FREE && p < out->consumed)
+			out->consumed = p;
+	}
 }
 
 void
 kaos_bcast_stats(const struct kaos_bcast *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos_bcast_hdr *h = ring->ro.hdr;
-	/* Acquire: pairs with P1 and each consumer's C2; a snapshot. */
-	out->published = atomic_load_explicit(&h->tail, memory_order_acquire);
-	out->consumed = out->published;
-	for (uint32_t i = 0; i < ring->ro.max_consumers; i++) {
-		uint64_t p = atomic_load_explicit(&ring->ro.entries[i].pos, memory_order_acquire);
-		if (p != KAOS_BCAST_FREE && p < out->consumed)
-			out->consumed = p;
-	}
-	/* Relaxed: statistics. */
-	out->full = atomic_load_explicit(&h->full, memory_order_relaxed);
-	out->waits = atomic_load_explicit(&h->progress.waits, memory_order_relaxed);
-	out->wakes = atomic_load_explicit(&h->progress.wakes, memory_order_relaxed);
+	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
+	const struct kaos__ring_geom g = geom_of(ring->ro.capacity, ring->ro.slot_size,
+						 ring->ro.max_consumers);
+	stats(&v, &g, out);
 }
+
+static uint64_t
+fill(const void *ring)
+{
+	/* The producer's view (its thread only): its position less the
+	 * slowest consumer's, as of its last scan. */
+	const struct kaos_bcast *r = ring;
+	return r->prod.pos - (r->prod.limit - r->ro.capacity);
+}
+
+/* What one process holds of a broadcast ring in shared memory. */
+struct endpoint {
+	struct kaos_bcast ring;
+	struct kaos_bcast_consumer cons;
+};
+
+static int
+attach_endpoint(void *vep, void *mem, size_t len, const struct kaos__ring_geom *g,
+		const struct kaos__ring_role *role)
+{
+	struct endpoint *ep = vep;
+	int rc = attach(&ep->ring, mem, len, g);
+	if (rc < 0)
+		return rc;
+	ep->ring.ro.blocking = role->blocking;
+	ep->ring.ro.wait_bit = role->wait_bit;
+	if (role->producer)
+		return 0;
+	/* Join at our own entry whatever it holds: its previous owner is
+	 * gone (IPC holds that slot's lock). */
+	return role->index < g->consumers ? join(&ep->ring, &ep->cons, NULL, 0, role->index)
+					  : -EINVAL;
+}
+
+static void
+detach(void *vep, const struct kaos__ring_role *role)
+{
+	struct endpoint *ep = vep;
+	if (!role->producer)
+		kaos_bcast_leave(&ep->cons);
+}
+
+static int
+send(void *ep, uint32_t type, const void *data, size_t len)
+{
+	struct kaos_bcast *ring = ep;
+	if (type || len != ring->ro.slot_size)
+		return -EINVAL;
+	return kaos_bcast_push(ring, data);
+}
+
+static int64_t
+receive(void *vep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
+{
+	struct endpoint *ep = vep;
+	struct kaos__slot_message m = { fn, ctx, ep->ring.ro.slot_size };
+	return (int64_t)kaos_bcast_poll(&ep->cons, kaos__deliver_slot, &m, limit);
+}
+
+const struct kaos__ring_kind kaos__bcast_kind = {
+	.name = "bcast",
+	.unit = "slots",
+	.one_waitpoint = true,
+	.handle_size = sizeof(struct kaos_bcast),
+	.region_offset = offsetof(struct kaos_bcast, ro.region),
+	.memsize = memsize,
+	.init = init,
+	.stats = stats,
+	.fill = fill,
+	.endpoint_size = sizeof(struct endpoint),
+	.consumer_offset = offsetof(struct endpoint, cons),
+	.attach = attach_endpoint,
+	.detach = detach,
+	.send = send,
+	.receive = receive,
+	.consumer_at = consumer_at,
+	.evict = evict,
+};

@@ -1,54 +1,77 @@
 /* SPDX-License-Identifier: MIT */
 /* Variable-length message ring: control plane, multi-producer claim,
- * checksums, release, unblocking and waiting. */
+ * check words, release, unblocking, waiting, and its descriptor. */
 #include <errno.h>
 #include <string.h>
 
 #include <kaos/crc32c.h>
 #include <kaos/msgring.h>
-#include <kaos/trace.h>
 
+#include "../core/test_hooks.h"
+#include "ring.h"
 #include "stream.h"
 
-_Static_assert(sizeof(struct kaos_msgring_ctl) == 6 * KAOS_CACHELINE,
-	       "tail and head need a guard line between them");
-_Static_assert(offsetof(struct kaos_msgring_ctl, head) == 2 * KAOS_CACHELINE,
-	       "head two lines after tail");
 _Static_assert(KAOS_MSGRING_MAX_CAPACITY / 8 <= INT32_MAX,
 	       "record lengths must fit the signed 32-bit length field");
+
+/* A producer's claim mark when it is not claiming. */
+#define NO_MARK UINT64_MAX
+
+static int
+memsize(const struct kaos__ring_geom *g, size_t *size)
+{
+	if (g->capacity < KAOS_MSGRING_MIN_CAPACITY || g->capacity > KAOS_MSGRING_MAX_CAPACITY ||
+	    (g->capacity & (g->capacity - 1)) || g->slot_size)
+		return -EINVAL;
+	*size = sizeof(struct kaos__ring_ctl) + (size_t)g->capacity;
+	return 0;
+}
+
+/* The geometry of the public functions' (capacity, flags). */
+static int
+geom_of(uint64_t capacity, uint32_t flags, struct kaos__ring_geom *g)
+{
+	*g = (struct kaos__ring_geom){ .capacity = capacity,
+				       .multi_producer = flags & KAOS_MSGRING_MP,
+				       .crc = flags & KAOS_MSGRING_CRC };
+	return flags & ~(uint32_t)KAOS_MSGRING_FLAGS_ALL ? -EINVAL : 0;
+}
 
 int
 kaos_msgring_memsize(uint64_t capacity, size_t *size)
 {
-	if (!size || capacity < KAOS_MSGRING_MIN_CAPACITY ||
-	    capacity > KAOS_MSGRING_MAX_CAPACITY || (capacity & (capacity - 1)))
-		return -EINVAL;
-	*size = sizeof(struct kaos_msgring_ctl) + (size_t)capacity;
-	return 0;
+	struct kaos__ring_geom g = { .capacity = capacity };
+	return size ? memsize(&g, size) : -EINVAL;
 }
 
 /* Fill the handle's fields for a ring in @p mem. */
 static int
-setup(struct kaos_msgring *ring, void *mem, size_t len, uint64_t capacity,
-      uint32_t flags)
+setup(struct kaos_msgring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
 {
-	size_t need;
-	int rc;
-
-	if (!ring || !mem || (uintptr_t)mem % KAOS_CACHELINE ||
-	    (flags & ~(uint32_t)KAOS_MSGRING_FLAGS_ALL))
-		return -EINVAL;
-	if ((rc = kaos_msgring_memsize(capacity, &need)) < 0)
+	int rc = kaos__ring_check_mem(&kaos__msgring_kind, ring, mem, len, g);
+	if (rc < 0)
 		return rc;
-	if (len < need)
-		return -ENOBUFS;
 	memset(ring, 0, sizeof(*ring));
 	ring->ro.ctl = mem;
-	ring->ro.buf = (unsigned char *)mem + sizeof(struct kaos_msgring_ctl);
-	ring->ro.mask = capacity - 1;
-	ring->ro.capacity = capacity;
-	ring->ro.max_record = (uint32_t)(capacity / 8);
-	ring->ro.flags = flags;
+	ring->ro.buf = (unsigned char *)mem + sizeof(struct kaos__ring_ctl);
+	ring->ro.mask = g->capacity - 1;
+	ring->ro.capacity = g->capacity;
+	ring->ro.max_record = (uint32_t)(g->capacity / 8);
+	ring->ro.flags = (g->multi_producer ? KAOS_MSGRING_MP : 0) |
+			 (g->crc ? KAOS_MSGRING_CRC : 0);
+	return 0;
+}
+
+static int
+init(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g)
+{
+	int rc = setup(handle, mem, len, g);
+	if (rc < 0)
+		return rc;
+	/* Header words must read 0 ("nothing here") before anything is
+	 * written; the whole area, since any 8-byte word may become a
+	 * header. Not shared yet: plain stores. */
+	memset(mem, 0, sizeof(struct kaos__ring_ctl) + (size_t)g->capacity);
 	return 0;
 }
 
@@ -56,21 +79,15 @@ int
 kaos_msgring_init(struct kaos_msgring *ring, void *mem, size_t len, uint64_t capacity,
 		  uint32_t flags)
 {
-	int rc = setup(ring, mem, len, capacity, flags);
-	if (rc < 0)
-		return rc;
-	/* Header words must read 0 ("nothing here") before anything is
-	 * written; the whole area, since any 8-byte word may become a
-	 * header. Not shared yet: plain stores. */
-	memset(mem, 0, sizeof(struct kaos_msgring_ctl) + (size_t)capacity);
-	return 0;
+	struct kaos__ring_geom g;
+	int rc = geom_of(capacity, flags, &g);
+	return rc < 0 ? rc : init(ring, mem, len, &g);
 }
 
-int
-kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len, uint64_t capacity,
-		    uint32_t flags)
+static int
+attach(struct kaos_msgring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
 {
-	int rc = setup(ring, mem, len, capacity, flags);
+	int rc = setup(ring, mem, len, g);
 	if (rc < 0)
 		return rc;
 	/* Acquire: pairs with C2 of the consumer that came before us; its
@@ -83,11 +100,20 @@ kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len, uint64_t c
 }
 
 int
+kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len, uint64_t capacity,
+		    uint32_t flags)
+{
+	struct kaos__ring_geom g;
+	int rc = geom_of(capacity, flags, &g);
+	return rc < 0 ? rc : attach(ring, mem, len, &g);
+}
+
+int
 kaos_msgring_recover(struct kaos_msgring *ring)
 {
 	if (!ring || !ring->ro.ctl)
 		return -EINVAL;
-	struct kaos_msgring_ctl *ctl = ring->ro.ctl;
+	struct kaos__ring_ctl *ctl = ring->ro.ctl;
 	/* Acquire both: pair with the previous consumer's stores in
 	 * kaos__msgring_release(). */
 	uint64_t head = atomic_load_explicit(&ctl->head, memory_order_acquire);
@@ -108,31 +134,15 @@ int
 kaos_msgring_create(struct kaos_msgring *ring, uint64_t capacity, uint32_t flags,
 		    enum kaos_mem mem)
 {
-	struct kaos_region region;
-	size_t need;
-	int rc;
-
-	if (!ring)
-		return -EINVAL;
-	if ((rc = kaos_msgring_memsize(capacity, &need)) < 0)
-		return rc;
-	if ((rc = kaos_region_alloc(&region, need, mem)) < 0)
-		return rc;
-	if ((rc = kaos_msgring_init(ring, region.base, region.len, capacity, flags)) < 0) {
-		kaos_region_free(&region);
-		return rc;
-	}
-	ring->ro.region = region;
-	return 0;
+	struct kaos__ring_geom g;
+	int rc = geom_of(capacity, flags, &g);
+	return rc < 0 ? rc : kaos__ring_create(&kaos__msgring_kind, ring, &g, mem);
 }
 
 void
 kaos_msgring_destroy(struct kaos_msgring *ring)
 {
-	if (!ring)
-		return;
-	kaos_region_free(&ring->ro.region);
-	memset(ring, 0, sizeof(*ring));
+	kaos__ring_destroy(&kaos__msgring_kind, ring);
 }
 
 /* Zero the buffer bytes of positions [start, end), at most one wrap. */
@@ -186,18 +196,116 @@ kaos__msgring_bad_claim(const struct kaos_msgring_producer *p, uint32_t type, si
 	return -KAOS_ETOOBIG;
 }
 
+/* ---- check words (CRC rings) --------------------------------------------- */
+
+/* The check word of a record or padding (len: header, check word and
+ * payload): its length again above, to tell a damaged length (the record
+ * can no longer be skipped) from other damage; below, the CRC-32C of the
+ * header word's little-endian bytes and the payload. */
+static uint64_t
+check_word(const unsigned char *rec, uint64_t header, uint32_t len)
+{
+	unsigned char h[8];
+	for (int i = 0; i < 8; i++)
+		h[i] = (unsigned char)(header >> (8 * i));
+	uint32_t crc = kaos_crc32c(0, h, sizeof(h));
+	if (rec && len > 2 * KAOS_MSG_HEADER)
+		crc = kaos_crc32c(crc, rec + 2 * KAOS_MSG_HEADER, len - 2 * KAOS_MSG_HEADER);
+	return (uint64_t)len << 32 | crc;
+}
+
+/* Store the check word of padding (CRC rings), before its header. */
+static void
+seal_padding(const struct kaos_msgring *ring, uint64_t idx, uint32_t len)
+{
+	if (len < 2 * KAOS_MSG_HEADER)
+		return; /* the last 8 bytes of the buffer: checked by place */
+	uint64_t w = check_word(NULL, kaos__msg_make(KAOS_MSG_PADDING, (int32_t)len), len);
+	/* Plain: published by the release of the padding's header. */
+	memcpy(ring->ro.buf + idx + KAOS_MSG_HEADER, &w, sizeof(w));
+}
+
+void
+kaos__msgring_seal(struct kaos_msgring_producer *p)
+{
+	struct kaos_msgring *ring = p->ring;
+	unsigned char *rec = ring->ro.buf + (p->claim_at & ring->ro.mask);
+	uint64_t w = check_word(rec, kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
+				p->claim_len);
+	/* Plain: published by the commit's release (P1). */
+	memcpy(rec + KAOS_MSG_HEADER, &w, sizeof(w));
+	/* A single producer's padding at the wrap is stored by its commit,
+	 * right after this (a multi-producer claim stored its own). */
+	if (p->claim_pad && !(ring->ro.flags & KAOS_MSGRING_MP))
+		seal_padding(ring, (p->claim_at - p->claim_pad) & ring->ro.mask,
+			     (uint32_t)p->claim_pad);
+}
+
+/* 0 sound; 1 damaged (skip it); -1 its length is (the framing is lost). */
+static int
+check(const struct kaos_msgring *ring, uint64_t idx, uint64_t w)
+{
+	uint32_t len = (uint32_t)w, type = (uint32_t)(w >> 32);
+	/* Padding without a check word only fills the buffer's last 8
+	 * bytes, and only padding fits there. */
+	if (len == KAOS_MSG_HEADER || ring->ro.capacity - idx < 2 * KAOS_MSG_HEADER)
+		return type == KAOS_MSG_PADDING && len == KAOS_MSG_HEADER &&
+				       ring->ro.capacity - idx == KAOS_MSG_HEADER
+			       ? 0
+			       : -1;
+	uint64_t stored;
+	/* Plain: the caller's acquire of the header ordered it (P1). */
+	memcpy(&stored, ring->ro.buf + idx + KAOS_MSG_HEADER, sizeof(stored));
+	if ((uint32_t)(stored >> 32) != len)
+		return -1;
+	const unsigned char *payload = type == KAOS_MSG_PADDING ? NULL : ring->ro.buf + idx;
+	return stored == check_word(payload, w, len) ? 0 : 1;
+}
+
+int64_t
+kaos__msgring_read_crc(struct kaos_msgring *ring, kaos__msg_handler fn, void *ctx,
+		       uint64_t limit)
+{
+	return kaos__msgring_read_records(ring, fn, ctx, limit, true);
+}
+
+bool
+kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t idx, uint32_t len)
+{
+	/* Relaxed: the reader acquired this word (C1); it cannot change
+	 * until the record is released. */
+	uint64_t w = atomic_load_explicit(kaos__msg_word(ring, idx), memory_order_relaxed);
+	return (uint32_t)w == len && check(ring, idx, w) == 0;
+}
+
+/* ---- multi-producer claims ------------------------------------------------ */
+
+/* Say that we may hold a claim at @p pos or after, or (NO_MARK) none. */
+static void
+set_mark(struct kaos_msgring_producer *p, uint64_t pos)
+{
+	/* Release: whoever sees the mark cleared sees the header we wrote
+	 * before it (the unblocker's acquire in the alive function). A mark
+	 * set is published by the claim's release instead. */
+	if (p->mark)
+		atomic_store_explicit(p->mark, pos,
+				      pos == NO_MARK ? memory_order_release : memory_order_relaxed);
+}
+
 int
 kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 		       void **data)
 {
 	struct kaos_msgring *ring = p->ring;
-	struct kaos_msgring_ctl *ctl = ring->ro.ctl;
+	struct kaos__ring_ctl *ctl = ring->ro.ctl;
 	uint32_t reclen = kaos__msg_prefix(ring) + (uint32_t)len;
 	if (reclen > ring->ro.max_record)
 		return -KAOS_ETOOBIG;
 	uint64_t rec = kaos__msg_align(reclen), pad;
-	/* Relaxed: a guess the CAS checks. */
+	/* Relaxed: a guess the CAS checks. The mark says "at or after it":
+	 * tail only grows, so the claim we get is never below the guess. */
 	uint64_t tail = atomic_load_explicit(&ctl->tail, memory_order_relaxed);
+	set_mark(p, tail);
 	for (;;) {
 		uint64_t idx = tail & ring->ro.mask;
 		pad = ring->ro.capacity - idx < rec ? ring->ro.capacity - idx : 0;
@@ -209,21 +317,28 @@ kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t type, size_t le
 			p->limit = atomic_load_explicit(&ctl->head, memory_order_acquire) +
 				   ring->ro.capacity;
 			if ((int64_t)(p->limit - tail) < (int64_t)(pad + rec)) {
+				set_mark(p, NO_MARK);
 				kaos__count(&ctl->full);
 				return -KAOS_EFULL;
 			}
 		}
-		/* Acquire on success: our stores into the claimed bytes stay
-		 * after the claim. Relaxed on failure: we only retry. */
+		/* On success, acquire: our stores into the claimed bytes stay
+		 * after the claim; release: our mark is seen by whoever sees
+		 * the claim (tail's releases form a chain, so a later tail
+		 * value carries it too). Relaxed on failure: we only retry. */
 		if (atomic_compare_exchange_weak_explicit(&ctl->tail, &tail, tail + pad + rec,
-							  memory_order_acquire,
+							  memory_order_acq_rel,
 							  memory_order_relaxed))
 			break;
 	}
-	if (pad) /* P1: the padding is complete as soon as it is ours */
+	KAOS__TEST_HOOK("msgring_claimed"); /* between the claim and the header */
+	if (pad) { /* P1: the padding is complete as soon as it is ours */
+		if (ring->ro.flags & KAOS_MSGRING_CRC)
+			seal_padding(ring, tail & ring->ro.mask, (uint32_t)pad);
 		atomic_store_explicit(kaos__msg_word(ring, tail & ring->ro.mask),
 				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)pad),
 				      memory_order_release);
+	}
 	uint64_t at = tail + pad;
 	/* Relaxed: "claimed, being written", with our length and owner, for
 	 * kaos_msgring_unblock(); readers treat it as not ready. */
@@ -233,6 +348,7 @@ kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t type, size_t le
 	 * scanning a dead neighbour's zeroed bytes meets our header before
 	 * any of our payload (a dmb on aarch64, nothing on x86-64). */
 	atomic_thread_fence(memory_order_release);
+	set_mark(p, NO_MARK); /* the header says who we are now */
 	p->claimed = true;
 	p->claim_at = at;
 	p->claim_pad = pad;
@@ -252,9 +368,12 @@ kaos_msgring_abort(struct kaos_msgring_producer *p)
 	if (ring->ro.flags & KAOS_MSGRING_MP) {
 		/* The space is taken in the shared tail: hand it back as
 		 * padding (P1). */
-		atomic_store_explicit(kaos__msg_word(ring, p->claim_at & ring->ro.mask),
-				      kaos__msg_make(KAOS_MSG_PADDING,
-						     (int32_t)kaos__msg_align(p->claim_len)),
+		uint64_t idx = p->claim_at & ring->ro.mask;
+		uint32_t len = (uint32_t)kaos__msg_align(p->claim_len);
+		if (ring->ro.flags & KAOS_MSGRING_CRC)
+			seal_padding(ring, idx, len);
+		atomic_store_explicit(kaos__msg_word(ring, idx),
+				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)len),
 				      memory_order_release);
 		if (ring->ro.blocking)
 			kaos_waitpoint_notify(&ring->ro.ctl->data);
@@ -262,40 +381,6 @@ kaos_msgring_abort(struct kaos_msgring_producer *p)
 	/* Single producer: nothing was published, and its reader never looks
 	 * past the tail: the space is simply ours again. */
 	return 0;
-}
-
-/* CRC-32C of the record's final header word, then its payload. */
-static uint32_t
-record_crc(const unsigned char *rec, uint64_t header, uint32_t len)
-{
-	unsigned char h[8];
-	for (int i = 0; i < 8; i++)
-		h[i] = (unsigned char)(header >> (8 * i)); /* little-endian */
-	uint32_t crc = kaos_crc32c(0, h, sizeof(h));
-	return kaos_crc32c(crc, rec + 2 * KAOS_MSG_HEADER, len - 2 * KAOS_MSG_HEADER);
-}
-
-void
-kaos__msgring_seal(struct kaos_msgring_producer *p)
-{
-	struct kaos_msgring *ring = p->ring;
-	unsigned char *rec = ring->ro.buf + (p->claim_at & ring->ro.mask);
-	uint64_t crc = record_crc(rec, kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
-				  p->claim_len);
-	/* Plain: published by the commit's release (P1). */
-	memcpy(rec + KAOS_MSG_HEADER, &crc, sizeof(crc));
-}
-
-bool
-kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t idx, uint32_t len)
-{
-	const unsigned char *rec = ring->ro.buf + idx;
-	/* Relaxed: the caller acquired this word; it cannot change until we
-	 * release the record. */
-	uint64_t header = atomic_load_explicit(kaos__msg_word(ring, idx), memory_order_relaxed);
-	uint64_t stored;
-	memcpy(&stored, rec + KAOS_MSG_HEADER, sizeof(stored));
-	return stored == record_crc(rec, header, len);
 }
 
 void
@@ -320,6 +405,15 @@ int64_t
 kaos__msgring_stop(struct kaos_msgring *ring, uint64_t start, uint64_t pos, uint64_t skip,
 		   int64_t delivered)
 {
+	if (skip && (ring->ro.flags & KAOS_MSGRING_CRC)) {
+		/* A CRC failure: skip the record only if its length agrees
+		 * with its copy, else there is no telling where the next
+		 * record starts. Relaxed: as in kaos__msgring_crc_ok(). */
+		uint64_t idx = pos & ring->ro.mask;
+		if (check(ring, idx, atomic_load_explicit(kaos__msg_word(ring, idx),
+							  memory_order_relaxed)) < 0)
+			skip = 0;
+	}
 	if (delivered > 0 || !skip) {
 		/* Deliver what came before; a bad record is met again (and
 		 * skipped, if it can be) on the next call. */
@@ -363,7 +457,7 @@ kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns)
 	uint64_t pad;
 	if (len < 0) {
 		/* Claimed, not committed: the header tells how long. */
-		if (ring->ro.alive && ring->ro.alive((uint32_t)(w >> 32), ring->ro.alive_ctx))
+		if (ring->ro.alive && ring->ro.alive((uint32_t)(w >> 32), pos, ring->ro.alive_ctx))
 			return 0;
 		pad = kaos__msg_align((uint64_t)-(int64_t)len);
 		if ((uint64_t)-(int64_t)len > ring->ro.max_record || pad > ring->ro.capacity - idx)
@@ -380,7 +474,7 @@ kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns)
 			i += KAOS_MSG_ALIGN;
 		if (i == end && end != ring->ro.capacity &&
 		    (!ring->ro.alive ||
-		     ring->ro.alive(KAOS_MSGRING_ANY_OWNER, ring->ro.alive_ctx)))
+		     ring->ro.alive(KAOS_MSGRING_ANY_OWNER, UINT64_MAX, ring->ro.alive_ctx)))
 			return 0; /* nobody behind it yet: nothing is blocked
 				   * (unless every producer is dead: then
 				   * clear the way to the tail) */
@@ -391,12 +485,19 @@ kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns)
 		for (uint64_t j = idx + KAOS_MSG_ALIGN; j < i; j += KAOS_MSG_ALIGN)
 			if (atomic_load_explicit(kaos__msg_word(ring, j), memory_order_acquire))
 				return 0;
+		/* A live producer between its claim and its header store has
+		 * its mark at or below pos (seen: we acquired tail after its
+		 * claim's release); the space may be its. */
+		if (ring->ro.alive && ring->ro.alive(KAOS_MSGRING_ANY_OWNER, pos, ring->ro.alive_ctx))
+			return 0;
 		pad = i - idx;
 		/* No record is longer: several dead claims in a row are
 		 * unblocked one record's worth at a time. */
 		if (pad > ring->ro.max_record)
 			pad = ring->ro.max_record;
 	}
+	if (ring->ro.flags & KAOS_MSGRING_CRC)
+		seal_padding(ring, idx, (uint32_t)pad);
 	/* Release: as P1. The CAS loses only to a commit that came after
 	 * all: then nothing needs unblocking. */
 	if (!atomic_compare_exchange_strong_explicit(hw, &w,
@@ -413,43 +514,36 @@ kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns)
 
 /* ---- waiting -------------------------------------------------------------- */
 
-struct attempt {
+/* A claim's arguments, for the claim's try function. */
+struct claim {
 	struct kaos_msgring_producer *p;
-	struct kaos_msgring *ring;
 	uint32_t type;
-	size_t len;
 	void **data;
+};
+/* A read's arguments. */
+struct read {
 	kaos_msg_handler_fn fn;
 	void *ctx;
-	uint64_t limit;
-	int64_t got;
 };
 
-static bool
-try_claim(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->got = kaos_msgring_claim(a->p, a->type, a->len, a->data);
-	return a->got != -KAOS_EFULL;
-}
-
-static bool
-try_read(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->got = kaos_msgring_read(a->ring, a->fn, a->ctx, a->limit);
-	return a->got != 0;
-}
+KAOS__RING_TRY(try_claim,
+	       kaos_msgring_claim(((struct claim *)a->arg)->p, ((struct claim *)a->arg)->type,
+				  a->n, ((struct claim *)a->arg)->data),
+	       -KAOS_EFULL)
+KAOS__RING_TRY(try_read,
+	       kaos_msgring_read(a->ring, ((struct read *)a->arg)->fn,
+				 ((struct read *)a->arg)->ctx, a->n),
+	       0)
 
 static int64_t
-wait_for(struct kaos_msgring *ring, struct kaos_waitpoint *wp, kaos_ready_fn fn,
-	 struct attempt *a, const struct kaos_wait *how)
+wait_for(struct kaos_msgring *ring, bool producer, struct kaos__attempt *a,
+	 const struct kaos_wait *how)
 {
-	if (how && how->kind == KAOS_WAIT_BLOCK && !ring->ro.blocking)
-		return -EINVAL; /* nobody would wake us */
-	/* A producer waiting is backpressure; a consumer waiting is idle. */
-	int rc = KAOS_TRACE_WAIT_UNTIL(wp == &ring->ro.ctl->space, MSGRING, ring, how, wp,
-				       fn, a);
+	const struct kaos__ring_waiter w = { &kaos__msgring_kind, ring, ring->ro.ctl,
+					     ring->ro.blocking, ring->ro.wait_bit };
+	int rc = kaos__ring_wait(&w, producer,
+				 producer ? &ring->ro.ctl->space : &ring->ro.ctl->data,
+				 producer ? try_claim : try_read, a, how);
 	return rc < 0 ? rc : a->got;
 }
 
@@ -459,8 +553,9 @@ kaos_msgring_claim_wait(struct kaos_msgring_producer *p, uint32_t type, size_t l
 {
 	if (!p || !p->ring || !data)
 		return -EINVAL;
-	struct attempt a = { .p = p, .type = type, .len = len, .data = data };
-	return (int)wait_for(p->ring, &p->ring->ro.ctl->space, try_claim, &a, how);
+	struct claim c = { p, type, data };
+	struct kaos__attempt a = { p->ring, len, &c, 0 };
+	return (int)wait_for(p->ring, true, &a, how);
 }
 
 int64_t
@@ -469,23 +564,16 @@ kaos_msgring_read_wait(struct kaos_msgring *ring, kaos_msg_handler_fn fn, void *
 {
 	if (!ring || !ring->ro.ctl || !fn || limit == 0)
 		return -EINVAL;
-	struct attempt a = { .ring = ring, .fn = fn, .ctx = ctx, .limit = limit };
-	return wait_for(ring, &ring->ro.ctl->data, try_read, &a, how);
+	struct read r = { fn, ctx };
+	struct kaos__attempt a = { ring, limit, &r, 0 };
+	return wait_for(ring, false, &a, how);
 }
 
 void
 kaos_msgring_stats(const struct kaos_msgring *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos_msgring_ctl *c = ring->ro.ctl;
-	/* Acquire: head before tail (pairs with C2 and the tail's stores), so
-	 * consumed <= published. Relaxed for the statistics. */
-	out->consumed = atomic_load_explicit(&c->head, memory_order_acquire);
-	out->published = atomic_load_explicit(&c->tail, memory_order_acquire);
-	out->full = atomic_load_explicit(&c->full, memory_order_relaxed);
-	out->waits = atomic_load_explicit(&c->data.waits, memory_order_relaxed) +
-		     atomic_load_explicit(&c->space.waits, memory_order_relaxed);
-	out->wakes = atomic_load_explicit(&c->data.wakes, memory_order_relaxed) +
-		     atomic_load_explicit(&c->space.wakes, memory_order_relaxed);
+	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
+	kaos__ring_ctl_stats(&v, out);
 }
 
 int
@@ -532,3 +620,100 @@ kaos_msgring_write_batch(struct kaos_msgring_producer *p, struct kaos_msgring_ba
 	b->count = 0;
 	return 0;
 }
+
+/* ---- the descriptor ------------------------------------------------------------ */
+
+/* What one process holds of a message ring in shared memory. */
+struct endpoint {
+	struct kaos_msgring ring;
+	struct kaos_msgring_producer prod;
+};
+
+static void
+stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
+      struct kaos_ring_stats *out)
+{
+	(void)g;
+	kaos__ring_ctl_stats(v, out);
+}
+
+static uint64_t
+fill(const void *ring)
+{
+	return kaos_msgring_used(ring);
+}
+
+static int
+attach_endpoint(void *vep, void *mem, size_t len, const struct kaos__ring_geom *g,
+		const struct kaos__ring_role *role)
+{
+	struct endpoint *ep = vep;
+	int rc = attach(&ep->ring, mem, len, g);
+	if (rc < 0)
+		return rc;
+	ep->ring.ro.blocking = role->blocking;
+	ep->ring.ro.wait_bit = role->wait_bit;
+	if (role->producer) {
+		if ((rc = kaos_msgring_producer_init(&ep->prod, &ep->ring, role->owner)) == 0)
+			ep->prod.mark = role->claim_mark;
+		return rc;
+	}
+	kaos_msgring_set_alive_fn(&ep->ring, role->alive, role->alive_ctx);
+	return kaos_msgring_recover(&ep->ring);
+}
+
+static void
+detach(void *vep, const struct kaos__ring_role *role)
+{
+	struct endpoint *ep = vep;
+	if (role->producer && ep->prod.claimed)
+		kaos_msgring_abort(&ep->prod); /* hand an open claim back */
+}
+
+static int
+send(void *vep, uint32_t type, const void *data, size_t len)
+{
+	struct endpoint *ep = vep;
+	return kaos_msgring_write(&ep->prod, type, data, len);
+}
+
+static int64_t
+receive(void *vep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
+{
+	struct endpoint *ep = vep;
+	return kaos_msgring_read(&ep->ring, fn, ctx, limit);
+}
+
+static bool
+drained(const void *vep)
+{
+	const struct endpoint *ep = vep;
+	return kaos_msgring_used(&ep->ring) == 0;
+}
+
+static void
+tend(void *vep, uint64_t unblock_ns)
+{
+	struct endpoint *ep = vep;
+	kaos_msgring_unblock(&ep->ring, unblock_ns);
+}
+
+const struct kaos__ring_kind kaos__msgring_kind = {
+	.name = "msgring",
+	.unit = "bytes",
+	.checksums = true,
+	.handle_size = sizeof(struct kaos_msgring),
+	.region_offset = offsetof(struct kaos_msgring, ro.region),
+	.memsize = memsize,
+	.init = init,
+	.stats = stats,
+	.fill = fill,
+	.endpoint_size = sizeof(struct endpoint),
+	.producer_offset = offsetof(struct endpoint, prod),
+	.attach = attach_endpoint,
+	.detach = detach,
+	.send = send,
+	.receive = receive,
+	.drained = drained,
+	.tend = tend,
+};

@@ -1,63 +1,63 @@
 /* SPDX-License-Identifier: MIT */
+/* The u64ring: control plane, finding the producer, polling, waiting,
+ * and its descriptor. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
-#include <kaos/trace.h>
 #include <kaos/u64ring.h>
 
+#include "ring.h"
+
 #define PER_LINE KAOS_U64RING_PER_LINE
+#define LINE sizeof(struct kaos_u64ring_line)
 
 _Static_assert(sizeof(struct kaos_u64ring_line) == 64, "a line is 64 bytes");
-_Static_assert(sizeof(struct kaos_u64ring_ctl) % KAOS_CACHELINE == 0 &&
-		       offsetof(struct kaos_u64ring_ctl, head) == 2 * KAOS_CACHELINE,
-	       "tail and head need a guard line between them; lines start on a line");
 _Static_assert(offsetof(struct kaos_u64ring, cons) - offsetof(struct kaos_u64ring, prod) >=
 			       2 * KAOS_CACHELINE &&
 		       offsetof(struct kaos_u64ring, ro) - offsetof(struct kaos_u64ring, cons) >=
 			       2 * KAOS_CACHELINE,
 	       "producer, consumer and read-only fields need lines of their own");
 
+static int
+memsize(const struct kaos__ring_geom *g, size_t *size)
+{
+	if (g->capacity < PER_LINE || g->capacity > KAOS_U64RING_MAX_CAPACITY ||
+	    g->capacity % PER_LINE || (g->slot_size && g->slot_size != 8) ||
+	    g->multi_producer || g->crc)
+		return -EINVAL;
+	return kaos__ring_size(sizeof(struct kaos__ring_ctl), KAOS_U64RING_LINES(g->capacity),
+			       LINE, size);
+}
+
 int
 kaos_u64ring_memsize(uint64_t capacity, size_t *size)
 {
-	if (!size || capacity < PER_LINE || capacity > KAOS_U64RING_MAX_CAPACITY ||
-	    capacity % PER_LINE)
-		return -EINVAL;
-	uint64_t nlines = KAOS_U64RING_LINES(capacity);
-	size_t ctl = sizeof(struct kaos_u64ring_ctl);
-	if (nlines > (SIZE_MAX - ctl) / sizeof(struct kaos_u64ring_line))
-		return -EOVERFLOW;
-	*size = ctl + (size_t)nlines * sizeof(struct kaos_u64ring_line);
-	return 0;
+	struct kaos__ring_geom g = { .capacity = capacity };
+	return size ? memsize(&g, size) : -EINVAL;
 }
 
 static int
-setup(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
+setup(struct kaos_u64ring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
 {
-	size_t need;
-	int rc;
-
-	if (!ring || !mem || (uintptr_t)mem % KAOS_CACHELINE)
-		return -EINVAL;
-	if ((rc = kaos_u64ring_memsize(capacity, &need)) < 0)
+	int rc = kaos__ring_check_mem(&kaos__u64ring_kind, ring, mem, len, g);
+	if (rc < 0)
 		return rc;
-	if (len < need)
-		return -ENOBUFS;
 	memset(ring, 0, sizeof(*ring));
 	ring->ro.ctl = mem;
 	ring->ro.lines = (struct kaos_u64ring_line *)(ring->ro.ctl + 1);
-	ring->ro.nlines = KAOS_U64RING_LINES(capacity);
+	ring->ro.nlines = KAOS_U64RING_LINES(g->capacity);
 	ring->ro.end = ring->ro.lines + ring->ro.nlines;
-	ring->ro.capacity = capacity;
+	ring->ro.capacity = g->capacity;
 	return 0;
 }
 
-/* The line holding position @p pos. */
-static struct kaos_u64ring_line *
-line_of(const struct kaos_u64ring *ring, uint64_t pos)
+/* Byte offset, in the ring's memory, of the sequence word of the line
+ * holding position @p pos. */
+static size_t
+seq_at(uint64_t nlines, uint64_t pos)
 {
-	return ring->ro.lines + (pos / PER_LINE) % ring->ro.nlines;
+	return sizeof(struct kaos__ring_ctl) + (size_t)(pos / PER_LINE % nlines) * LINE;
 }
 
 /* Point both sides at their positions: the producer's next is @p tail,
@@ -66,27 +66,37 @@ static void
 place(struct kaos_u64ring *ring, uint64_t tail, uint64_t head)
 {
 	ring->prod.start = tail - tail % PER_LINE;
-	ring->prod.line = line_of(ring, tail);
+	ring->prod.line = ring->ro.lines + tail / PER_LINE % ring->ro.nlines;
 	ring->prod.lines = tail / PER_LINE;
 	ring->prod.limit = head + ring->ro.capacity;
 	ring->cons.start = head - head % PER_LINE;
-	ring->cons.line = line_of(ring, head);
+	ring->cons.line = ring->ro.lines + head / PER_LINE % ring->ro.nlines;
 	ring->cons.avail = head;
+}
+
+static int
+init(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g)
+{
+	struct kaos_u64ring *ring = handle;
+	int rc = setup(ring, mem, len, g);
+	if (rc < 0)
+		return rc;
+	/* Plain: the ring is not shared yet; whoever hands it over publishes
+	 * this. Every sequence word 0: nothing published. */
+	memset(mem, 0, sizeof(struct kaos__ring_ctl) + (size_t)ring->ro.nlines * LINE);
+	place(ring, 0, 0);
+	return 0;
 }
 
 int
 kaos_u64ring_init(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
 {
-	int rc = setup(ring, mem, len, capacity);
-	if (rc < 0)
-		return rc;
-	/* Plain: the ring is not shared yet; whoever hands it over publishes
-	 * this. Every sequence word 0: nothing published. */
-	memset(mem, 0, sizeof(struct kaos_u64ring_ctl) +
-			       (size_t)ring->ro.nlines * sizeof(struct kaos_u64ring_line));
-	place(ring, 0, 0);
-	return 0;
+	struct kaos__ring_geom g = { .capacity = capacity };
+	return init(ring, mem, len, &g);
 }
+
+#define HEAD offsetof(struct kaos__ring_ctl, head)
+#define TAIL offsetof(struct kaos__ring_ctl, tail)
 
 /*
  * The position after the last value published, from the shared state: the
@@ -94,29 +104,28 @@ kaos_u64ring_init(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t cap
  * are complete. Sets *head_out always, *tail_out on success.
  * -KAOS_ECORRUPT if a sequence word is out of its line's range, or head is
  * past what was published, or the result is more than a ring ahead of it.
+ * Loads through kaos__ring_load are acquires: a sequence word pairs with
+ * P1 (as the consumer's C1), head with C2; the tail hint is confirmed by
+ * the words.
  */
 static int
-scan(const struct kaos_u64ring *ring, uint64_t *head_out, uint64_t *tail_out)
+scan(const struct kaos__ring_view *v, uint64_t capacity, uint64_t *head_out,
+     uint64_t *tail_out)
 {
-	const struct kaos_u64ring_ctl *ctl = ring->ro.ctl;
-	/* Acquire: pairs with C2, so the values below head were read. */
-	uint64_t head = atomic_load_explicit(&ctl->head, memory_order_acquire);
+	uint64_t nlines = KAOS_U64RING_LINES(capacity);
+	uint64_t head = kaos__ring_load(v, HEAD);
 	*head_out = head;
 	/* Every value below head was published, so the line holding head - 1
 	 * says at least head. (It cannot be in a later lap: that starts at
 	 * head + capacity at the earliest. Sequence words only grow.) */
-	if (head % PER_LINE == 0 && head > 0 &&
-	    atomic_load_explicit(&line_of(ring, head - 1)->seq, memory_order_acquire) < head)
+	if (head % PER_LINE == 0 && head > 0 && kaos__ring_load(v, seq_at(nlines, head - 1)) < head)
 		return -KAOS_ECORRUPT;
-	/* Relaxed: a hint, confirmed by the sequence words below. */
-	uint64_t pos = atomic_load_explicit(&ctl->tail, memory_order_relaxed);
+	uint64_t pos = kaos__ring_load(v, TAIL);
 	if (pos < head)
 		pos = head;
 	pos -= pos % PER_LINE;
-	for (uint64_t n = 0; n <= ring->ro.nlines; n++) {
-		/* Acquire: pairs with P1, as the consumer's C1. */
-		uint64_t seq = atomic_load_explicit(&line_of(ring, pos)->seq,
-						    memory_order_acquire);
+	for (uint64_t n = 0; n <= nlines; n++) {
+		uint64_t seq = kaos__ring_load(v, seq_at(nlines, pos));
 		if (seq > pos + PER_LINE)
 			return -KAOS_ECORRUPT;
 		if (seq < pos + PER_LINE) { /* this line is not full: the end */
@@ -126,141 +135,196 @@ scan(const struct kaos_u64ring *ring, uint64_t *head_out, uint64_t *tail_out)
 		}
 		pos += PER_LINE;
 	}
-	if (pos - head > ring->ro.capacity)
+	if (pos - head > capacity)
 		return -KAOS_ECORRUPT;
 	*tail_out = pos;
 	return 0;
 }
 
-/* scan(), again while head moves: a reader racing both sides can find a
- * line the producer has started again since it read head. */
+/* scan(), again when it fails: a reader racing both sides can find a
+ * line the producer has started again since it read head, or read the
+ * words of a file (inspection) at different moments. */
 static int
-published(const struct kaos_u64ring *ring, uint64_t *head_out, uint64_t *tail_out)
+published(const struct kaos__ring_view *v, uint64_t capacity, uint64_t *head_out,
+	  uint64_t *tail_out)
 {
 	for (int tries = 0;; tries++) {
-		int rc = scan(ring, head_out, tail_out);
-		/* Relaxed: only compared; scan() acquires it again. */
-		if (rc == 0 || tries == 16 ||
-		    atomic_load_explicit(&ring->ro.ctl->head, memory_order_relaxed) == *head_out)
+		int rc = scan(v, capacity, head_out, tail_out);
+		if (rc == 0 || tries == 16)
 			return rc;
 	}
 }
 
-int
-kaos_u64ring_attach(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
+static int
+attach(struct kaos_u64ring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
 {
-	int rc = setup(ring, mem, len, capacity);
+	int rc = setup(ring, mem, len, g);
 	if (rc < 0)
 		return rc;
+	const struct kaos__ring_view v = { mem, NULL, NULL };
 	uint64_t head, tail;
-	if ((rc = published(ring, &head, &tail)) < 0)
+	if ((rc = published(&v, g->capacity, &head, &tail)) < 0)
 		return rc;
 	place(ring, tail, head);
 	return 0;
 }
 
 int
+kaos_u64ring_attach(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
+{
+	struct kaos__ring_geom g = { .capacity = capacity };
+	return attach(ring, mem, len, &g);
+}
+
+int
 kaos_u64ring_create(struct kaos_u64ring *ring, uint64_t capacity, enum kaos_mem mem)
 {
-	struct kaos_region region;
-	size_t need;
-	int rc;
-
-	if (!ring)
-		return -EINVAL;
-	if ((rc = kaos_u64ring_memsize(capacity, &need)) < 0)
-		return rc;
-	if ((rc = kaos_region_alloc(&region, need, mem)) < 0)
-		return rc;
-	if ((rc = kaos_u64ring_init(ring, region.base, region.len, capacity)) < 0) {
-		kaos_region_free(&region);
-		return rc;
-	}
-	ring->ro.region = region;
-	return 0;
+	struct kaos__ring_geom g = { .capacity = capacity };
+	return kaos__ring_create(&kaos__u64ring_kind, ring, &g, mem);
 }
 
 void
 kaos_u64ring_destroy(struct kaos_u64ring *ring)
 {
-	if (!ring)
-		return;
-	kaos_region_free(&ring->ro.region);
-	memset(ring, 0, sizeof(*ring));
+	kaos__ring_destroy(&kaos__u64ring_kind, ring);
+}
+
+static void
+stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
+      struct kaos_ring_stats *out)
+{
+	kaos__ring_ctl_stats(v, out); /* counters; the positions follow */
+	uint64_t head, tail;
+	if (published(v, g->capacity, &head, &tail) < 0)
+		tail = head; /* head as read; nothing known past it */
+	out->consumed = head;
+	out->published = tail;
 }
 
 uint64_t
 kaos_u64ring_size(const struct kaos_u64ring *ring)
 {
+	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
 	uint64_t head, tail;
-	return published(ring, &head, &tail) < 0 ? 0 : tail - head;
+	return published(&v, ring->ro.capacity, &head, &tail) < 0 ? 0 : tail - head;
 }
 
 void
 kaos_u64ring_stats(const struct kaos_u64ring *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos_u64ring_ctl *c = ring->ro.ctl;
-	uint64_t head, tail;
-	if (published(ring, &head, &tail) < 0)
-		tail = head; /* head as read; nothing known past it */
-	out->consumed = head;
-	out->published = tail;
-	/* Relaxed: statistics, ordered with nothing. */
-	out->full = atomic_load_explicit(&c->full, memory_order_relaxed);
-	out->waits = atomic_load_explicit(&c->data.waits, memory_order_relaxed) +
-		     atomic_load_explicit(&c->space.waits, memory_order_relaxed);
-	out->wakes = atomic_load_explicit(&c->data.wakes, memory_order_relaxed) +
-		     atomic_load_explicit(&c->space.wakes, memory_order_relaxed);
+	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
+	const struct kaos__ring_geom g = { .capacity = ring->ro.capacity };
+	stats(&v, &g, out);
+}
+
+int64_t
+kaos_u64ring_poll(struct kaos_u64ring *ring, kaos_u64ring_handler_fn fn, void *ctx,
+		  uint64_t limit)
+{
+	if (!ring || !ring->ro.ctl || !fn)
+		return -EINVAL;
+	/* Relaxed: head is ours (only this thread writes it). */
+	uint64_t start = atomic_load_explicit(&ring->ro.ctl->head, memory_order_relaxed);
+	uint64_t pos = start, value;
+	int rc = 0;
+	while (pos - start < limit && (rc = kaos__u64ring_read(ring, pos, &value)) == 0)
+		if (fn(value, pos++, ctx))
+			break;
+	if (pos == start)
+		return rc == -KAOS_EEMPTY ? 0 : rc;
+	kaos__u64ring_store_head(ring, pos); /* after the handler: see above */
+	return (int64_t)(pos - start);
 }
 
 /* ---- waiting ---------------------------------------------------------------- */
 
-/* A push or pop retried by kaos_wait_until() until it succeeds. */
-struct attempt {
-	struct kaos_u64ring *ring;
-	uint64_t value;
-	uint64_t *out;
-	int rc;
-};
-
-static bool
-try_push(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->rc = kaos_u64ring_push(a->ring, a->value);
-	return a->rc != -KAOS_EFULL;
-}
-
-static bool
-try_pop(void *ctx)
-{
-	struct attempt *a = ctx;
-	a->rc = kaos_u64ring_pop(a->ring, a->out);
-	return a->rc != -KAOS_EEMPTY;
-}
+KAOS__RING_TRY(try_push, kaos_u64ring_push(a->ring, a->n), -KAOS_EFULL)
+KAOS__RING_TRY(try_pop, kaos_u64ring_pop(a->ring, a->arg), -KAOS_EEMPTY)
 
 static int
-wait_for(struct kaos_u64ring *ring, bool producer, struct attempt *a,
+wait_for(struct kaos_u64ring *ring, bool producer, struct kaos__attempt *a,
 	 const struct kaos_wait *how)
 {
-	if (how && how->kind == KAOS_WAIT_BLOCK && !ring->ro.blocking)
-		return -EINVAL; /* nobody would wake us */
-	struct kaos_waitpoint *wp = producer ? &ring->ro.ctl->space : &ring->ro.ctl->data;
-	kaos_ready_fn fn = producer ? try_push : try_pop;
-	int rc = KAOS_TRACE_WAIT_UNTIL(producer, U64RING, ring, how, wp, fn, a);
-	return rc < 0 ? rc : a->rc;
+	const struct kaos__ring_waiter w = { &kaos__u64ring_kind, ring, ring->ro.ctl,
+					     ring->ro.blocking, ring->ro.wait_bit };
+	int rc = kaos__ring_wait(&w, producer,
+				 producer ? &ring->ro.ctl->space : &ring->ro.ctl->data,
+				 producer ? try_push : try_pop, a, how);
+	return rc < 0 ? rc : (int)a->got;
 }
 
 int
 kaos_u64ring_push_wait(struct kaos_u64ring *ring, uint64_t value, const struct kaos_wait *how)
 {
-	struct attempt a = { .ring = ring, .value = value };
+	struct kaos__attempt a = { ring, value, NULL, 0 };
 	return wait_for(ring, true, &a, how);
 }
 
 int
 kaos_u64ring_pop_wait(struct kaos_u64ring *ring, uint64_t *value, const struct kaos_wait *how)
 {
-	struct attempt a = { .ring = ring, .out = value };
+	struct kaos__attempt a = { ring, 1, value, 0 };
 	return wait_for(ring, false, &a, how);
 }
+
+/* ---- the descriptor ------------------------------------------------------------ */
+
+static uint64_t
+fill(const void *ring)
+{
+	return kaos_u64ring_size(ring);
+}
+
+static int
+attach_endpoint(void *ep, void *mem, size_t len, const struct kaos__ring_geom *g,
+		const struct kaos__ring_role *role)
+{
+	struct kaos_u64ring *ring = ep;
+	int rc = attach(ring, mem, len, g);
+	if (rc == 0) {
+		ring->ro.blocking = role->blocking;
+		ring->ro.wait_bit = role->wait_bit;
+	}
+	return rc;
+}
+
+static int
+send(void *ep, uint32_t type, const void *data, size_t len)
+{
+	uint64_t value;
+	if (type || len != sizeof(value))
+		return -EINVAL;
+	memcpy(&value, data, sizeof(value));
+	return kaos_u64ring_push(ep, value);
+}
+
+static int
+deliver(uint64_t value, uint64_t seq, void *ctx)
+{
+	const struct kaos__slot_message *m = ctx;
+	(void)seq;
+	m->fn(0, &value, sizeof(value), m->ctx);
+	return 0;
+}
+
+static int64_t
+receive(void *ep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
+{
+	struct kaos__slot_message m = { fn, ctx, sizeof(uint64_t) };
+	return kaos_u64ring_poll(ep, deliver, &m, limit);
+}
+
+const struct kaos__ring_kind kaos__u64ring_kind = {
+	.name = "u64ring",
+	.unit = "values",
+	.handle_size = sizeof(struct kaos_u64ring),
+	.region_offset = offsetof(struct kaos_u64ring, ro.region),
+	.memsize = memsize,
+	.init = init,
+	.stats = stats,
+	.fill = fill,
+	.endpoint_size = sizeof(struct kaos_u64ring),
+	.attach = attach_endpoint,
+	.send = send,
+	.receive = receive,
+};

@@ -217,7 +217,7 @@ put_event(struct tbuf *b, const struct rec *r)
 
 void
 kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
-			  const void *obj, int64_t value)
+			  const void *obj, int64_t value, kaos__trace_fill_fn fill)
 {
 	struct tbuf *b = my_buffer();
 	if (!b) { /* Relaxed: a statistic. */
@@ -228,10 +228,9 @@ kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
 	struct rec r = { now, obj, value, (uint16_t)ev, (uint8_t)ph };
 	put_event(b, &r);
 	/* Fill levels: at backpressure, and after each send/recv. */
-	const void *ch = kaos__trace_fill_channel(ev, ph, obj);
-	if (ch && r.value > 0) {
-		struct rec f = { now, ch, (int64_t)kaos__trace_fill_IPC(ch),
-				 FILL_EVENT, KAOS__TRACE_PH_INSTANT };
+	if (fill && r.value > 0) {
+		struct rec f = { now, obj, (int64_t)fill(obj), FILL_EVENT,
+				 KAOS__TRACE_PH_INSTANT };
 		put_event(b, &f);
 	} else if (ev == KAOS_TRACE_EV_backpressure) {
 		struct rec f = { now, obj, value, FILL_EVENT, KAOS__TRACE_PH_INSTANT };

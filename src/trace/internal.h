@@ -7,6 +7,8 @@
 
 #include <kaos/trace.h>
 
+#include "hooks.h"
+
 /* What the event table says about one event. */
 struct kaos__trace_info {
 	const char *name;
@@ -27,24 +29,12 @@ kaos__trace_elidable(enum kaos_trace_event ev)
 	return ev == KAOS_TRACE_EV_send || ev == KAOS_TRACE_EV_recv;
 }
 
-/* The channel whose fill level is worth plotting after this event, or
- * NULL: send/recv ends (an IPC channel). */
-static inline const void *
-kaos__trace_fill_channel(enum kaos_trace_event ev, enum kaos__trace_phase ph,
-			 const void *obj)
-{
-	return ph == KAOS__TRACE_PH_END &&
-			       (ev == KAOS_TRACE_EV_send || ev == KAOS_TRACE_EV_recv)
-		       ? obj
-		       : NULL;
-}
-
 /* Thread id (gettid), cached per thread. */
 int kaos__trace_tid(void);
 
 /* The back end (log.c, chrome.c or tracy.c; one is built). */
 void kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
-			       const void *obj, int64_t value);
+			       const void *obj, int64_t value, kaos__trace_fill_fn fill);
 int kaos__trace_backend_flush(void);
 void kaos__trace_backend_init_tracy(void);
 

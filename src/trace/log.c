@@ -74,8 +74,9 @@ emit_line(const char *buf, int len)
 
 void
 kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
-			  const void *obj, int64_t value)
+			  const void *obj, int64_t value, kaos__trace_fill_fn fill)
 {
+	(void)fill; /* fill levels are plotted (chrome, tracy), not logged */
 	pthread_once(&threshold_once, read_level);
 	const struct kaos__trace_info *e = &kaos__trace_info[ev];
 	if (e->level < threshold)

@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Trace hooks: what every back end shares (the event table, fill levels,
- * the backpressure wait, byte counting) and the public entry points. The
+/* Trace hooks: what every back end shares (the event table, the
+ * backpressure wait, byte counting) and the public entry points. The
  * back end itself is log.c, chrome.c or tracy.c (one is built), or, for
- * usdt, the probes the hook macros put in place. */
+ * usdt, the probes the hook macros put in place. Fill levels come from the
+ * hooks' callers (a function of theirs): nothing here knows a ring. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <kaos/broadcast.h>
-#include <kaos/mpmc.h>
-#include <kaos/msgring.h>
-#include <kaos/spsc.h>
 #include <kaos/trace.h>
-#include <kaos/u64ring.h>
 
+#include "hooks.h"
 #include "internal.h"
 
 const char *
@@ -53,40 +50,6 @@ kaos_trace_flush(void)
 
 #if KAOS_TRACE_BACKEND != KAOS_TRACE_BACKEND_OFF
 
-uint64_t
-kaos__trace_fill_SPSC(const void *ring)
-{
-	return kaos_spsc_size(ring);
-}
-
-uint64_t
-kaos__trace_fill_U64RING(const void *ring)
-{
-	return kaos_u64ring_size(ring);
-}
-
-uint64_t
-kaos__trace_fill_STAMPED(const void *ring)
-{
-	/* Only asked when a producer found it full. */
-	return ((const struct kaos__stamped *)ring)->ro.capacity;
-}
-
-uint64_t
-kaos__trace_fill_BCAST(const void *ring)
-{
-	/* The producer's view (its thread only): its position less the
-	 * slowest consumer's, as of its last scan. */
-	const struct kaos_bcast *r = ring;
-	return r->prod.pos - (r->prod.limit - r->ro.capacity);
-}
-
-uint64_t
-kaos__trace_fill_MSGRING(const void *ring)
-{
-	return kaos_msgring_used(ring);
-}
-
 /* kaos_wait_until() with a ready() that reports backpressure on its
  * first failure: once per wait, not per spin. */
 struct bp_wait {
@@ -113,13 +76,13 @@ bp_ready(void *arg)
 
 int
 kaos__trace_wait_until(kaos__trace_fill_fn fill, const void *obj,
-		       const struct kaos_wait *how, struct kaos_waitpoint *wp,
+		       const struct kaos_wait *how, struct kaos_waitpoint *wp, uint64_t name,
 		       kaos_ready_fn ready, void *ctx)
 {
-	/* Only with a valid strategy: kaos_wait_until() rejects the others
+	/* Only with a valid strategy: kaos__wait_until() rejects the others
 	 * before trying anything, and so no backpressure is reported. */
 	struct bp_wait w = { ready, ctx, fill, obj, false };
-	return kaos_wait_until(how, wp, ready ? bp_ready : NULL, &w);
+	return kaos__wait_until(how, wp, name, ready ? bp_ready : NULL, &w);
 }
 
 void
@@ -168,9 +131,9 @@ kaos__trace_tid(void)
 
 void
 kaos__trace_event(enum kaos_trace_event ev, enum kaos__trace_phase ph, const void *obj,
-		  int64_t value)
+		  int64_t value, kaos__trace_fill_fn fill)
 {
-	kaos__trace_backend_event(ev, ph, obj, value);
+	kaos__trace_backend_event(ev, ph, obj, value, fill);
 }
 #endif
 

@@ -110,7 +110,7 @@ static _Thread_local int depth;
 
 void
 kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
-			  const void *obj, int64_t value)
+			  const void *obj, int64_t value, kaos__trace_fill_fn fill)
 {
 	/* Acquire: pairs with the release in start(). */
 	if (!atomic_load_explicit(&started, memory_order_acquire))
@@ -135,10 +135,8 @@ kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
 		TracyCZoneCtx z = zones[--depth];
 		___tracy_emit_zone_value(z, (uint64_t)value);
 		___tracy_emit_zone_end(z);
-		const void *ch = kaos__trace_fill_channel(ev, ph, obj);
-		if (ch && value > 0)
-			___tracy_emit_plot(plot_name(ch),
-					   (double)kaos__trace_fill_IPC(ch));
+		if (fill && value > 0)
+			___tracy_emit_plot(plot_name(obj), (double)fill(obj));
 		break;
 	}
 	case KAOS__TRACE_PH_INSTANT: {

@@ -433,7 +433,7 @@ use_publisher(struct kaos_ipc *ch)
 /* The documented results of publish / subscribe on a damaged file. */
 #define ATTACH_CODES                                                                 \
 	0, -EINVAL, -EBUSY, -EAGAIN, -KAOS_EFOREIGN, -KAOS_EVERSION, -KAOS_EKIND,   \
-		-KAOS_ECAPACITY, -KAOS_ESLOTSIZE, -KAOS_ETRUNCATED, -KAOS_ECORRUPT
+		-KAOS_ECAPACITY, -KAOS_ESLOTSIZE, -KAOS_EFLAGS, -KAOS_ETRUNCATED, -KAOS_ECORRUPT
 
 static uint64_t attached, inspected, removed;
 

@@ -108,7 +108,7 @@ dump_and_fail(struct run *run, const char *who, int id)
 {
 	fprintf(stderr, "TIMEOUT in %s %d: %s cap %" PRIu64 ", %" PRIu64 " events, published %"
 		PRIu64 ", tail %" PRIu64 "\n", who, id, run->name, run->cap, run->events,
-		atomic_load(&run->published), atomic_load(&run->ring.ro.hdr->tail));
+		atomic_load(&run->published), atomic_load(&run->ring.ro.ctl->tail));
 	for (uint32_t i = 0; i < run->ring.ro.max_consumers; i++) {
 		uint64_t v = atomic_load(&run->ring.ro.entries[i].pos);
 		if (v != KAOS_BCAST_FREE)

@@ -139,7 +139,7 @@ static void
 dump_and_fail(struct run *run, const char *who, int id)
 {
 	const struct shape *sh = run->sh;
-	const struct kaos_msgring_ctl *ctl = run->ring.ro.ctl;
+	const struct kaos__ring_ctl *ctl = run->ring.ro.ctl;
 	fprintf(stderr, "STUCK in %s %d: %s, %" PRIu64 " messages; tail %" PRIu64 " head %" PRIu64
 		" used %" PRIu64 "\n", who, id, sh->name, run->events, atomic_load(&ctl->tail),
 		atomic_load(&ctl->head), kaos_msgring_used(&run->ring));

@@ -156,7 +156,7 @@ dump_and_fail(struct run *run, const char *who, int id)
 	for (int c = 0; c < sh->nc; c++)
 		fprintf(stderr, "  consumer %d: took %" PRIu64 "\n", c,
 			atomic_load(&run->cons_done[c]));
-	uint64_t w = atomic_load(&s->ro.hdr->wpos), r = atomic_load(&s->ro.hdr->rpos);
+	uint64_t w = atomic_load(&s->ro.ctl->tail), r = atomic_load(&s->ro.ctl->head);
 	fprintf(stderr, "  shared wpos %" PRIu64 " rpos %" PRIu64 " (single sides keep"
 		" theirs privately); stamps from rpos:", w, r);
 	for (uint64_t i = 0; i < 4 && i < sh->cap; i++)

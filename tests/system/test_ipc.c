@@ -1583,7 +1583,7 @@ errors_expectations_and_config(void)
 		KAOS_ASSERT_UEQ(info.capacity, cfg.capacity);
 		KAOS_ASSERT_UEQ(info.slot_size, cfg.slot_size);
 		KAOS_ASSERT_UEQ(info.flags, cfg.flags);
-		KAOS_ASSERT_UEQ(info.version, 2);
+		KAOS_ASSERT_UEQ(info.version, 3);
 		for (int pub = 0; pub < 2; pub++) {
 			struct kaos_ipc_config c = cfg;
 			c.kind = kinds[(i + 1) % nkinds];
@@ -1719,9 +1719,9 @@ u64_bad_ring_state(const struct kaos_ipc_config *cfg, const struct image *im)
 {
 	uint64_t ring_off;
 	memcpy(&ring_off, im->bytes + 48, 8); /* ring_offset */
-	const size_t head = ring_off + offsetof(struct kaos_u64ring_ctl, head);
-	const size_t tail = ring_off + offsetof(struct kaos_u64ring_ctl, tail);
-	const size_t line0 = ring_off + sizeof(struct kaos_u64ring_ctl);
+	const size_t head = ring_off + offsetof(struct kaos__ring_ctl, head);
+	const size_t tail = ring_off + offsetof(struct kaos__ring_ctl, tail);
+	const size_t line0 = ring_off + sizeof(struct kaos__ring_ctl);
 	const size_t line1 = line0 + sizeof(struct kaos_u64ring_line);
 	KAOS_ASSERT(im->len >= line1 + sizeof(struct kaos_u64ring_line));
 	/* the pristine image holds 3 values: line 0's sequence word is 3 */
@@ -1795,8 +1795,10 @@ errors_bad_files(bool file, enum kaos_ipc_kind kind)
 
 	write_patched(cfg.name, &im, 8, 1, 4);
 	expect_all("version 1", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
-	write_patched(cfg.name, &im, 8, 3, 4);
-	expect_all("version 3", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
+	write_patched(cfg.name, &im, 8, 2, 4);
+	expect_all("version 2", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
+	write_patched(cfg.name, &im, 8, 4, 4);
+	expect_all("version 4", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
 	write_patched(cfg.name, &im, 44, 32, 4);
 	expect_all("another cache line size", &cfg, -KAOS_EVERSION, -KAOS_EVERSION);
 
@@ -1894,7 +1896,7 @@ u64_inspect_of_an_inconsistent_ring_shows_its_head(void)
 	struct image im = read_image(cfg.name);
 	uint64_t ring_off;
 	memcpy(&ring_off, im.bytes + 48, 8);
-	write_patched(cfg.name, &im, ring_off + offsetof(struct kaos_u64ring_ctl, head), 5, 8);
+	write_patched(cfg.name, &im, ring_off + offsetof(struct kaos__ring_ctl, head), 5, 8);
 	KAOS_ASSERT_EQ(try_attach(&cfg, true), -KAOS_ECORRUPT);
 	KAOS_ASSERT_EQ(try_attach(&cfg, false), -KAOS_ECORRUPT);
 	struct kaos_ipc_info info;

@@ -271,9 +271,9 @@ memsize_rejects_bad_capacities(void)
 	KAOS_ASSERT_EQ(kaos_msgring_memsize(256, NULL), -EINVAL);
 
 	KAOS_ASSERT_OK(kaos_msgring_memsize(256, &sz));
-	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos_msgring_ctl) + 256);
+	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos__ring_ctl) + 256);
 	KAOS_ASSERT_OK(kaos_msgring_memsize(KAOS_MSGRING_MAX_CAPACITY, &sz));
-	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos_msgring_ctl) + KAOS_MSGRING_MAX_CAPACITY);
+	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos__ring_ctl) + KAOS_MSGRING_MAX_CAPACITY);
 }
 
 static void
@@ -1003,14 +1003,16 @@ struct alive_log {
 	bool answer;
 	uint64_t calls;
 	uint32_t owner;
+	uint64_t pos;
 };
 
 static bool
-alive_fn(uint32_t owner, void *ctx)
+alive_fn(uint32_t owner, uint64_t pos, void *ctx)
 {
 	struct alive_log *log = ctx;
 	log->calls++;
 	log->owner = owner;
+	log->pos = pos;
 	return log->answer;
 }
 

@@ -170,7 +170,7 @@ wakes_counted_when_a_thread_sleeps(void)
 	pthread_t t;
 	KAOS_ASSERT_OK(pthread_create(&t, NULL, blocked_pop, &rc));
 	/* Publish only once the consumer is registered as a sleeper. */
-	while (atomic_load(&wake_ring.ro.cur->data.waiters) == 0)
+	while (atomic_load(&wake_ring.ro.ctl->data.waiters) == 0)
 		kaos_cpu_relax();
 	KAOS_ASSERT_OK(kaos_spsc_push(&wake_ring, &v));
 	pthread_join(t, NULL);

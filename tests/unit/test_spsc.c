@@ -33,12 +33,12 @@ memsize_accepts_the_whole_range(void)
 {
 	size_t sz;
 	KAOS_ASSERT_OK(kaos_spsc_memsize(2, 8, &sz));
-	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos_spsc_cursors) + KAOS_CACHELINE);
+	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos__ring_ctl) + KAOS_CACHELINE);
 	KAOS_ASSERT_OK(kaos_spsc_memsize(1ull << 32, 8, &sz));
-	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos_spsc_cursors) + (8ull << 32));
+	KAOS_ASSERT_UEQ(sz, sizeof(struct kaos__ring_ctl) + (8ull << 32));
 	KAOS_ASSERT_OK(kaos_spsc_memsize(1024, 24, &sz));
 	KAOS_ASSERT_EQ(sz % KAOS_CACHELINE, 0);
-	KAOS_ASSERT_GE(sz, sizeof(struct kaos_spsc_cursors) + 1024 * 24);
+	KAOS_ASSERT_GE(sz, sizeof(struct kaos__ring_ctl) + 1024 * 24);
 }
 
 static void
@@ -292,7 +292,7 @@ memory_modes(void)
 	kaos_spsc_destroy(&r);
 
 	/* caller memory: on the stack, and left alone by destroy */
-	alignas(KAOS_CACHELINE) unsigned char mem[sizeof(struct kaos_spsc_cursors) + 64 * 8];
+	alignas(KAOS_CACHELINE) unsigned char mem[sizeof(struct kaos__ring_ctl) + 64 * 8];
 	size_t need;
 	KAOS_ASSERT_OK(kaos_spsc_memsize(64, 8, &need));
 	KAOS_ASSERT_UEQ(need, sizeof(mem));

@@ -191,7 +191,7 @@ static void
 memsize_counts_lines(void)
 {
 	KAOS_ASSERT_EQ(sizeof(struct kaos_u64ring_line), 64);
-	KAOS_ASSERT_EQ(sizeof(struct kaos_u64ring_ctl) % KAOS_CACHELINE, 0);
+	KAOS_ASSERT_EQ(sizeof(struct kaos__ring_ctl) % KAOS_CACHELINE, 0);
 	const uint64_t lines[] = { 1, 2, 3, 8, 9, 10, 1000, 1u << 20, 1ull << 32 };
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		size_t sz = 0;
@@ -203,7 +203,7 @@ memsize_counts_lines(void)
 		KAOS_ASSERT_OK(kaos_u64ring_memsize(n * PER_LINE, &sz));
 		/* one line more than the values fill (see u64ring.h) */
 		KAOS_ASSERT_UEQ(KAOS_U64RING_LINES(n * PER_LINE), n + 1);
-		KAOS_ASSERT_UEQ(sz, sizeof(struct kaos_u64ring_ctl) + (n + 1) * 64);
+		KAOS_ASSERT_UEQ(sz, sizeof(struct kaos__ring_ctl) + (n + 1) * 64);
 	}
 	KAOS_ASSERT_UEQ(KAOS_U64RING_MAX_CAPACITY, 7ull << 32);
 }
@@ -706,7 +706,7 @@ corrupt_positions_are_refused(void)
 	mem_new(&m, cap);
 	KAOS_ASSERT_OK(kaos_u64ring_init(&r, m.p, m.len, cap));
 	reach(&r, h, k);
-	struct kaos_u64ring_ctl *ctl = r.ro.ctl;
+	struct kaos__ring_ctl *ctl = r.ro.ctl;
 	/* The scan runs from line 1 (head 10) through lines 2 and 3 to line 4
 	 * (28..34, published to 30). A sequence word beyond its line on the
 	 * way, in a full line, the head's line or the last one: */

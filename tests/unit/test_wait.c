@@ -92,12 +92,12 @@ spsc_pop_w(struct rings *r, const struct kaos_wait *h)
 static struct kaos_waitpoint *
 spsc_space(struct rings *r)
 {
-	return &r->spsc.ro.cur->space;
+	return &r->spsc.ro.ctl->space;
 }
 static struct kaos_waitpoint *
 spsc_data(struct rings *r)
 {
-	return &r->spsc.ro.cur->data;
+	return &r->spsc.ro.ctl->data;
 }
 
 #define STAMPED_OPS(k)                                                            \
@@ -122,9 +122,9 @@ spsc_data(struct rings *r)
 		return n;                                                         \
 	}                                                                         \
 	static struct kaos_waitpoint *k##_space(struct rings *r)                  \
-	{ return &r->k.s.ro.hdr->space; }                                         \
+	{ return &r->k.s.ro.ctl->space; }                                         \
 	static struct kaos_waitpoint *k##_data(struct rings *r)                   \
-	{ return &r->k.s.ro.hdr->data; }
+	{ return &r->k.s.ro.ctl->data; }
 
 STAMPED_OPS(mpsc)
 STAMPED_OPS(spmc)
@@ -166,7 +166,7 @@ bcast_pop_w(struct rings *r, const struct kaos_wait *h)
 static struct kaos_waitpoint *
 bcast_wp(struct rings *r)
 {
-	return &r->bcast.ro.hdr->progress;
+	return &r->bcast.ro.ctl->data;
 }
 
 static const struct wait_op ops[] = {

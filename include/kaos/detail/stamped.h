@@ -1,21 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* SPDX-License-Identifier: MIT */
 /*
  * @internal The engine under the MPSC, SPMC and MPMC rings: a bounded ring
  * of fixed-size slots with one 64-bit stamp per slot (after Vyukov's bounded
- * MPMC queue), batch claims on both sides, and compile-time switches for a
- * single producer or a single consumer. Include <kaos/mpsc.h>, <kaos/spmc.h>
- * or <kaos/mpmc.h> instead.
+ * MPMC queue) and batch claims on both sides. Not for users: include
+ * <kaos/mpsc.h>, <kaos/spmc.h> or <kaos/mpmc.h>, which document the API.
  *
  * A side shared by several threads hands slots over per slot, through the
  * stamps, because its threads finish out of order; a side with one thread
- * hands them over in order, through one cursor store per batch.
+ * hands them over in order, through one cursor store per batch. Each role
+ * below is its own function (kaos__mpsc_claim is the MPSC producer's
+ * claim, kaos__spmc_peek the SPMC consumer's take, ...), built from the
+ * helpers that follow.
  *
  *   producers publish      MPMC: stamp[s] = s + 1 per slot
  *                          MPSC: stamp[first] = end of the run (one store)
- *                          SPMC: store-release the tail (wpos)
+ *                          SPMC: store-release the tail
  *   consumers release      MPMC, SPMC: stamp[s] = s + capacity per slot
- *                          MPSC: store-release the head (rpos)
+ *                          MPSC: store-release the head
+ *
+ * The control block's tail is the producers' claim cursor (SPMC: the
+ * published tail), its head the consumers' take cursor (MPSC: the released
+ * head), its tail_limit the MPSC producers' shared cached limit.
  *
  * So for the slot that holds sequence s, with several consumers a stamp of
  * s means free for s (released a lap ago, or initial), and with several
@@ -37,16 +42,12 @@
 #ifndef KAOS_DETAIL_STAMPED_H
 #define KAOS_DETAIL_STAMPED_H
 
-#if !defined(KAOS_MPSC_H) && !defined(KAOS_SPMC_H) && !defined(KAOS_MPMC_H)
-#error "include <kaos/mpsc.h>, <kaos/spmc.h> or <kaos/mpmc.h> instead"
-#endif
-
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <kaos/common.h>
-#include <kaos/counters.h>
+#include <kaos/detail/ring.h>
 #include <kaos/error.h>
 #include <kaos/mem.h>
 #include <kaos/wait.h>
@@ -63,23 +64,6 @@ struct kaos_batch {
 	void *slots;    /**< first slot */
 	uint64_t seq;   /**< sequence of the first slot */
 	uint64_t count; /**< slots in the run */
-};
-
-/* Shared state at the start of the ring memory; stamps and slots follow. */
-struct kaos__stamped_hdr {
-	/* producers' claim cursor (SPMC: the published tail) */
-	KAOS_CACHE_ALIGNED _Atomic uint64_t wpos;
-	/* MPSC: producers' shared cached head + capacity (writable below) */
-	_Atomic uint64_t wlimit;
-	char guard0[2 * KAOS_CACHELINE - 2 * sizeof(uint64_t)];
-	/* consumers' take cursor (MPSC: the released head) */
-	_Atomic uint64_t rpos;
-	char guard1[2 * KAOS_CACHELINE - sizeof(uint64_t)];
-	struct kaos_waitpoint data;  /* consumers block here */
-	struct kaos_waitpoint space; /* producers block here */
-	char guard2[KAOS_CACHELINE - 2 * sizeof(struct kaos_waitpoint)];
-	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /* refused claims/pushes */
-	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
 };
 
 struct kaos__stamped {
@@ -99,7 +83,7 @@ struct kaos__stamped {
 	char guard1[KAOS_CACHELINE];
 	/* read-only after init */
 	KAOS_CACHE_ALIGNED struct {
-		struct kaos__stamped_hdr *hdr;
+		struct kaos__ring_ctl *ctl;
 		_Atomic uint64_t *stamps;
 		unsigned char *slots;
 		uint64_t mask;
@@ -107,9 +91,11 @@ struct kaos__stamped {
 		size_t slot_size;
 		bool blocking;
 		struct kaos_region region;
+		uint64_t wait_bit; /* 0: anonymous sleepers */
 	} ro;
 };
 
+/* The control plane, in src/ring/stamped.c. */
 KAOS_API int kaos__stamped_memsize(uint64_t capacity, size_t slot_size, size_t *size);
 KAOS_API int kaos__stamped_init(struct kaos__stamped *r, void *mem, size_t len,
 				uint64_t capacity, size_t slot_size);
@@ -118,45 +104,173 @@ KAOS_API int kaos__stamped_create(struct kaos__stamped *r, uint64_t capacity,
 KAOS_API void kaos__stamped_destroy(struct kaos__stamped *r);
 KAOS_API void kaos__stamped_stats(const struct kaos__stamped *r,
 				  struct kaos_ring_stats *out);
-KAOS_API int kaos__stamped_bad_count(const struct kaos__stamped *r, uint64_t n);
-KAOS_API int64_t kaos__stamped_claim_wait(struct kaos__stamped *r, uint64_t n,
-					  struct kaos_batch *b, bool mp, bool mc,
-					  const struct kaos_wait *how);
-KAOS_API int64_t kaos__stamped_take_wait(struct kaos__stamped *r, uint64_t n,
-					 struct kaos_batch *b, bool mp, bool mc,
-					 const struct kaos_wait *how);
+/* Retry @p get (a role's claim or take) per @p how until it has slots. */
+typedef int64_t (*kaos__stamped_get_fn)(struct kaos__stamped *r, uint64_t n,
+					 struct kaos_batch *b);
+KAOS_API int64_t kaos__stamped_wait(struct kaos__stamped *r, uint64_t n,
+				    struct kaos_batch *b, bool producer,
+				    kaos__stamped_get_fn get, const struct kaos_wait *how);
 
-KAOS_ALWAYS_INLINE unsigned char *
-kaos__stamped_slot(const struct kaos__stamped *r, uint64_t seq, size_t slot_size)
+/* ---- helpers ------------------------------------------------------------- */
+
+/* Start a claim or take: the batch a caller sees on 0, and whether the
+ * count is in [1, capacity] (else kaos__ring_bad_count() says why). */
+KAOS_ALWAYS_INLINE bool
+kaos__stamped_begin(const struct kaos__stamped *r, uint64_t n, struct kaos_batch *b)
 {
-	return r->ro.slots + (seq & r->ro.mask) * slot_size;
+	*b = (struct kaos_batch){ NULL, 0, 0 };
+	return KAOS_LIKELY(n - 1 < r->ro.capacity);
 }
 
-/* @internal Producers' free-slot check when one consumer releases by a
- * head cursor (MPSC): slots below wlimit are free. */
+/* Slots from index @p idx to take at most: n, but contiguous (up to the
+ * end of the slot array). */
 KAOS_ALWAYS_INLINE uint64_t
-kaos__stamped_free_by_head(struct kaos__stamped *r, uint64_t pos, uint64_t lim)
+kaos__stamped_room(const struct kaos__stamped *r, uint64_t idx, uint64_t n)
 {
-	struct kaos__stamped_hdr *h = r->ro.hdr;
+	uint64_t lim = r->ro.capacity - idx;
+	return lim > n ? n : lim;
+}
+
+/* The run [pos, pos + m), at index @p idx, into the caller's batch. */
+KAOS_ALWAYS_INLINE int64_t
+kaos__stamped_run(const struct kaos__stamped *r, struct kaos_batch *b, uint64_t idx,
+		  uint64_t pos, uint64_t m, size_t slot_size)
+{
+	b->slots = r->ro.slots + idx * slot_size;
+	b->seq = pos;
+	b->count = m;
+	return (int64_t)m;
+}
+
+/* Move a shared cursor from *@p pos over @p m slots: true if this thread
+ * won them; false with *@p pos refreshed if another thread moved it.
+ * Relaxed: the cursor only arbitrates which thread owns which sequences;
+ * stamps, tail and head carry the data ordering. */
+KAOS_ALWAYS_INLINE bool
+kaos__stamped_advance(_Atomic uint64_t *cursor, uint64_t *pos, uint64_t m)
+{
+	return atomic_compare_exchange_weak_explicit(cursor, pos, *pos + m,
+						     memory_order_relaxed, memory_order_relaxed);
+}
+
+/* How many of the @p lim slots from @p pos (at index @p idx) have the
+ * stamps this side waits for: s + @p offset for sequence s (a producer
+ * waits for s, free: A, pairs with R; a consumer for s + 1, published: C,
+ * pairs with P). The first other stamp goes to *@p stamp. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__stamped_ready(const struct kaos__stamped *r, uint64_t idx, uint64_t pos, uint64_t lim,
+		    uint64_t offset, uint64_t *stamp)
+{
+	uint64_t m;
+	for (m = 0; m < lim; m++) {
+		*stamp = atomic_load_explicit(&r->ro.stamps[idx + m], memory_order_acquire);
+		if (*stamp != pos + m + offset)
+			break;
+	}
+	return m;
+}
+
+/* A side shared by several threads that waits for stamps (MPMC): up to
+ * n ready slots at the shared @p cursor, won with one CAS; their position
+ * and index go to *@p pos, *@p idx. A stamp ahead of what we want means
+ * another thread of this side took pos: catch up. Behind: full or empty,
+ * 0. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__stamped_race(const struct kaos__stamped *r, _Atomic uint64_t *cursor, uint64_t n,
+		   uint64_t offset, uint64_t *pos, uint64_t *idx)
+{
+	*pos = atomic_load_explicit(cursor, memory_order_relaxed); /* see advance */
+	for (;;) {
+		uint64_t stamp = 0;
+		*idx = *pos & r->ro.mask;
+		uint64_t m = kaos__stamped_ready(r, *idx, *pos, kaos__stamped_room(r, *idx, n),
+						 offset, &stamp);
+		if (m == 0) {
+			if ((int64_t)(stamp - (*pos + offset)) <= 0)
+				return 0;
+			*pos = atomic_load_explicit(cursor, memory_order_relaxed);
+			continue;
+		}
+		if (kaos__stamped_advance(cursor, pos, m))
+			return m;
+	}
+}
+
+/* Stamp every slot of a run with its sequence plus @p add (P with 1: pairs
+ * with C; R with capacity: pairs with A). */
+KAOS_ALWAYS_INLINE void
+kaos__stamped_stamp(struct kaos__stamped *r, const struct kaos_batch *b, uint64_t add)
+{
+	uint64_t end = b->seq + b->count;
+	for (uint64_t s = b->seq; s < end; s++)
+		atomic_store_explicit(&r->ro.stamps[s & r->ro.mask], s + add,
+				      memory_order_release);
+}
+
+/* Wake the other side's blocked threads, if blocking is on. */
+KAOS_ALWAYS_INLINE void
+kaos__stamped_notify(struct kaos__stamped *r, struct kaos_waitpoint *wp)
+{
+	if (KAOS_UNLIKELY(r->ro.blocking))
+		kaos_waitpoint_notify(wp);
+}
+
+/* ---- MPSC: producers share the tail, one consumer ------------------------- */
+
+/* The producers' free-slot check against the one consumer's head: slots
+ * below tail_limit are free. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__mpsc_free(struct kaos__stamped *r, uint64_t pos, uint64_t lim)
+{
+	struct kaos__ring_ctl *c = r->ro.ctl;
 	/* Acquire: pairs with the release below by the producer that last
 	 * refreshed it, which had acquired the head (A). */
-	uint64_t limit = atomic_load_explicit(&h->wlimit, memory_order_acquire);
-	/* Signed: a producer may hold a stale pos, or wlimit a stale value. */
+	uint64_t limit = atomic_load_explicit(&c->tail_limit, memory_order_acquire);
+	/* Signed: a producer may hold a stale pos, or tail_limit a stale
+	 * value. */
 	if ((int64_t)(limit - pos) < (int64_t)lim) {
 		/* A: pairs with R, the consumer's release of the head. */
-		limit = atomic_load_explicit(&h->rpos, memory_order_acquire) +
-			r->ro.capacity;
-		atomic_store_explicit(&h->wlimit, limit, memory_order_release);
+		limit = atomic_load_explicit(&c->head, memory_order_acquire) + r->ro.capacity;
+		atomic_store_explicit(&c->tail_limit, limit, memory_order_release);
 		if ((int64_t)(limit - pos) <= 0)
 			return 0;
 	}
 	return limit - pos < lim ? limit - pos : lim;
 }
 
-/* @internal The single MPSC consumer's view: extend its cached end of
- * published runs, reading one stamp per producer run (C). */
+KAOS_ALWAYS_INLINE int64_t
+kaos__mpsc_claim(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_t slot_size)
+{
+	if (!kaos__stamped_begin(r, n, b))
+		return kaos__ring_bad_count(r->ro.capacity, n);
+	uint64_t pos = atomic_load_explicit(&r->ro.ctl->tail, memory_order_relaxed), idx, m;
+	do {
+		idx = pos & r->ro.mask;
+		m = kaos__mpsc_free(r, pos, kaos__stamped_room(r, idx, n));
+		if (m == 0) {
+			kaos__count(&r->ro.ctl->full);
+			return 0;
+		}
+	} while (!kaos__stamped_advance(&r->ro.ctl->tail, &pos, m));
+	return kaos__stamped_run(r, b, idx, pos, m, slot_size);
+}
+
+KAOS_ALWAYS_INLINE int
+kaos__mpsc_publish(struct kaos__stamped *r, const struct kaos_batch *b)
+{
+	if (KAOS_UNLIKELY(b->count == 0))
+		return 0; /* the empty batch of a claim that got nothing */
+	/* P: one stamp at the run's first slot holds its end. */
+	atomic_store_explicit(&r->ro.stamps[b->seq & r->ro.mask], b->seq + b->count,
+			      memory_order_release);
+	kaos__stamped_notify(r, &r->ro.ctl->data);
+	return 0;
+}
+
+/* The consumer's view: extend its cached end of published runs, reading
+ * one stamp per producer run (C). */
 KAOS_ALWAYS_INLINE uint64_t
-kaos__stamped_published_runs(struct kaos__stamped *r, uint64_t pos, uint64_t lim)
+kaos__mpsc_published(struct kaos__stamped *r, uint64_t pos, uint64_t lim)
 {
 	uint64_t avail = r->cons.avail;
 	while (avail - pos < lim) {
@@ -172,190 +286,187 @@ kaos__stamped_published_runs(struct kaos__stamped *r, uint64_t pos, uint64_t lim
 	return avail - pos < lim ? avail - pos : lim;
 }
 
-/*
- * Get up to n contiguous slots for one side. @p consumer picks the side;
- * @p mp and @p mc say whether several producers / consumers share the
- * ring. All three are constants at every call site, so each ring kind
- * compiles to its own straight-line code.
- */
 KAOS_ALWAYS_INLINE int64_t
-kaos__stamped_get(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
-		  size_t slot_size, bool consumer, bool mp, bool mc)
+kaos__mpsc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_t slot_size)
 {
-	*b = (struct kaos_batch){ NULL, 0, 0 }; /* what a caller sees on 0 */
-	if (KAOS_UNLIKELY(n - 1 >= r->ro.capacity))
-		return kaos__stamped_bad_count(r, n);
-	bool multi = consumer ? mc : mp;
-	_Atomic uint64_t *cursor = consumer ? &r->ro.hdr->rpos : &r->ro.hdr->wpos;
-	uint64_t *own = consumer ? &r->cons.pos : &r->prod.pos;
-	/* Relaxed: the cursor only arbitrates which thread owns which
-	 * sequences; stamps, tail and head carry the data ordering. */
-	uint64_t pos = multi ? atomic_load_explicit(cursor, memory_order_relaxed) : *own;
-	uint64_t m, idx;
-	for (;;) {
-		idx = pos & r->ro.mask;
-		uint64_t lim = r->ro.capacity - idx;
-		if (lim > n)
-			lim = n;
-		if (!consumer && !mc) {
-			m = kaos__stamped_free_by_head(r, pos, lim);
-		} else if (consumer && !mp) {
-			/* C: pairs with P, the producer's release of the tail. */
-			uint64_t tail = atomic_load_explicit(&r->ro.hdr->wpos,
-							     memory_order_acquire);
-			/* Signed: pos (from another consumer's relaxed CAS) may
-			 * be newer than the tail this load returned. */
-			int64_t ready = (int64_t)(tail - pos);
-			m = ready <= 0 ? 0 : (uint64_t)ready < lim ? (uint64_t)ready : lim;
-		} else if (consumer && !mc) {
-			m = kaos__stamped_published_runs(r, pos, lim);
-		} else {
-			/* Per-slot stamps: a producer wants stamp == s (A,
-			 * pairs with R), a consumer stamp == s + 1 (C, pairs
-			 * with P). */
-			uint64_t want_offset = consumer ? 1 : 0, stamp = 0;
-			for (m = 0; m < lim; m++) {
-				stamp = atomic_load_explicit(&r->ro.stamps[idx + m],
-							     memory_order_acquire);
-				if (stamp != pos + m + want_offset)
-					break;
-			}
-			/* A stamp ahead of what we want: another thread of
-			 * this side took pos; catch up. Behind: full/empty. */
-			if (m == 0 && multi &&
-			    (int64_t)(stamp - (pos + want_offset)) > 0) {
-				pos = atomic_load_explicit(cursor, memory_order_relaxed);
-				continue;
-			}
-		}
-		if (m == 0) {
-			if (!consumer && mp)
-				kaos__count(&r->ro.hdr->full);
-			else if (!consumer)
-				kaos__count_single(&r->ro.hdr->full);
-			return 0; /* full or empty */
-		}
-		if (!multi) {
-			*own = pos + m;
-			break;
-		}
-		/* Relaxed: as for the load; on failure pos is refreshed. */
-		if (atomic_compare_exchange_weak_explicit(cursor, &pos, pos + m,
-							  memory_order_relaxed,
-							  memory_order_relaxed))
-			break;
-	}
-	b->slots = r->ro.slots + idx * slot_size;
-	b->seq = pos;
-	b->count = m;
-	return (int64_t)m;
+	if (!kaos__stamped_begin(r, n, b))
+		return kaos__ring_bad_count(r->ro.capacity, n);
+	uint64_t pos = r->cons.pos, idx = pos & r->ro.mask;
+	uint64_t m = kaos__mpsc_published(r, pos, kaos__stamped_room(r, idx, n));
+	if (m == 0)
+		return 0;
+	r->cons.pos = pos + m;
+	return kaos__stamped_run(r, b, idx, pos, m, slot_size);
 }
 
-/*
- * Hand a run to the other side (see the table at the top: per slot through
- * stamps when this side is shared, else one store), then wake the other
- * side's blocked threads if blocking is on. A side with one thread must
- * hand runs back in the order it got them: -EINVAL, and nothing moves,
- * for a run that is not next.
- */
+/* The one consumer releases runs in the order it took them. */
 KAOS_ALWAYS_INLINE int
-kaos__stamped_put(struct kaos__stamped *r, const struct kaos_batch *b, bool consumer,
-		  bool mp, bool mc)
+kaos__mpsc_release(struct kaos__stamped *r, const struct kaos_batch *b)
 {
-	struct kaos__stamped_hdr *h = r->ro.hdr;
 	uint64_t end = b->seq + b->count;
 	if (KAOS_UNLIKELY(b->count == 0))
-		return 0; /* the empty batch of a claim or peek that got nothing */
-	if (!consumer && !mp) {
-		if (KAOS_UNLIKELY(b->seq != r->prod.published || end > r->prod.pos))
-			return -EINVAL;
-		r->prod.published = end;
-		/* P (SPMC): pairs with C. */
-		atomic_store_explicit(&h->wpos, end, memory_order_release);
-	} else if (!consumer && !mc) {
-		/* P (MPSC): one stamp at the run's first slot holds its end. */
-		atomic_store_explicit(&r->ro.stamps[b->seq & r->ro.mask], end,
-					      memory_order_release);
-	} else if (consumer && !mc) {
-		if (KAOS_UNLIKELY(b->seq != r->cons.released || end > r->cons.pos))
-			return -EINVAL;
-		r->cons.released = end;
-		/* R (MPSC): pairs with A. */
-		atomic_store_explicit(&h->rpos, end, memory_order_release);
-	} else {
-		/* P: stamp = s + 1, pairs with C; R: s + capacity, with A. */
-		uint64_t add = consumer ? r->ro.capacity : 1;
-		for (uint64_t s = b->seq; s < end; s++)
-			atomic_store_explicit(&r->ro.stamps[s & r->ro.mask], s + add,
-					      memory_order_release);
+		return 0;
+	if (KAOS_UNLIKELY(b->seq != r->cons.released || end > r->cons.pos))
+		return -EINVAL;
+	r->cons.released = end;
+	/* R: pairs with A. */
+	atomic_store_explicit(&r->ro.ctl->head, end, memory_order_release);
+	kaos__stamped_notify(r, &r->ro.ctl->space);
+	return 0;
+}
+
+/* ---- SPMC: one producer, consumers share the head ------------------------- */
+
+KAOS_ALWAYS_INLINE int64_t
+kaos__spmc_claim(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_t slot_size)
+{
+	if (!kaos__stamped_begin(r, n, b))
+		return kaos__ring_bad_count(r->ro.capacity, n);
+	uint64_t pos = r->prod.pos, idx = pos & r->ro.mask, stamp = 0;
+	uint64_t m = kaos__stamped_ready(r, idx, pos, kaos__stamped_room(r, idx, n), 0, &stamp);
+	if (m == 0) {
+		kaos__count_single(&r->ro.ctl->full);
+		return 0;
 	}
-	if (KAOS_UNLIKELY(r->ro.blocking))
-		kaos_waitpoint_notify(consumer ? &h->space : &h->data);
+	r->prod.pos = pos + m;
+	return kaos__stamped_run(r, b, idx, pos, m, slot_size);
+}
+
+/* The one producer publishes runs in the order it claimed them. */
+KAOS_ALWAYS_INLINE int
+kaos__spmc_publish(struct kaos__stamped *r, const struct kaos_batch *b)
+{
+	uint64_t end = b->seq + b->count;
+	if (KAOS_UNLIKELY(b->count == 0))
+		return 0;
+	if (KAOS_UNLIKELY(b->seq != r->prod.published || end > r->prod.pos))
+		return -EINVAL;
+	r->prod.published = end;
+	/* P: pairs with C. */
+	atomic_store_explicit(&r->ro.ctl->tail, end, memory_order_release);
+	kaos__stamped_notify(r, &r->ro.ctl->data);
 	return 0;
 }
 
 KAOS_ALWAYS_INLINE int64_t
-kaos__stamped_claim(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
-		    size_t slot_size, bool mp, bool mc)
+kaos__spmc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_t slot_size)
 {
-	return kaos__stamped_get(r, n, b, slot_size, false, mp, mc);
+	if (!kaos__stamped_begin(r, n, b))
+		return kaos__ring_bad_count(r->ro.capacity, n);
+	uint64_t pos = atomic_load_explicit(&r->ro.ctl->head, memory_order_relaxed), idx, m;
+	do {
+		idx = pos & r->ro.mask;
+		uint64_t lim = kaos__stamped_room(r, idx, n);
+		/* C: pairs with P, the producer's release of the tail. */
+		uint64_t tail = atomic_load_explicit(&r->ro.ctl->tail, memory_order_acquire);
+		/* Signed: pos (from another consumer's relaxed CAS) may be
+		 * newer than the tail this load returned. */
+		int64_t ready = (int64_t)(tail - pos);
+		m = ready <= 0 ? 0 : (uint64_t)ready < lim ? (uint64_t)ready : lim;
+		if (m == 0)
+			return 0;
+	} while (!kaos__stamped_advance(&r->ro.ctl->head, &pos, m));
+	return kaos__stamped_run(r, b, idx, pos, m, slot_size);
 }
 
 KAOS_ALWAYS_INLINE int
-kaos__stamped_publish(struct kaos__stamped *r, const struct kaos_batch *b, bool mp,
-		      bool mc)
+kaos__spmc_release(struct kaos__stamped *r, const struct kaos_batch *b)
 {
-	return kaos__stamped_put(r, b, false, mp, mc);
+	if (KAOS_UNLIKELY(b->count == 0))
+		return 0;
+	kaos__stamped_stamp(r, b, r->ro.capacity); /* R */
+	kaos__stamped_notify(r, &r->ro.ctl->space);
+	return 0;
+}
+
+/* ---- MPMC: both sides shared ------------------------------------------------ */
+
+KAOS_ALWAYS_INLINE int64_t
+kaos__mpmc_claim(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_t slot_size)
+{
+	if (!kaos__stamped_begin(r, n, b))
+		return kaos__ring_bad_count(r->ro.capacity, n);
+	uint64_t pos, idx;
+	uint64_t m = kaos__stamped_race(r, &r->ro.ctl->tail, n, 0, &pos, &idx);
+	if (m == 0) {
+		kaos__count(&r->ro.ctl->full);
+		return 0;
+	}
+	return kaos__stamped_run(r, b, idx, pos, m, slot_size);
+}
+
+KAOS_ALWAYS_INLINE int
+kaos__mpmc_publish(struct kaos__stamped *r, const struct kaos_batch *b)
+{
+	if (KAOS_UNLIKELY(b->count == 0))
+		return 0;
+	kaos__stamped_stamp(r, b, 1); /* P */
+	kaos__stamped_notify(r, &r->ro.ctl->data);
+	return 0;
 }
 
 KAOS_ALWAYS_INLINE int64_t
-kaos__stamped_take(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b,
-		   size_t slot_size, bool mp, bool mc)
+kaos__mpmc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_t slot_size)
 {
-	return kaos__stamped_get(r, n, b, slot_size, true, mp, mc);
+	if (!kaos__stamped_begin(r, n, b))
+		return kaos__ring_bad_count(r->ro.capacity, n);
+	uint64_t pos, idx;
+	uint64_t m = kaos__stamped_race(r, &r->ro.ctl->head, n, 1, &pos, &idx);
+	return m == 0 ? 0 : kaos__stamped_run(r, b, idx, pos, m, slot_size);
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__stamped_release(struct kaos__stamped *r, const struct kaos_batch *b, bool mp,
-		      bool mc)
-{
-	return kaos__stamped_put(r, b, true, mp, mc);
-}
+#define kaos__mpmc_release kaos__spmc_release /* per-slot stamps, either way */
 
-KAOS_ALWAYS_INLINE int
-kaos__stamped_push(struct kaos__stamped *r, const void *src, size_t slot_size, bool mp,
-		   bool mc)
-{
-	struct kaos_batch b;
-	/* One producer: a claimed run not yet published must go first. */
-	if (KAOS_UNLIKELY(!mp && r->prod.published != r->prod.pos))
-		return -EINVAL;
-	if (kaos__stamped_claim(r, 1, &b, slot_size, mp, mc) <= 0)
-		return -KAOS_EFULL;
-	kaos__copy_slot(b.slots, src, slot_size);
-	return kaos__stamped_publish(r, &b, mp, mc);
-}
+/* ---- the public API ------------------------------------------------------------ */
 
-KAOS_ALWAYS_INLINE int
-kaos__stamped_pop(struct kaos__stamped *r, void *dst, size_t slot_size, bool mp,
-		  bool mc)
-{
-	struct kaos_batch b;
-	/* One consumer: a taken run not yet released must go first. */
-	if (KAOS_UNLIKELY(!mc && r->cons.released != r->cons.pos))
-		return -EINVAL;
-	if (kaos__stamped_take(r, 1, &b, slot_size, mp, mc) <= 0)
-		return -KAOS_EEMPTY;
-	kaos__copy_slot(dst, b.slots, slot_size);
-	return kaos__stamped_release(r, &b, mp, mc);
-}
+/* push and pop of a kind: one slot through its claim/publish and
+ * peek/release. A side with one thread must have handed its last run
+ * over first (@p prod_idle, @p cons_idle): -EINVAL otherwise. */
+#define KAOS__STAMPED_COPY(kind, prod_idle, cons_idle)                        \
+	KAOS_ALWAYS_INLINE int kaos__##kind##_push(struct kaos__stamped *r,    \
+						   const void *src,            \
+						   size_t slot_size)           \
+	{                                                                     \
+		struct kaos_batch b;                                          \
+		if (KAOS_UNLIKELY(!(prod_idle)))                              \
+			return -EINVAL;                                       \
+		if (kaos__##kind##_claim(r, 1, &b, slot_size) <= 0)           \
+			return -KAOS_EFULL;                                   \
+		kaos__copy_slot(b.slots, src, slot_size);                     \
+		return kaos__##kind##_publish(r, &b);                         \
+	}                                                                     \
+	KAOS_ALWAYS_INLINE int kaos__##kind##_pop(struct kaos__stamped *r,     \
+						  void *dst, size_t slot_size) \
+	{                                                                     \
+		struct kaos_batch b;                                          \
+		if (KAOS_UNLIKELY(!(cons_idle)))                              \
+			return -EINVAL;                                       \
+		if (kaos__##kind##_peek(r, 1, &b, slot_size) <= 0)            \
+			return -KAOS_EEMPTY;                                  \
+		kaos__copy_slot(dst, b.slots, slot_size);                     \
+		return kaos__##kind##_release(r, &b);                         \
+	}                                                                     \
+	/* the claim and take of the *_wait functions (any slot size) */      \
+	static inline int64_t kaos__##kind##_claim_any(struct kaos__stamped *r, \
+						       uint64_t n,            \
+						       struct kaos_batch *b)  \
+	{                                                                     \
+		return kaos__##kind##_claim(r, n, b, r->ro.slot_size);        \
+	}                                                                     \
+	static inline int64_t kaos__##kind##_peek_any(struct kaos__stamped *r, \
+						      uint64_t n,             \
+						      struct kaos_batch *b)   \
+	{                                                                     \
+		return kaos__##kind##_peek(r, n, b, r->ro.slot_size);         \
+	}                                                                     \
+	struct kaos__stamped /* swallow the semicolon */
 
 /*
  * Generate the public API of one ring kind: `struct kaos_<kind>` and its
- * functions, with the producer/consumer multiplicity fixed at compile time
- * so that a call meant for another kind does not compile.
+ * functions, thin forwarders to the kind's role functions above, so that
+ * a call meant for another kind does not compile.
  */
-#define KAOS__STAMPED_API(kind, MP, MC)                                       \
+#define KAOS__STAMPED_API(kind)                                               \
 	struct kaos_##kind {                                                  \
 		struct kaos__stamped s;                                       \
 	};                                                                    \
@@ -409,49 +520,51 @@ kaos__stamped_pop(struct kaos__stamped *r, void *dst, size_t slot_size, bool mp,
 						uint64_t n,                   \
 						struct kaos_batch *b)         \
 	{                                                                     \
-		return kaos__stamped_claim(&r->s, n, b, r->s.ro.slot_size, MP, MC); \
+		return kaos__##kind##_claim(&r->s, n, b, r->s.ro.slot_size);  \
 	}                                                                     \
 	KAOS_INLINE int kaos_##kind##_publish(struct kaos_##kind *r,          \
 					      const struct kaos_batch *b)     \
 	{                                                                     \
-		return kaos__stamped_publish(&r->s, b, MP, MC);               \
+		return kaos__##kind##_publish(&r->s, b);                      \
 	}                                                                     \
 	KAOS_INLINE int64_t kaos_##kind##_peek(struct kaos_##kind *r,         \
 					       uint64_t n,                    \
 					       struct kaos_batch *b)          \
 	{                                                                     \
-		return kaos__stamped_take(&r->s, n, b, r->s.ro.slot_size, MP, MC); \
+		return kaos__##kind##_peek(&r->s, n, b, r->s.ro.slot_size);   \
 	}                                                                     \
 	KAOS_INLINE int kaos_##kind##_release(struct kaos_##kind *r,          \
 					      const struct kaos_batch *b)     \
 	{                                                                     \
-		return kaos__stamped_release(&r->s, b, MP, MC);               \
+		return kaos__##kind##_release(&r->s, b);                      \
 	}                                                                     \
 	KAOS_INLINE int kaos_##kind##_push(struct kaos_##kind *r,             \
 					   const void *src)                   \
 	{                                                                     \
-		return kaos__stamped_push(&r->s, src, r->s.ro.slot_size, MP, MC); \
+		return kaos__##kind##_push(&r->s, src, r->s.ro.slot_size);    \
 	}                                                                     \
 	KAOS_INLINE int kaos_##kind##_pop(struct kaos_##kind *r, void *dst)   \
 	{                                                                     \
-		return kaos__stamped_pop(&r->s, dst, r->s.ro.slot_size, MP, MC);  \
+		return kaos__##kind##_pop(&r->s, dst, r->s.ro.slot_size);     \
 	}                                                                     \
 	KAOS_INLINE int64_t kaos_##kind##_claim_wait(                         \
 		struct kaos_##kind *r, uint64_t n, struct kaos_batch *b,      \
 		const struct kaos_wait *how)                                  \
 	{                                                                     \
-		return kaos__stamped_claim_wait(&r->s, n, b, MP, MC, how);        \
+		return kaos__stamped_wait(&r->s, n, b, true,                  \
+					  kaos__##kind##_claim_any, how);     \
 	}                                                                     \
 	KAOS_INLINE int64_t kaos_##kind##_peek_wait(                          \
 		struct kaos_##kind *r, uint64_t n, struct kaos_batch *b,      \
 		const struct kaos_wait *how)                                  \
 	{                                                                     \
-		return kaos__stamped_take_wait(&r->s, n, b, MP, MC, how);         \
+		return kaos__stamped_wait(&r->s, n, b, false,                 \
+					  kaos__##kind##_peek_any, how);      \
 	}                                                                     \
 	struct kaos_##kind /* swallow the semicolon */
 
 /* Typed wrappers over a kind: compile-time slot size, typed pointers. */
-#define KAOS__STAMPED_TYPED(name, kind, type, MP, MC)                         \
+#define KAOS__STAMPED_TYPED(name, kind, type)                                 \
 	_Static_assert(sizeof(type) % 8 == 0,                                 \
 		       #type " size must be a multiple of 8");                \
 	struct name {                                                         \
@@ -475,23 +588,28 @@ kaos__stamped_pop(struct kaos__stamped *r, void *dst, size_t slot_size, bool mp,
 						       uint64_t n,            \
 						       struct kaos_batch *b)  \
 	{                                                                     \
-		return kaos__stamped_claim(&q->ring.s, n, b, sizeof(type), MP, MC); \
+		return kaos__##kind##_claim(&q->ring.s, n, b, sizeof(type));  \
 	}                                                                     \
 	static inline KAOS_UNUSED int64_t name##_peek(struct name *q,         \
 						      uint64_t n,             \
 						      struct kaos_batch *b)   \
 	{                                                                     \
-		return kaos__stamped_take(&q->ring.s, n, b, sizeof(type), MP, MC); \
+		return kaos__##kind##_peek(&q->ring.s, n, b, sizeof(type));   \
 	}                                                                     \
 	static inline KAOS_UNUSED int name##_push(struct name *q, const type *v) \
 	{                                                                     \
-		return kaos__stamped_push(&q->ring.s, v, sizeof(type), MP, MC);   \
+		return kaos__##kind##_push(&q->ring.s, v, sizeof(type));      \
 	}                                                                     \
 	static inline KAOS_UNUSED int name##_pop(struct name *q, type *v)     \
 	{                                                                     \
-		return kaos__stamped_pop(&q->ring.s, v, sizeof(type), MP, MC);    \
+		return kaos__##kind##_pop(&q->ring.s, v, sizeof(type));       \
 	}                                                                     \
 	struct name /* swallow the semicolon */
+
+/* Each kind's push and pop: a single-threaded side must be idle. */
+KAOS__STAMPED_COPY(mpsc, true, r->cons.released == r->cons.pos);
+KAOS__STAMPED_COPY(spmc, r->prod.published == r->prod.pos, true);
+KAOS__STAMPED_COPY(mpmc, true, true);
 
 #ifdef __cplusplus
 }

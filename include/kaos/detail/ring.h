@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * @internal What the inline code of every ring kind shares: the control
+ * block at the start of each ring's memory, and small helpers. Not for
+ * users; include a ring header instead.
+ */
+#ifndef KAOS_DETAIL_RING_H
+#define KAOS_DETAIL_RING_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <kaos/common.h>
+#include <kaos/error.h>
+#include <kaos/ring.h>
+#include <kaos/wait.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The control block, at the start of every ring's memory. The producer
+ * side's words and the consumer side's words each open a line, with a
+ * guard line after it so neither side's stores (nor the adjacent-line
+ * prefetcher) disturb the other's line. What tail and head mean is the
+ * kind's: a published or claimed position on the producer side, a
+ * released or taken one on the consumer side (each kind's header says).
+ * Words a kind does not use stay zero.
+ */
+struct kaos__ring_ctl {
+	KAOS_CACHE_ALIGNED _Atomic uint64_t tail; /* producer side */
+	_Atomic uint64_t tail_limit; /* MPSC: producers' shared cached limit */
+	char guard0[2 * KAOS_CACHELINE - 2 * sizeof(uint64_t)];
+	_Atomic uint64_t head;      /* consumer side */
+	_Atomic uint64_t read;      /* msgring: consumed, zeroing maybe unfinished */
+	_Atomic uint64_t unblocked; /* msgring: dead claims turned into padding */
+	_Atomic uint64_t corrupt;   /* msgring: records that failed their check */
+	char guard1[2 * KAOS_CACHELINE - 4 * sizeof(uint64_t)];
+	/* Blocked consumers sleep on data, blocked producers on space
+	 * (broadcast: both sides on data, see broadcast.h). */
+	KAOS_CACHE_ALIGNED struct kaos_waitpoint data;
+	struct kaos_waitpoint space;
+	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /* refused claims and pushes */
+	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
+};
+
+/*
+ * Copy one slot. Sizes known at compile time (typed rings) fold to a
+ * plain copy; 8-byte slots, the common runtime size, get an inlined copy
+ * too, instead of a call to memcpy per event. (Only 8: a wider case would
+ * make gcc's -Warray-bounds flag callers that pass an 8-byte object.)
+ */
+KAOS_ALWAYS_INLINE void
+kaos__copy_slot(void *dst, const void *src, size_t size)
+{
+	if (size == 8)
+		memcpy(dst, src, 8);
+	else
+		memcpy(dst, src, size);
+}
+
+/* Ring counters (full events, in the control block): on unless built
+ * with -DKAOS_COUNTERS=0. They are counted on slow paths only. */
+#ifndef KAOS_COUNTERS
+#define KAOS_COUNTERS 1
+#endif
+
+/* Count one event in a shared statistics word. Relaxed: a statistic,
+ * ordered with nothing. */
+KAOS_ALWAYS_INLINE void
+kaos__count(_Atomic uint64_t *counter)
+{
+#if KAOS_COUNTERS
+	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+#else
+	(void)counter;
+#endif
+}
+
+/* As kaos__count(), for a word only one thread writes: a plain load and
+ * store, no locked instruction. Relaxed, as kaos__count(). */
+KAOS_ALWAYS_INLINE void
+kaos__count_single(_Atomic uint64_t *counter)
+{
+#if KAOS_COUNTERS
+	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+#else
+	(void)counter;
+#endif
+}
+
+/* The error for a request of @p n slots outside [1, capacity]: -EINVAL
+ * for 0, -KAOS_ETOOBIG above (0 inside). Out of line: the inline paths
+ * test the range with one compare and call this only when it fails. */
+KAOS_API int kaos__ring_bad_count(uint64_t capacity, uint64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KAOS_DETAIL_RING_H */

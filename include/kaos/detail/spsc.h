@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * @internal The SPSC ring's handle and the bodies of its inline functions.
+ * Not for users: include <kaos/spsc.h>, which documents the API.
+ *
+ * Ordering (each release names its acquire):
+ *   P1 publish: store-release of tail      -> pairs with C1
+ *   C1 refresh: load-acquire of tail       <- pairs with P1
+ *   C2 release: store-release of head      -> pairs with P2
+ *   P2 refresh: load-acquire of head       <- pairs with C2
+ */
+#ifndef KAOS_DETAIL_SPSC_H
+#define KAOS_DETAIL_SPSC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <kaos/detail/ring.h>
+#include <kaos/mem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A ring handle. Producer, consumer and read-only fields are on separate
+ * lines. The shared part is the control block (tail: published by the
+ * producer; head: released by the consumer), followed by the slots. */
+struct kaos_spsc {
+	/* producer side: only the producer thread touches these */
+	KAOS_CACHE_ALIGNED struct {
+		uint64_t pos;     /* next sequence to write */
+		uint64_t limit;   /* cached head + capacity: writable below */
+		uint64_t claimed; /* slots handed out by claim, not yet published */
+	} prod;
+	char guard0[KAOS_CACHELINE]; /* keeps the adjacent-line prefetcher */
+	                             /* from pairing prod with cons */
+	/* consumer side: only the consumer thread touches these */
+	KAOS_CACHE_ALIGNED struct {
+		uint64_t pos;    /* next sequence to read */
+		uint64_t avail;  /* cached tail: readable below */
+		uint64_t peeked; /* slots handed out by peek, not yet released */
+	} cons;
+	char guard1[KAOS_CACHELINE];
+	/* read-only after init */
+	KAOS_CACHE_ALIGNED struct {
+		struct kaos__ring_ctl *ctl;
+		unsigned char *slots;
+		uint64_t mask;
+		uint64_t capacity;
+		size_t slot_size;
+		bool blocking; /* publish/release notify blocked waiters */
+		struct kaos_region region; /* owned memory; zero for caller memory */
+		uint64_t wait_bit; /* names this handle's sleeper (IPC); 0: anonymous */
+	} ro;
+};
+
+/* Refresh the producer's view of head. P2: the acquire pairs with C2
+ * (the consumer's release of head), so its reads of the slots below head
+ * happen before we overwrite them. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__spsc_refresh_limit(struct kaos_spsc *ring)
+{
+	ring->prod.limit = atomic_load_explicit(&ring->ro.ctl->head,
+						memory_order_acquire) +
+			   ring->ro.capacity;
+	return ring->prod.limit;
+}
+
+/* Make every written slot visible. P1: the release pairs with C1 (the
+ * consumer's acquire of tail): slot writes before it are visible to a
+ * consumer that sees the new tail. */
+KAOS_ALWAYS_INLINE void
+kaos__spsc_store_tail(struct kaos_spsc *ring)
+{
+	atomic_store_explicit(&ring->ro.ctl->tail, ring->prod.pos,
+			      memory_order_release);
+	if (KAOS_UNLIKELY(ring->ro.blocking))
+		kaos_waitpoint_notify(&ring->ro.ctl->data);
+}
+
+/* claim with the slot size as a parameter, so typed rings pass a
+ * constant. */
+KAOS_ALWAYS_INLINE int64_t
+kaos__spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots, size_t slot_size)
+{
+	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
+		return kaos__ring_bad_count(ring->ro.capacity, n);
+	uint64_t pos = ring->prod.pos;
+	uint64_t idx = pos & ring->ro.mask;
+	uint64_t want = ring->ro.capacity - idx; /* contiguous up to the wrap */
+	if (want > n)
+		want = n;
+	if (ring->prod.limit - pos < want) {
+		uint64_t free_slots = kaos__spsc_refresh_limit(ring) - pos;
+		if (free_slots == 0) {
+			kaos__count_single(&ring->ro.ctl->full);
+			return 0;
+		}
+		if (want > free_slots)
+			want = free_slots;
+	}
+	*slots = ring->ro.slots + idx * slot_size;
+	ring->prod.claimed = want;
+	return (int64_t)want;
+}
+
+KAOS_ALWAYS_INLINE int
+kaos__spsc_publish(struct kaos_spsc *ring, uint64_t n)
+{
+	if (KAOS_UNLIKELY(n > ring->prod.claimed))
+		return -EINVAL;
+	ring->prod.claimed -= n;
+	ring->prod.pos += n;
+	kaos__spsc_store_tail(ring);
+	return 0;
+}
+
+/* push with a slot size parameter; publish now or defer. */
+KAOS_ALWAYS_INLINE int
+kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
+		bool defer)
+{
+	uint64_t pos = ring->prod.pos;
+	if (KAOS_UNLIKELY(pos == ring->prod.limit) &&
+	    kaos__spsc_refresh_limit(ring) == pos) {
+		/* Full: whatever was deferred must become visible, or a
+		 * consumer waiting for it would never free space for us. */
+		kaos__spsc_store_tail(ring);
+		kaos__count_single(&ring->ro.ctl->full);
+		return -KAOS_EFULL;
+	}
+	kaos__copy_slot(ring->ro.slots + (pos & ring->ro.mask) * slot_size, src,
+			slot_size);
+	ring->prod.pos = ++pos; /* from the local: the copy may alias */
+	ring->prod.claimed = 0; /* a pending claim overlapped this slot: void */
+	if (!defer || (pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
+		kaos__spsc_store_tail(ring);
+	return 0;
+}
+
+/* Refresh the consumer's view of tail. C1: the acquire pairs with P1 (the
+ * producer's release of tail): the slots below it are fully written. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__spsc_refresh_avail(struct kaos_spsc *ring)
+{
+	ring->cons.avail = atomic_load_explicit(&ring->ro.ctl->tail,
+						memory_order_acquire);
+	return ring->cons.avail;
+}
+
+/* Return slots below cons.pos to the producer. C2: the release pairs with
+ * P2 (the producer's acquire of head): our reads of those slots happen
+ * before the producer overwrites them. */
+KAOS_ALWAYS_INLINE void
+kaos__spsc_store_head(struct kaos_spsc *ring)
+{
+	atomic_store_explicit(&ring->ro.ctl->head, ring->cons.pos,
+			      memory_order_release);
+	if (KAOS_UNLIKELY(ring->ro.blocking))
+		kaos_waitpoint_notify(&ring->ro.ctl->space);
+}
+
+/* peek with the slot size as a parameter. */
+KAOS_ALWAYS_INLINE int64_t
+kaos__spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots,
+		size_t slot_size)
+{
+	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
+		return kaos__ring_bad_count(ring->ro.capacity, n);
+	uint64_t pos = ring->cons.pos;
+	uint64_t idx = pos & ring->ro.mask;
+	uint64_t want = ring->ro.capacity - idx;
+	if (want > n)
+		want = n;
+	if (ring->cons.avail - pos < want) {
+		uint64_t ready = kaos__spsc_refresh_avail(ring) - pos;
+		if (ready == 0)
+			return 0;
+		if (want > ready)
+			want = ready;
+	}
+	*slots = ring->ro.slots + idx * slot_size;
+	ring->cons.peeked = want;
+	return (int64_t)want;
+}
+
+KAOS_ALWAYS_INLINE int
+kaos__spsc_release(struct kaos_spsc *ring, uint64_t n)
+{
+	if (KAOS_UNLIKELY(n > ring->cons.peeked))
+		return -EINVAL;
+	ring->cons.peeked -= n;
+	ring->cons.pos += n;
+	kaos__spsc_store_head(ring);
+	return 0;
+}
+
+/* pop with a slot size parameter. */
+KAOS_ALWAYS_INLINE int
+kaos__spsc_pop(struct kaos_spsc *ring, void *dst, size_t slot_size)
+{
+	uint64_t pos = ring->cons.pos;
+	if (KAOS_UNLIKELY(pos == ring->cons.avail) &&
+	    kaos__spsc_refresh_avail(ring) == pos)
+		return -KAOS_EEMPTY;
+	kaos__copy_slot(dst, ring->ro.slots + (pos & ring->ro.mask) * slot_size,
+			slot_size);
+	ring->cons.pos = pos + 1;
+	ring->cons.peeked = 0; /* a pending peek started at this slot: void */
+	kaos__spsc_store_head(ring);
+	return 0;
+}
+
+KAOS_ALWAYS_INLINE uint64_t
+kaos__spsc_poll(struct kaos_spsc *ring,
+		int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx),
+		void *ctx, uint64_t limit)
+{
+	uint64_t pos = ring->cons.pos;
+	uint64_t n = ring->cons.avail - pos;
+	if (n < limit)
+		n = kaos__spsc_refresh_avail(ring) - pos;
+	if (n > limit)
+		n = limit;
+	for (uint64_t i = 0; i < n; i++) {
+		void *slot = ring->ro.slots +
+			     ((pos + i) & ring->ro.mask) * ring->ro.slot_size;
+		if (fn(slot, pos + i, i + 1 == n, ctx)) {
+			n = i + 1;
+			break;
+		}
+	}
+	if (n) {
+		ring->cons.pos = pos + n;
+		ring->cons.peeked = 0;
+		kaos__spsc_store_head(ring);
+	}
+	return n;
+}
+
+/* Typed-ring functions: a .c file may use only some of them. */
+#define KAOS__SPSC_TYPED_FN static inline KAOS_UNUSED
+
+/* The body of KAOS_SPSC_DEFINE (kaos/spsc.h). */
+#define KAOS__SPSC_TYPED(name, type)                                          \
+	_Static_assert(sizeof(type) % 8 == 0,                                 \
+		       #type " size must be a multiple of 8");                \
+	struct name {                                                         \
+		struct kaos_spsc ring;                                        \
+	};                                                                    \
+	KAOS__SPSC_TYPED_FN int name##_create(struct name *q, uint64_t capacity,      \
+				      enum kaos_mem mem)                      \
+	{                                                                     \
+		return kaos_spsc_create(&q->ring, capacity, sizeof(type), mem); \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int name##_init(struct name *q, void *mem, size_t len,    \
+				    uint64_t capacity)                        \
+	{                                                                     \
+		return kaos_spsc_init(&q->ring, mem, len, capacity,           \
+				      sizeof(type));                          \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN void name##_destroy(struct name *q)                       \
+	{                                                                     \
+		kaos_spsc_destroy(&q->ring);                                  \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN struct kaos_spsc *name##_ring(struct name *q)             \
+	{                                                                     \
+		return &q->ring;                                              \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN uint64_t name##_capacity(const struct name *q)            \
+	{                                                                     \
+		return q->ring.ro.capacity;                                   \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int64_t name##_claim(struct name *q, uint64_t n, type **s) \
+	{                                                                     \
+		void *p = NULL;                                               \
+		int64_t got = kaos__spsc_claim(&q->ring, n, &p, sizeof(type)); \
+		*s = (type *)p;                                               \
+		return got;                                                   \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int name##_publish(struct name *q, uint64_t n)            \
+	{                                                                     \
+		return kaos__spsc_publish(&q->ring, n);                       \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int name##_push(struct name *q, const type *v)            \
+	{                                                                     \
+		return kaos__spsc_push(&q->ring, v, sizeof(type), false);     \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int name##_push_deferred(struct name *q, const type *v)   \
+	{                                                                     \
+		return kaos__spsc_push(&q->ring, v, sizeof(type), true);      \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN void name##_flush(struct name *q)                         \
+	{                                                                     \
+		kaos__spsc_store_tail(&q->ring);                              \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int64_t name##_peek(struct name *q, uint64_t n,           \
+					const type **s)                       \
+	{                                                                     \
+		const void *p = NULL;                                         \
+		int64_t got = kaos__spsc_peek(&q->ring, n, &p, sizeof(type)); \
+		*s = (const type *)p;                                         \
+		return got;                                                   \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int name##_release(struct name *q, uint64_t n)            \
+	{                                                                     \
+		return kaos__spsc_release(&q->ring, n);                       \
+	}                                                                     \
+	KAOS__SPSC_TYPED_FN int name##_pop(struct name *q, type *v)                   \
+	{                                                                     \
+		return kaos__spsc_pop(&q->ring, v, sizeof(type));             \
+	}                                                                     \
+	struct name /* swallow the caller's semicolon */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KAOS_DETAIL_SPSC_H */
