@@ -561,6 +561,196 @@ mp_claimer_killed_before_writing_its_header(void)
 	KAOS_ASSERT_UEQ(info.unblocked, 1);
 }
 
+/* A claimer stalled (stopped, or frozen, alive) after winning its space
+ * with the CAS and before storing its header, for far longer than
+ * unblock_ns: a test hook stops it exactly there. Its space must stay
+ * its own: the subscriber must not turn it into padding (the claimer
+ * would then write into space released to others); it is delivered,
+ * with everything behind it, once the claimer goes on. Killed there
+ * instead, its space is unblocked. */
+
+/* The library's test hook (src/core/test_hooks.h): kaos_test_hooks. */
+extern void (*kaos__test_hook)(const char *where);
+
+static void
+stop_inside_the_claim(const char *where)
+{
+	if (strcmp(where, "msgring_claimed") == 0 && atomic_exchange(&S->flag[1], 0))
+		raise(SIGSTOP);
+}
+
+/* Send one message (tag 3, seq 0), stopping inside its claim. */
+static void
+stalled_claimer(const void *p)
+{
+	const struct kaos_ipc_config *cfg = p;
+	struct kaos_ipc *ch = attach(cfg, true, "claimer");
+	struct kaos_wait w = backoff(T_WAIT);
+	kaos__test_hook = stop_inside_the_claim;
+	atomic_store(&S->flag[1], 1);
+	KAOS_ASSERT_OK(send_word(ch, (uint64_t)3 << 48, &w));
+	atomic_store(&S->sent[3], 1);
+	kaos_ipc_close(ch);
+}
+
+static void
+mp_claim_stalled_before_its_header(bool killed)
+{
+	reset_shared();
+	struct sub_arg sa = { .cfg = config(chan_name(false, "mpstall"), KAOS_IPC_MSG_MP) };
+	const uint64_t unblock = 50 * MS, n = 500;
+	sa.cfg.unblock_ns = unblock;
+	sa.cfg.max_producers = 4;
+	pid_t s = spawn("subscriber", subscriber, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1, 10);
+	pid_t a = spawn("claimer", stalled_claimer, &sa.cfg); /* slot 0 */
+	wait_stopped(a);
+	struct prod_arg pb = { .cfg = sa.cfg, .tag = 1, .to = n, .end = END_CLOSE, .slot = 1 };
+	pid_t b = spawn("producer B", producer, &pb); /* slot 1: behind the claim */
+	finish(b);
+
+	/* Stalled twenty times unblock_ns: nothing delivered, nothing taken. */
+	sleep_ns(20 * unblock);
+	struct kaos_ipc_info info;
+	inspect(sa.cfg.name, &info);
+	if (atomic_load(&S->got[0]) || info.unblocked)
+		KAOS_FAIL("a live claimer stalled between its claim and its header lost its"
+			  " space: %" PRIu64 " messages delivered past it, %" PRIu64
+			  " unblocked", atomic_load(&S->got[0]), info.unblocked);
+	KAOS_ASSERT(info.producers[0].alive && info.producers[0].pid == a);
+	if (killed) {
+		kill_child(a);
+	} else {
+		kill(a, SIGCONT);
+		finish(a);
+		KAOS_ASSERT_UEQ(atomic_load(&S->sent[3]), 1);
+	}
+	finish(s); /* every message checked, in order per producer */
+	inspect(sa.cfg.name, &info);
+	KAOS_ASSERT_UEQ(atomic_load(&S->got[0]), n + (killed ? 0 : 1));
+	KAOS_ASSERT_UEQ(info.unblocked, killed ? 1 : 0);
+	KAOS_ASSERT_EQ(atomic_load(&S->rc[0]), killed ? -KAOS_EPEERDEAD : -EPIPE);
+	printf("  claimer %s inside its claim: %" PRIu64 " messages, %" PRIu64 " unblocked\n",
+	       killed ? "killed" : "continued", atomic_load(&S->got[0]), info.unblocked);
+}
+
+static void
+mp_claimer_stalled_before_its_header_keeps_its_space(void)
+{
+	mp_claim_stalled_before_its_header(false);
+	mp_claim_stalled_before_its_header(true);
+}
+
+/* A process killed while it slept on a blocking channel leaves its
+ * registration in the waitpoint; once its death is seen (a liveness
+ * check, or its slot taken again), publishing and releasing make no wake
+ * system call for it any more (the waitpoint's wakes counter counts
+ * them). */
+
+struct sleeper_arg {
+	struct kaos_ipc_config cfg;
+	bool publisher; /* sleeps waiting for room; else for messages */
+};
+
+static void
+sleeper(const void *p)
+{
+	const struct sleeper_arg *a = p;
+	struct kaos_ipc *ch = attach(&a->cfg, a->publisher, "sleeper");
+	struct kaos_wait block = { .kind = KAOS_WAIT_BLOCK, .timeout_ns = 60 * SEC };
+	atomic_fetch_add(&S->ready, 1);
+	if (a->publisher) { /* fill the channel, then block on the next */
+		for (uint64_t s = 0;; s++)
+			send_word(ch, s, &block);
+	}
+	struct rx r = rx_make("sleeper", a->cfg.kind, NULL);
+	rx_until_error(ch, &r, 1, &block);
+	_exit(3); /* killed asleep, never woken */
+}
+
+static struct kaos__ring_ctl *
+ctl_of(struct kaos_ipc *ch)
+{
+	switch (kaos_ipc_kind(ch)) {
+	case KAOS_IPC_SPSC: return kaos_ipc_spsc(ch)->ro.ctl;
+	case KAOS_IPC_BCAST: return kaos_ipc_bcast(ch)->ro.ctl;
+	default: return kaos_ipc_msgring(ch)->ro.ctl;
+	}
+}
+
+static uint64_t
+wakes_of(struct kaos__ring_ctl *ctl)
+{
+	return atomic_load(&ctl->data.wakes) + atomic_load(&ctl->space.wakes);
+}
+
+static uint64_t
+registered(struct kaos__ring_ctl *ctl)
+{
+	return atomic_load(&ctl->data.waiters) | atomic_load(&ctl->space.waiters);
+}
+
+/* One move of the surviving side that notifies the sleeper's waitpoint:
+ * a send (publisher) or a receive (subscriber). */
+static void
+move(struct kaos_ipc *ch, bool publisher, uint64_t i)
+{
+	if (publisher) {
+		KAOS_ASSERT_OK(send_word(ch, i, NULL));
+		return;
+	}
+	struct rx r = rx_make("survivor", kaos_ipc_kind(ch), NULL);
+	r.any_start = true;
+	KAOS_ASSERT_EQ(kaos_ipc_receive(ch, rx_fn, &r, 1, NULL), 1);
+}
+
+static void
+dead_sleeper(enum kaos_ipc_kind kind, bool sleeper_publishes, bool restart)
+{
+	reset_shared();
+	struct sleeper_arg sa = { .cfg = config(chan_name(false, kind_tag(kind)), kind),
+				  .publisher = sleeper_publishes };
+	sa.cfg.flags = KAOS_IPC_BLOCKING;
+	sa.cfg.liveness_ns = 60 * SEC; /* the sleeper's sleep is never sliced */
+	struct kaos_ipc *ch = attach(&sa.cfg, !sleeper_publishes, "survivor");
+	struct kaos__ring_ctl *ctl = ctl_of(ch);
+	pid_t z = spawn("sleeper", sleeper, &sa);
+	WAIT_UNTIL(atomic_load(&S->ready) == 1 && registered(ctl), 10);
+	kill_child(z);
+	KAOS_ASSERT(registered(ctl)); /* left behind */
+
+	/* Still registered: a move makes a wake system call for nobody. */
+	uint64_t wakes = wakes_of(ctl);
+	move(ch, !sleeper_publishes, 0);
+	KAOS_ASSERT_UEQ(wakes_of(ctl), wakes + 1);
+
+	if (restart) { /* a successor takes the slot: the registration goes */
+		struct sleeper_arg idle = sa;
+		struct kaos_ipc *succ = attach(&idle.cfg, sleeper_publishes, "successor");
+		KAOS_ASSERT_UEQ(registered(ctl), 0);
+		kaos_ipc_close(succ);
+	} else { /* the survivor's liveness check sees the death */
+		int rc = kaos_ipc_check(ch);
+		KAOS_ASSERT(rc == 0 || rc == -KAOS_EPEERDEAD);
+		KAOS_ASSERT_UEQ(registered(ctl), 0);
+	}
+	wakes = wakes_of(ctl);
+	for (uint64_t i = 1; i <= 16; i++)
+		move(ch, !sleeper_publishes, i);
+	KAOS_ASSERT_UEQ(wakes_of(ctl), wakes);
+	kaos_ipc_close(ch);
+}
+
+static void
+dead_sleeper_costs_no_wake_calls(void)
+{
+	dead_sleeper(KAOS_IPC_SPSC, false, false);  /* a subscriber, seen dead */
+	dead_sleeper(KAOS_IPC_SPSC, false, true);   /* ... its slot taken again */
+	dead_sleeper(KAOS_IPC_MSG_MP, true, false); /* a producer waiting for room */
+	dead_sleeper(KAOS_IPC_MSG_SP, true, true);
+	dead_sleeper(KAOS_IPC_BCAST, false, false); /* evicted, and forgotten */
+}
+
 /* ==== 5. a subscriber dies ======================================================== */
 
 /* Broadcast victim: receive exactly @p stop_after, then stop. */
@@ -2587,6 +2777,8 @@ static const struct kaos_test_case cases[] = {
 	KAOS_TEST(mp_stopped_claimer_kept_killed_claimer_unblocked),
 	KAOS_TEST(mp_dead_claim_unblocked_after_its_slot_is_reused),
 	KAOS_TEST(mp_claimer_killed_before_writing_its_header),
+	KAOS_TEST(mp_claimer_stalled_before_its_header_keeps_its_space),
+	KAOS_TEST(dead_sleeper_costs_no_wake_calls),
 	KAOS_TEST(bcast_killed_subscriber_evicted),
 	KAOS_TEST(spsc_killed_subscriber_successor_resumes),
 	KAOS_TEST(u64_killed_subscriber_successor_resumes),
