@@ -49,15 +49,15 @@ extern "C" {
 /** Entry value of a consumer slot nobody has joined. */
 #define KAOS_BCAST_FREE UINT64_MAX
 
-/* Handles, and the bodies of the inline functions below. */
-#include <kaos/detail/broadcast.h>
 
 /**
- * struct kaos_bcast: the ring and its producer's handle; struct
- * kaos_bcast_consumer: a consumer's private handle (one thread at a time).
- * Both transparent so the hot path inlines (kaos/detail/broadcast.h);
- * treat every field as private.
+ * The ring and its producer's handle; a consumer's private handle (one
+ * thread at a time). Both transparent so the hot path inlines (their
+ * fields are in kaos/detail/broadcast.h, included at the end); treat
+ * every field as private.
  */
+struct kaos_bcast;
+struct kaos_bcast_consumer;
 
 /** Handler for kaos_bcast_poll(); as kaos_spsc_handler_fn. */
 typedef int (*kaos_bcast_handler_fn)(void *slot, uint64_t seq, bool end_of_batch,
@@ -98,11 +98,7 @@ KAOS_API void kaos_bcast_destroy(struct kaos_bcast *ring);
 /** Make publish and release wake threads blocked with KAOS_WAIT_BLOCK (a
  * fence per call). Set before sharing the ring, on every handle that
  * publishes or releases: a handle without it never wakes anybody. */
-KAOS_INLINE void
-kaos_bcast_set_blocking(struct kaos_bcast *ring, bool on)
-{
-	ring->ro.blocking = on;
-}
+KAOS_INLINE void kaos_bcast_set_blocking(struct kaos_bcast *ring, bool on);
 
 /**
  * Join as a consumer starting at the current head (@p c must not be joined
@@ -161,29 +157,17 @@ KAOS_API void kaos_bcast_stats(const struct kaos_bcast *ring, struct kaos_ring_s
  * Producer thread only. Wait-free except for the refresh, which reads every
  * consumer entry.
  */
-KAOS_INLINE int64_t
-kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
-{
-	return kaos__bcast_claim(ring, n, slots);
-}
+KAOS_INLINE int64_t kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots);
 
 /**
  * Publish the first @p n claimed slots. @return 0; -EINVAL if more than
  * claimed. Producer thread only. Release (P1): consumers that see the new
  * tail see the slots' contents.
  */
-KAOS_INLINE int
-kaos_bcast_publish(struct kaos_bcast *ring, uint64_t n)
-{
-	return kaos__bcast_publish(ring, n);
-}
+KAOS_INLINE int kaos_bcast_publish(struct kaos_bcast *ring, uint64_t n);
 
 /** Copy one slot in and publish it. 0 or -KAOS_EFULL. Producer only. */
-KAOS_INLINE int
-kaos_bcast_push(struct kaos_bcast *ring, const void *src)
-{
-	return kaos__bcast_push(ring, src);
-}
+KAOS_INLINE int kaos_bcast_push(struct kaos_bcast *ring, const void *src);
 
 /* ---- consumer ----------------------------------------------------------- */
 
@@ -194,29 +178,17 @@ kaos_bcast_push(struct kaos_bcast *ring, const void *src)
  * @return count; 0 if nothing new; -KAOS_ETOOBIG; -EINVAL (n == 0).
  * The consumer's thread only. Acquire (C1, D1).
  */
-KAOS_INLINE int64_t
-kaos_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
-{
-	return kaos__bcast_peek(c, n, slots);
-}
+KAOS_INLINE int64_t kaos_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots);
 
 /**
  * Release the first @p n peeked events. @return 0; -EINVAL if more than
  * peeked. Release (C2): pairs with the producer's P2 and with D1 of the
  * consumers gated on this one.
  */
-KAOS_INLINE int
-kaos_bcast_release(struct kaos_bcast_consumer *c, uint64_t n)
-{
-	return kaos__bcast_release(c, n);
-}
+KAOS_INLINE int kaos_bcast_release(struct kaos_bcast_consumer *c, uint64_t n);
 
 /** Copy the next event out and release it. 0 or -KAOS_EEMPTY. */
-KAOS_INLINE int
-kaos_bcast_pop(struct kaos_bcast_consumer *c, void *dst)
-{
-	return kaos__bcast_pop(c, dst);
-}
+KAOS_INLINE int kaos_bcast_pop(struct kaos_bcast_consumer *c, void *dst);
 
 /**
  * Call @p fn for each available event (up to @p limit), in order, with its
@@ -224,15 +196,14 @@ kaos_bcast_pop(struct kaos_bcast_consumer *c, void *dst)
  * returns. Stops after an event for which @p fn returns non-zero.
  * @return events handled. The consumer's thread only.
  */
-KAOS_INLINE uint64_t
-kaos_bcast_poll(struct kaos_bcast_consumer *c, kaos_bcast_handler_fn fn, void *ctx,
-		uint64_t limit)
-{
-	return kaos__bcast_poll(c, fn, ctx, limit);
-}
+KAOS_INLINE uint64_t kaos_bcast_poll(struct kaos_bcast_consumer *c, kaos_bcast_handler_fn fn, void *ctx,
+		uint64_t limit);
 
 #ifdef __cplusplus
 }
 #endif
+
+/* The handles, and the inline functions declared above. */
+#include <kaos/detail/broadcast.h>
 
 #endif /* KAOS_BROADCAST_H */

@@ -111,8 +111,6 @@ struct kaos_msgring_batch {
 	uint32_t count;     /**< records staged */
 };
 
-/* Handles, and the bodies of the inline functions below. */
-#include <kaos/detail/msgring.h>
 
 /**
  * Says whether the producer of a claim may still be alive; used by
@@ -124,14 +122,16 @@ struct kaos_msgring_batch {
  * which IPC channels keep), and with @p pos UINT64_MAX, whether any
  * producer is alive at all.
  */
-typedef kaos__msgring_alive_fn kaos_msgring_alive_fn;
+typedef bool (*kaos_msgring_alive_fn)(uint32_t owner, uint64_t pos, void *ctx);
 
 /**
- * struct kaos_msgring: a ring as one process sees it, with the consumer's
- * state; struct kaos_msgring_producer: one producer's private state (one
- * thread at a time). Both transparent so the hot path inlines
- * (kaos/detail/msgring.h); treat every field as private.
+ * A ring as one process sees it, with the consumer's state; one
+ * producer's private state (one thread at a time). Both transparent so the
+ * hot path inlines (their fields are in kaos/detail/msgring.h, included at
+ * the end); treat every field as private.
  */
+struct kaos_msgring;
+struct kaos_msgring_producer;
 
 /**
  * Called by kaos_msgring_read() for each record, in order, in place.
@@ -197,11 +197,7 @@ KAOS_API int kaos_msgring_producer_init(struct kaos_msgring_producer *p,
 
 /** Make commit and read wake threads blocked with KAOS_WAIT_BLOCK (a fence
  * per call). Set on every handle of the ring, in every process. */
-KAOS_INLINE void
-kaos_msgring_set_blocking(struct kaos_msgring *ring, bool on)
-{
-	ring->ro.blocking = on;
-}
+KAOS_INLINE void kaos_msgring_set_blocking(struct kaos_msgring *ring, bool on);
 
 /**
  * Let kaos_msgring_unblock() ask whether a claimer is alive before turning
@@ -247,47 +243,20 @@ KAOS_API void kaos_msgring_stats(const struct kaos_msgring *ring,
 				 struct kaos_ring_stats *out);
 
 /** Buffer bytes. Any thread. */
-KAOS_INLINE uint64_t
-kaos_msgring_capacity(const struct kaos_msgring *ring)
-{
-	return ring->ro.capacity;
-}
+KAOS_INLINE uint64_t kaos_msgring_capacity(const struct kaos_msgring *ring);
 
 /** Largest payload a record can carry. Any thread. */
-KAOS_INLINE size_t
-kaos_msgring_max_payload(const struct kaos_msgring *ring)
-{
-	return ring->ro.max_record - KAOS_MSG_HEADER -
-	       ((ring->ro.flags & KAOS_MSGRING_CRC) ? KAOS_MSG_ALIGN : 0);
-}
+KAOS_INLINE size_t kaos_msgring_max_payload(const struct kaos_msgring *ring);
 
 /** Bytes claimed or committed and not yet consumed: a snapshot for
  * monitoring (the lag). Any thread. */
-KAOS_INLINE uint64_t
-kaos_msgring_used(const struct kaos_msgring *ring)
-{
-	/* Acquire both (pairs with C2 and with the tail's stores): a
-	 * monitoring snapshot; head first so tail >= head. */
-	uint64_t head = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
-	return tail - head;
-}
+KAOS_INLINE uint64_t kaos_msgring_used(const struct kaos_msgring *ring);
 
 /** Dead claims turned into padding so far. Any thread. */
-KAOS_INLINE uint64_t
-kaos_msgring_unblocked(const struct kaos_msgring *ring)
-{
-	/* Relaxed: a statistic. */
-	return atomic_load_explicit(&ring->ro.ctl->unblocked, memory_order_relaxed);
-}
+KAOS_INLINE uint64_t kaos_msgring_unblocked(const struct kaos_msgring *ring);
 
 /** Records skipped because their CRC failed. Any thread. */
-KAOS_INLINE uint64_t
-kaos_msgring_corrupt(const struct kaos_msgring *ring)
-{
-	/* Relaxed: a statistic. */
-	return atomic_load_explicit(&ring->ro.ctl->corrupt, memory_order_relaxed);
-}
+KAOS_INLINE uint64_t kaos_msgring_corrupt(const struct kaos_msgring *ring);
 
 /* ---- producer ------------------------------------------------------------- */
 
@@ -301,12 +270,8 @@ kaos_msgring_corrupt(const struct kaos_msgring *ring)
  * Producer thread only. Single producer: wait-free. Multi-producer:
  * lock-free (one CAS, retried only when another producer claimed first).
  */
-KAOS_INLINE int
-kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
-		   void **data)
-{
-	return kaos__msgring_claim(p, type, len, data);
-}
+KAOS_INLINE int kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
+		   void **data);
 
 /**
  * Publish the claimed record (and any deferred before it).
@@ -314,11 +279,7 @@ kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
  * Producer thread only. Wait-free. Release (P1): a reader that sees the
  * record sees its payload.
  */
-KAOS_INLINE int
-kaos_msgring_commit(struct kaos_msgring_producer *p)
-{
-	return kaos__msgring_commit(p, false);
-}
+KAOS_INLINE int kaos_msgring_commit(struct kaos_msgring_producer *p);
 
 /**
  * Commit the claimed record, but (single producer) make it visible only
@@ -328,18 +289,10 @@ kaos_msgring_commit(struct kaos_msgring_producer *p)
  * rings publish at once (as kaos_msgring_commit()).
  * @return as kaos_msgring_commit(). Producer thread only.
  */
-KAOS_INLINE int
-kaos_msgring_commit_deferred(struct kaos_msgring_producer *p)
-{
-	return kaos__msgring_commit(p, true);
-}
+KAOS_INLINE int kaos_msgring_commit_deferred(struct kaos_msgring_producer *p);
 
 /** Make every deferred commit visible. Producer thread only. */
-KAOS_INLINE void
-kaos_msgring_flush(struct kaos_msgring_producer *p)
-{
-	kaos__msgring_flush(p);
-}
+KAOS_INLINE void kaos_msgring_flush(struct kaos_msgring_producer *p);
 
 
 /**
@@ -353,12 +306,8 @@ KAOS_API int kaos_msgring_abort(struct kaos_msgring_producer *p);
  * Copy @p len bytes in as one record of type @p type and commit it.
  * @return as kaos_msgring_claim(). Producer thread only.
  */
-KAOS_INLINE int
-kaos_msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *src,
-		   size_t len)
-{
-	return kaos__msgring_write(p, type, src, len);
-}
+KAOS_INLINE int kaos_msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *src,
+		   size_t len);
 
 /* ---- batches (single producer) ------------------------------------------- */
 
@@ -374,24 +323,12 @@ KAOS_API int kaos_msgring_batch_init(struct kaos_msgring_batch *b, void *buf, si
  * @return 0; -KAOS_EFULL (no room: write the batch, then stage again;
  *         nothing was staged); -EINVAL (type above KAOS_MSG_TYPE_MAX).
  */
-KAOS_INLINE int
-kaos_msgring_batch_claim(struct kaos_msgring_batch *b, uint32_t type, size_t len,
-			 void **data)
-{
-	return kaos__msgring_batch_claim(b, type, len, data);
-}
+KAOS_INLINE int kaos_msgring_batch_claim(struct kaos_msgring_batch *b, uint32_t type, size_t len,
+			 void **data);
 
 /** As kaos_msgring_batch_claim(), copying @p len bytes from @p src. */
-KAOS_INLINE int
-kaos_msgring_batch_add(struct kaos_msgring_batch *b, uint32_t type, const void *src,
-		       size_t len)
-{
-	void *dst;
-	int rc = kaos_msgring_batch_claim(b, type, len, &dst);
-	if (rc == 0 && len)
-		memcpy(dst, src, len);
-	return rc;
-}
+KAOS_INLINE int kaos_msgring_batch_add(struct kaos_msgring_batch *b, uint32_t type, const void *src,
+		       size_t len);
 
 /**
  * Copy the staged records into the ring, contiguous (after padding at the
@@ -425,15 +362,14 @@ KAOS_API int kaos_msgring_write_batch(struct kaos_msgring_producer *p,
  *         or a tail more than a buffer ahead).
  * Consumer thread only. Wait-free. Acquire (C1) per record; release (C2).
  */
-KAOS_INLINE int64_t
-kaos_msgring_read(struct kaos_msgring *ring, kaos_msg_handler_fn fn, void *ctx,
-		  uint64_t limit)
-{
-	return kaos__msgring_read(ring, fn, ctx, limit);
-}
+KAOS_INLINE int64_t kaos_msgring_read(struct kaos_msgring *ring, kaos_msg_handler_fn fn, void *ctx,
+		  uint64_t limit);
 
 #ifdef __cplusplus
 }
 #endif
+
+/* The handles, and the inline functions declared above. */
+#include <kaos/detail/msgring.h>
 
 #endif /* KAOS_MSGRING_H */

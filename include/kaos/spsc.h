@@ -51,13 +51,12 @@ extern "C" {
 /** kaos_spsc_push_deferred() publishes at least once every this many slots. */
 #define KAOS_SPSC_PUBLISH_EVERY 64
 
-/* Handles, and the bodies of the inline functions below. */
-#include <kaos/detail/spsc.h>
 
 /**
- * struct kaos_spsc: a ring handle, transparent so the hot path inlines
- * (kaos/detail/spsc.h); treat every field as private.
+ * A ring handle. Transparent so the hot path inlines (its fields are in
+ * kaos/detail/spsc.h, included at the end); treat every field as private.
  */
+struct kaos_spsc;
 
 /**
  * Handler for kaos_spsc_poll(): @p slot is the event in place, @p seq its
@@ -120,11 +119,7 @@ KAOS_API void kaos_spsc_destroy(struct kaos_spsc *ring);
  * a system call only when a thread is blocked. Call before sharing the ring
  * (and, for a ring in shared memory, on every process's handle).
  */
-KAOS_INLINE void
-kaos_spsc_set_blocking(struct kaos_spsc *ring, bool on)
-{
-	ring->ro.blocking = on;
-}
+KAOS_INLINE void kaos_spsc_set_blocking(struct kaos_spsc *ring, bool on);
 
 /**
  * As kaos_spsc_claim(), but wait per @p how until at least one slot is free.
@@ -153,39 +148,19 @@ KAOS_API int kaos_spsc_pop_wait(struct kaos_spsc *ring, void *dst,
 /* ---- queries ------------------------------------------------------------ */
 
 /** Slots in the ring (usable, all of them). Any thread. */
-KAOS_INLINE uint64_t
-kaos_spsc_capacity(const struct kaos_spsc *ring)
-{
-	return ring->ro.capacity;
-}
+KAOS_INLINE uint64_t kaos_spsc_capacity(const struct kaos_spsc *ring);
 
 /** Bytes per slot. Any thread. */
-KAOS_INLINE size_t
-kaos_spsc_slot_size(const struct kaos_spsc *ring)
-{
-	return ring->ro.slot_size;
-}
+KAOS_INLINE size_t kaos_spsc_slot_size(const struct kaos_spsc *ring);
 
 /** Which pages back the ring (after kaos_spsc_create()). Any thread. */
-KAOS_INLINE enum kaos_pages
-kaos_spsc_pages(const struct kaos_spsc *ring)
-{
-	return ring->ro.region.pages;
-}
+KAOS_INLINE enum kaos_pages kaos_spsc_pages(const struct kaos_spsc *ring);
 
 /**
  * Published but not yet released slots: a snapshot that may be stale by
  * the time it returns. Any thread; for monitoring.
  */
-KAOS_INLINE uint64_t
-kaos_spsc_size(const struct kaos_spsc *ring)
-{
-	/* Acquire on both only to read a coherent-enough pair; head first so
-	 * tail >= head holds for the values seen. Pairs with P1 and C2. */
-	uint64_t head = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
-	return tail - head;
-}
+KAOS_INLINE uint64_t kaos_spsc_size(const struct kaos_spsc *ring);
 
 /** The ring's counters (see struct kaos_ring_stats). Any thread. */
 KAOS_API void kaos_spsc_stats(const struct kaos_spsc *ring, struct kaos_ring_stats *out);
@@ -201,11 +176,7 @@ KAOS_API void kaos_spsc_stats(const struct kaos_spsc *ring, struct kaos_ring_sta
  *         n > capacity (can never succeed); -EINVAL if n == 0.
  * Producer thread only. Wait-free.
  */
-KAOS_INLINE int64_t
-kaos_spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots)
-{
-	return kaos__spsc_claim(ring, n, slots, ring->ro.slot_size);
-}
+KAOS_INLINE int64_t kaos_spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots);
 
 /**
  * Publish the first @p n slots of the current claim (n may be less than
@@ -215,22 +186,14 @@ kaos_spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots)
  * Producer thread only. Wait-free. Release: the slots' contents are visible
  * to the consumer once it sees them.
  */
-KAOS_INLINE int
-kaos_spsc_publish(struct kaos_spsc *ring, uint64_t n)
-{
-	return kaos__spsc_publish(ring, n);
-}
+KAOS_INLINE int kaos_spsc_publish(struct kaos_spsc *ring, uint64_t n);
 
 /**
  * Copy one slot's worth of bytes from @p src into the ring and publish it.
  * @return 0; -KAOS_EFULL if the ring is full.
  * Producer thread only. Wait-free. Release, as kaos_spsc_publish().
  */
-KAOS_INLINE int
-kaos_spsc_push(struct kaos_spsc *ring, const void *src)
-{
-	return kaos__spsc_push(ring, src, ring->ro.slot_size, false);
-}
+KAOS_INLINE int kaos_spsc_push(struct kaos_spsc *ring, const void *src);
 
 /**
  * Like kaos_spsc_push(), but publish only every KAOS_SPSC_PUBLISH_EVERY
@@ -242,21 +205,13 @@ kaos_spsc_push(struct kaos_spsc *ring, const void *src)
  * @return 0; -KAOS_EFULL if the ring is full (pending slots are published).
  * Producer thread only. Wait-free.
  */
-KAOS_INLINE int
-kaos_spsc_push_deferred(struct kaos_spsc *ring, const void *src)
-{
-	return kaos__spsc_push(ring, src, ring->ro.slot_size, true);
-}
+KAOS_INLINE int kaos_spsc_push_deferred(struct kaos_spsc *ring, const void *src);
 
 /**
  * Publish every slot written so far (after kaos_spsc_push_deferred()).
  * Producer thread only. Wait-free. Release, as kaos_spsc_publish().
  */
-KAOS_INLINE void
-kaos_spsc_flush(struct kaos_spsc *ring)
-{
-	kaos__spsc_store_tail(ring);
-}
+KAOS_INLINE void kaos_spsc_flush(struct kaos_spsc *ring);
 
 /** kaos_spsc_write() copies with non-temporal stores from this many bytes. */
 #define KAOS_SPSC_STREAM_MIN 4096
@@ -288,11 +243,7 @@ KAOS_API int64_t kaos_spsc_write(struct kaos_spsc *ring, const void *src, uint64
  *         n > capacity; -EINVAL if n == 0.
  * Consumer thread only. Wait-free. Acquire: the slots are fully written.
  */
-KAOS_INLINE int64_t
-kaos_spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots)
-{
-	return kaos__spsc_peek(ring, n, slots, ring->ro.slot_size);
-}
+KAOS_INLINE int64_t kaos_spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots);
 
 /**
  * Hand the first @p n peeked slots back to the producer. Do not touch them
@@ -302,22 +253,14 @@ kaos_spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots)
  * Consumer thread only. Wait-free. Release: reads of the slots happen before
  * the producer reuses them.
  */
-KAOS_INLINE int
-kaos_spsc_release(struct kaos_spsc *ring, uint64_t n)
-{
-	return kaos__spsc_release(ring, n);
-}
+KAOS_INLINE int kaos_spsc_release(struct kaos_spsc *ring, uint64_t n);
 
 /**
  * Copy the oldest published slot into @p dst and release it.
  * @return 0; -KAOS_EEMPTY if nothing is published.
  * Consumer thread only. Wait-free. Acquire/release as peek + release.
  */
-KAOS_INLINE int
-kaos_spsc_pop(struct kaos_spsc *ring, void *dst)
-{
-	return kaos__spsc_pop(ring, dst, ring->ro.slot_size);
-}
+KAOS_INLINE int kaos_spsc_pop(struct kaos_spsc *ring, void *dst);
 
 /**
  * Disruptor-style batch handler: call @p fn for each published event, up to
@@ -327,12 +270,8 @@ kaos_spsc_pop(struct kaos_spsc *ring, void *dst)
  * @return events handled (0 if none were published).
  * Consumer thread only. Do not call between peek and release.
  */
-KAOS_INLINE uint64_t
-kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
-	       uint64_t limit)
-{
-	return kaos__spsc_poll(ring, fn, ctx, limit);
-}
+KAOS_INLINE uint64_t kaos_spsc_poll(struct kaos_spsc *ring, kaos_spsc_handler_fn fn, void *ctx,
+	       uint64_t limit);
 
 /* ---- typed rings -------------------------------------------------------- */
 
@@ -356,6 +295,18 @@ struct kaos_slot32 {
 struct kaos_slot64 {
 	alignas(64) uint64_t w[8];
 };
+
+
+#ifdef __cplusplus
+}
+#endif
+
+/* The handles, and the inline functions declared above. */
+#include <kaos/detail/spsc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 KAOS_SPSC_DEFINE(kaos_spsc8, uint64_t);
 KAOS_SPSC_DEFINE(kaos_spsc16, struct kaos_slot16);

@@ -62,12 +62,13 @@ extern "C" {
 #define KAOS_U64RING_TAIL_LINES 8
 
 /* Lines, handle, and the bodies of the inline functions below. */
-#include <kaos/detail/u64ring.h>
 
 /**
- * struct kaos_u64ring: a ring handle, transparent so the hot path inlines
- * (kaos/detail/u64ring.h); treat every field as private.
+ * A ring handle. Transparent so the hot path inlines (its fields are in
+ * kaos/detail/u64ring.h, included at the end); treat every field as
+ * private.
  */
+struct kaos_u64ring;
 
 /** Handler for kaos_u64ring_poll(): one value and its position. Return 0
  * to continue, non-zero to stop after this value. */
@@ -119,11 +120,7 @@ KAOS_API void kaos_u64ring_destroy(struct kaos_u64ring *ring);
 /** Make push and pop wake threads blocked with KAOS_WAIT_BLOCK: a full
  * fence per call, a system call only when a thread sleeps. Set it on every
  * handle of the ring before use. */
-KAOS_INLINE void
-kaos_u64ring_set_blocking(struct kaos_u64ring *ring, bool on)
-{
-	ring->ro.blocking = on;
-}
+KAOS_INLINE void kaos_u64ring_set_blocking(struct kaos_u64ring *ring, bool on);
 
 /** As kaos_u64ring_push(), waiting per @p how for space.
  * @return 0; -ETIMEDOUT; -EINVAL (a bad strategy, or KAOS_WAIT_BLOCK
@@ -148,11 +145,7 @@ KAOS_API void kaos_u64ring_stats(const struct kaos_u64ring *ring,
 				 struct kaos_ring_stats *out);
 
 /** Values the ring holds. Any thread. */
-KAOS_INLINE uint64_t
-kaos_u64ring_capacity(const struct kaos_u64ring *ring)
-{
-	return ring->ro.capacity;
-}
+KAOS_INLINE uint64_t kaos_u64ring_capacity(const struct kaos_u64ring *ring);
 
 /**
  * Hand up to @p limit published values to @p fn, in order, then release
@@ -175,11 +168,7 @@ KAOS_API int64_t kaos_u64ring_poll(struct kaos_u64ring *ring, kaos_u64ring_handl
  *         what it cannot have: another process wrote into the ring.
  * Producer thread only. Wait-free.
  */
-KAOS_INLINE int
-kaos_u64ring_push(struct kaos_u64ring *ring, uint64_t value)
-{
-	return kaos__u64ring_push(ring, value);
-}
+KAOS_INLINE int kaos_u64ring_push(struct kaos_u64ring *ring, uint64_t value);
 
 /* ---- consumer ----------------------------------------------------------- */
 
@@ -189,14 +178,13 @@ kaos_u64ring_push(struct kaos_u64ring *ring, uint64_t value)
  *         shared head is not where this consumer left it.
  * Consumer thread only. Wait-free.
  */
-KAOS_INLINE int
-kaos_u64ring_pop(struct kaos_u64ring *ring, uint64_t *value)
-{
-	return kaos__u64ring_pop(ring, value);
-}
+KAOS_INLINE int kaos_u64ring_pop(struct kaos_u64ring *ring, uint64_t *value);
 
 #ifdef __cplusplus
 }
 #endif
+
+/* The handles, and the inline functions declared above. */
+#include <kaos/detail/u64ring.h>
 
 #endif /* KAOS_U64RING_H */

@@ -65,24 +65,23 @@ kaos_crc32c_portable(uint32_t crc, const void *data, size_t len)
 
 /* ---- hardware ------------------------------------------------------------- */
 
+/* One step of 8 bytes and one of a byte with the CPU's instruction; the
+ * loop around them (crc_hw) is the same on every architecture. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <nmmintrin.h>
 #define HW_NAME "sse4.2"
+#define HW_TARGET __attribute__((target("sse4.2")))
 
-__attribute__((target("sse4.2"))) static uint32_t
-crc_hw(uint32_t crc, const void *data, size_t len)
+HW_TARGET static inline uint32_t
+step64(uint32_t c, uint64_t v)
 {
-	const unsigned char *p = data;
-	uint64_t c = ~crc;
-	for (; len >= 8; p += 8, len -= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		c = _mm_crc32_u64(c, v);
-	}
-	uint32_t c32 = (uint32_t)c;
-	while (len--)
-		c32 = _mm_crc32_u8(c32, *p++);
-	return ~c32;
+	return (uint32_t)_mm_crc32_u64(c, v);
+}
+
+HW_TARGET static inline uint32_t
+step8(uint32_t c, unsigned char b)
+{
+	return _mm_crc32_u8(c, b);
 }
 
 static int
@@ -93,8 +92,29 @@ have_hw(void)
 #elif defined(__aarch64__) && defined(__GNUC__)
 #include <arm_acle.h>
 #define HW_NAME "armv8-crc"
+#define HW_TARGET __attribute__((target("+crc")))
 
-__attribute__((target("+crc"))) static uint32_t
+HW_TARGET static inline uint32_t
+step64(uint32_t c, uint64_t v)
+{
+	return __crc32cd(c, v);
+}
+
+HW_TARGET static inline uint32_t
+step8(uint32_t c, unsigned char b)
+{
+	return __crc32cb(c, b);
+}
+
+static int
+have_hw(void)
+{
+	return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;
+}
+#endif
+
+#ifdef HW_NAME
+HW_TARGET static uint32_t
 crc_hw(uint32_t crc, const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -102,17 +122,11 @@ crc_hw(uint32_t crc, const void *data, size_t len)
 	for (; len >= 8; p += 8, len -= 8) {
 		uint64_t v;
 		memcpy(&v, p, 8);
-		c = __crc32cd(c, v);
+		c = step64(c, v);
 	}
 	while (len--)
-		c = __crc32cb(c, *p++);
+		c = step8(c, *p++);
 	return ~c;
-}
-
-static int
-have_hw(void)
-{
-	return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0;
 }
 #endif
 

@@ -63,14 +63,6 @@ struct kaos_counters {
 	char name[256];
 };
 
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Create the file fresh, its byte 0 locked (the owner's lock); a dead
  * owner's file of the same name is removed first, a live owner's is left
  * alone (-EBUSY). */
@@ -128,7 +120,7 @@ kaos_counters_create(const char *name, uint32_t capacity, mode_t mode,
 	h->capacity = capacity;
 	h->entry_len = ENTRY_LEN;
 	h->pid = (uint32_t)getpid();
-	h->created_ns = realtime_ns();
+	h->created_ns = kaos__file_time_ns();
 	h->file_len = len;
 	/* Release: pairs with the reader's acquire; the header is complete. */
 	atomic_store_explicit(&h->ready, READY, memory_order_release);

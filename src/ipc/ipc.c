@@ -88,14 +88,6 @@ check_expectations(const struct kaos__ipc_layout *l, const struct kaos_ipc_confi
 	return 0;
 }
 
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void
 sleep_us(long us)
 {
@@ -103,15 +95,12 @@ sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* A handle of the ring kind, for laying a ring out (its init makes one). */
+/* A handle of the ring kind, for laying a ring out (init makes one). */
 static void *
 scratch_handle(const struct kaos__ring_kind *rk)
 {
-	size_t size = (rk->endpoint_size + KAOS_CACHELINE - 1) / KAOS_CACHELINE * KAOS_CACHELINE;
-	void *p = aligned_alloc(KAOS_CACHELINE, size);
-	if (p)
-		memset(p, 0, size);
-	return p;
+	size_t size = (rk->handle_size + KAOS_CACHELINE - 1) / KAOS_CACHELINE * KAOS_CACHELINE;
+	return aligned_alloc(KAOS_CACHELINE, size);
 }
 
 /* Lay the channel out in a file we just created (and hold locked). */
@@ -138,14 +127,14 @@ initialise(int fd, const struct kaos__ipc_layout *l, struct kaos_ipc_header **ou
 	h->ring_offset = KAOS_IPC_HEADER_LEN;
 	h->ring_len = l->ring_len;
 	h->file_len = l->file_len;
-	h->created_ns = realtime_ns();
+	h->created_ns = kaos__file_time_ns();
 	h->creator_pid = (uint32_t)getpid();
 	for (uint32_t i = 0; i < KAOS_IPC_MAX_PRODUCERS; i++)
 		atomic_store_explicit(&h->producers[i].claiming, UINT64_MAX,
 				      memory_order_relaxed); /* published below */
 	void *tmp = scratch_handle(l->kind->ring);
-	rc = tmp ? l->kind->ring->init(tmp, (unsigned char *)h + KAOS_IPC_HEADER_LEN,
-				      l->ring_len, &l->geom)
+	rc = tmp ? kaos__ring_init(l->kind->ring, tmp, (unsigned char *)h + KAOS_IPC_HEADER_LEN,
+				   l->ring_len, &l->geom)
 		 : -ENOMEM;
 	free(tmp);
 	if (rc < 0) {
@@ -389,7 +378,7 @@ take_slot(struct kaos_ipc *ch, bool producer, uint32_t *owner)
 			 * and tools; the lock is the authority. state last,
 			 * with release. */
 			atomic_store_explicit(&e->pid, (uint32_t)getpid(), memory_order_relaxed);
-			atomic_store_explicit(&e->attached_ns, realtime_ns(), memory_order_relaxed);
+			atomic_store_explicit(&e->attached_ns, kaos__file_time_ns(), memory_order_relaxed);
 			atomic_store_explicit(&e->claiming, UINT64_MAX, memory_order_relaxed);
 			uint64_t n = atomic_fetch_add_explicit(&e->attaches, 1,
 							       memory_order_relaxed);
@@ -407,7 +396,7 @@ take_slot(struct kaos_ipc *ch, bool producer, uint32_t *owner)
 }
 
 static int
-attach(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
+attach_untraced(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
 {
 	if (!out)
 		return -EINVAL;
@@ -443,18 +432,18 @@ attach(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
 	if (rc == 0) {
 		ch->role = (struct kaos__ring_role){
 			.producer = publisher,
-			.blocking = lay.flags & KAOS_IPC_BLOCKING,
+			.notify = { lay.flags & KAOS_IPC_BLOCKING,
+				    kaos__ipc_wait_bit(publisher, ch->index) },
 			.index = ch->index,
 			.owner = owner,
-			.wait_bit = kaos__ipc_wait_bit(publisher, ch->index),
 			.alive = claimer_alive,
 			.alive_ctx = ch,
 			.claim_mark = lay.kind->multi_producer && publisher
 					      ? &peer(ch, true, ch->index)->claiming
 					      : NULL,
 		};
-		rc = lay.kind->ring->attach(ch->ep, ch->ring_mem, lay.ring_len, &lay.geom,
-					    &ch->role);
+		rc = kaos__ring_attach(lay.kind->ring, ch->ep, ch->ring_mem, lay.ring_len,
+				       &lay.geom, &ch->role);
 	}
 	if (rc < 0) {
 		munmap(hdr, lay.file_len);
@@ -467,22 +456,25 @@ attach(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
 	return 0;
 }
 
-int
-kaos_ipc_publish(const struct kaos_ipc_config *cfg, struct kaos_ipc **out)
+static int
+attach(const struct kaos_ipc_config *cfg, bool publisher, struct kaos_ipc **out)
 {
-	KAOS_TRACE_BEGIN(connect, cfg, 1);
-	int rc = attach(cfg, true, out);
+	KAOS_TRACE_BEGIN(connect, cfg, publisher);
+	int rc = attach_untraced(cfg, publisher, out);
 	KAOS_TRACE_END(connect, rc == 0 ? *out : NULL, rc);
 	return rc;
 }
 
 int
+kaos_ipc_publish(const struct kaos_ipc_config *cfg, struct kaos_ipc **out)
+{
+	return attach(cfg, true, out);
+}
+
+int
 kaos_ipc_subscribe(const struct kaos_ipc_config *cfg, struct kaos_ipc **out)
 {
-	KAOS_TRACE_BEGIN(connect, cfg, 0);
-	int rc = attach(cfg, false, out);
-	KAOS_TRACE_END(connect, rc == 0 ? *out : NULL, rc);
-	return rc;
+	return attach(cfg, false, out);
 }
 
 void
@@ -677,7 +669,7 @@ wait_op(struct kaos_ipc *ch, struct op *o, kaos_ready_fn ready, const struct kao
 		slice.timeout_ns = ch->liveness_ns;
 		if (how->timeout_ns && how->timeout_ns - spent < slice.timeout_ns)
 			slice.timeout_ns = how->timeout_ns - spent;
-		int rc = kaos__wait_until(&slice, wp, ch->role.wait_bit, ready, o);
+		int rc = kaos__wait_until(&slice, wp, ch->role.notify.wait_bit, ready, o);
 		if (rc == 0)
 			return o->got;
 		if (rc != -ETIMEDOUT)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <kaos/error.h>
@@ -142,6 +143,14 @@ kaos__file_create_locked(const char *name, mode_t mode)
 		/* a cleanup removed it before we locked: again */
 	}
 	return -EAGAIN;
+}
+
+uint64_t
+kaos__file_time_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 int

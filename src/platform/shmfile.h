@@ -27,6 +27,8 @@ int kaos__file_open_existing(const char *name, int flags);
  * @return fd; -EEXIST if the name exists; -errno.
  */
 int kaos__file_create_locked(const char *name, mode_t mode);
+/* CLOCK_REALTIME in nanoseconds: the times the files record. */
+uint64_t kaos__file_time_ns(void);
 /* Give the file @p len bytes and reserve them (posix_fallocate), so that
  * a full filesystem is -ENOSPC now, not SIGBUS on a later store. */
 int kaos__file_reserve(int fd, size_t len);

@@ -22,30 +22,18 @@ memsize(const struct kaos__ring_geom *g, size_t *size)
 			       g->capacity, g->slot_size, size);
 }
 
+/* The geometry of the public functions' arguments. */
 static struct kaos__ring_geom
-geom_of(uint64_t capacity, size_t slot_size, uint32_t max_consumers)
+consumers(uint64_t capacity, size_t slot_size, uint32_t max_consumers)
 {
-	return (struct kaos__ring_geom){ .capacity = capacity,
-					 .slot_size = slot_size,
+	return (struct kaos__ring_geom){ .capacity = capacity, .slot_size = slot_size,
 					 .consumers = max_consumers };
 }
 
-int
-kaos_bcast_memsize(uint64_t capacity, size_t slot_size, uint32_t max_consumers,
-		   size_t *size)
+static void
+layout(void *handle, void *mem, const struct kaos__ring_geom *g)
 {
-	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
-	return size ? memsize(&g, size) : -EINVAL;
-}
-
-/* Fill the handle's fields for a ring in @p mem. */
-static int
-setup(struct kaos_bcast *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
-{
-	int rc = kaos__ring_check_mem(&kaos__bcast_kind, ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	memset(ring, 0, sizeof(*ring));
+	struct kaos_bcast *ring = handle;
 	ring->ro.ctl = mem;
 	ring->ro.entries = (struct kaos_bcast_entry *)(ring->ro.ctl + 1);
 	ring->ro.slots = (unsigned char *)(ring->ro.entries + g->consumers);
@@ -53,15 +41,24 @@ setup(struct kaos_bcast *ring, void *mem, size_t len, const struct kaos__ring_ge
 	ring->ro.capacity = g->capacity;
 	ring->ro.slot_size = g->slot_size;
 	ring->ro.max_consumers = g->consumers;
-	return 0;
+}
+
+static void
+reset(void *handle)
+{
+	struct kaos_bcast *ring = handle;
+	/* Plain and relaxed: not shared yet. */
+	memset(ring->ro.ctl, 0, sizeof(*ring->ro.ctl));
+	for (uint32_t i = 0; i < ring->ro.max_consumers; i++)
+		atomic_store_explicit(&ring->ro.entries[i].pos, KAOS_BCAST_FREE,
+				      memory_order_relaxed);
+	ring->prod.limit = ring->ro.capacity; /* no consumer: nothing to wait for */
 }
 
 static int
-attach(struct kaos_bcast *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
+resume(void *handle)
 {
-	int rc = setup(ring, mem, len, g);
-	if (rc < 0)
-		return rc;
+	struct kaos_bcast *ring = handle;
 	/* Acquire: pairs with the previous producer's P1; continue there.
 	 * limit == pos: the first claim scans the consumers. */
 	ring->prod.pos = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
@@ -70,42 +67,34 @@ attach(struct kaos_bcast *ring, void *mem, size_t len, const struct kaos__ring_g
 }
 
 int
-kaos_bcast_attach(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
-		  size_t slot_size, uint32_t max_consumers)
+kaos_bcast_memsize(uint64_t capacity, size_t slot_size, uint32_t max_consumers,
+		   size_t *size)
 {
-	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
-	return attach(ring, mem, len, &g);
-}
-
-static int
-init(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g)
-{
-	struct kaos_bcast *ring = handle;
-	int rc = setup(ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	/* Plain and relaxed: not shared yet. */
-	memset(ring->ro.ctl, 0, sizeof(*ring->ro.ctl));
-	for (uint32_t i = 0; i < g->consumers; i++)
-		atomic_store_explicit(&ring->ro.entries[i].pos, KAOS_BCAST_FREE,
-				      memory_order_relaxed);
-	ring->prod.limit = g->capacity; /* no consumer: nothing to wait for */
-	return 0;
+	struct kaos__ring_geom g = consumers(capacity, slot_size, max_consumers);
+	return kaos__ring_memsize(&kaos__bcast_kind, &g, size);
 }
 
 int
 kaos_bcast_init(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
 		size_t slot_size, uint32_t max_consumers)
 {
-	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
-	return init(ring, mem, len, &g);
+	struct kaos__ring_geom g = consumers(capacity, slot_size, max_consumers);
+	return kaos__ring_init(&kaos__bcast_kind, ring, mem, len, &g);
+}
+
+int
+kaos_bcast_attach(struct kaos_bcast *ring, void *mem, size_t len, uint64_t capacity,
+		  size_t slot_size, uint32_t max_consumers)
+{
+	struct kaos__ring_geom g = consumers(capacity, slot_size, max_consumers);
+	return kaos__ring_open(&kaos__bcast_kind, ring, mem, len, &g);
 }
 
 int
 kaos_bcast_create(struct kaos_bcast *ring, uint64_t capacity, size_t slot_size,
 		  uint32_t max_consumers, enum kaos_mem mem)
 {
-	struct kaos__ring_geom g = geom_of(capacity, slot_size, max_consumers);
+	struct kaos__ring_geom g = consumers(capacity, slot_size, max_consumers);
 	return kaos__ring_create(&kaos__bcast_kind, ring, &g, mem);
 }
 
@@ -217,7 +206,7 @@ join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 	/* Release: as C2; we will not read below pos. */
 	atomic_store_explicit(entry, c->pos, memory_order_release);
 	/* A producer blocked by our provisional entry may now go on. */
-	if (ring->ro.blocking)
+	if (ring->ro.notify.blocking)
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
 	return 0;
 }
@@ -249,7 +238,7 @@ evict(void *ep, uint32_t index)
 	 * the producer may now reuse what it held. */
 	atomic_store_explicit(&ring->ro.entries[index].pos, KAOS_BCAST_FREE,
 			      memory_order_release);
-	if (ring->ro.blocking)
+	if (ring->ro.notify.blocking)
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
 }
 
@@ -261,7 +250,7 @@ kaos_bcast_leave(struct kaos_bcast_consumer *c)
 	/* Release: our reads of the slots are done before the producer stops
 	 * waiting for us. */
 	atomic_store_explicit(c->entry, KAOS_BCAST_FREE, memory_order_release);
-	if (c->ring->ro.blocking)
+	if (c->ring->ro.notify.blocking)
 		kaos_waitpoint_notify(&c->ring->ro.ctl->data);
 	memset(c, 0, sizeof(*c));
 }
@@ -273,47 +262,33 @@ KAOS__RING_TRY(try_push, kaos_bcast_push(a->ring, a->arg), -KAOS_EFULL)
 KAOS__RING_TRY(try_peek, kaos_bcast_peek(a->ring, a->n, a->arg), 0)
 KAOS__RING_TRY(try_pop, kaos_bcast_pop(a->ring, a->arg), -KAOS_EEMPTY)
 
-/* Both sides sleep on data: a consumer may wait for another's release. */
-static int64_t
-wait_for(struct kaos_bcast *ring, bool producer, kaos_ready_fn attempt,
-	 struct kaos__attempt *a, const struct kaos_wait *how)
-{
-	if (!ring)
-		return -EINVAL;
-	const struct kaos__ring_waiter w = { &kaos__bcast_kind, ring, ring->ro.ctl,
-					     ring->ro.blocking, ring->ro.wait_bit };
-	int rc = kaos__ring_wait(&w, producer, &ring->ro.ctl->data, attempt, a, how);
-	return rc < 0 ? rc : a->got;
-}
-
 int64_t
 kaos_bcast_claim_wait(struct kaos_bcast *ring, uint64_t n, void **slots,
 		      const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, n, slots, 0 };
-	return wait_for(ring, true, try_claim, &a, how);
+	return kaos__ring_wait(&kaos__bcast_kind, ring, true, try_claim, ring, n, slots, how);
 }
 
 int
 kaos_bcast_push_wait(struct kaos_bcast *ring, const void *src, const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, 1, (void *)(uintptr_t)src, 0 };
-	return (int)wait_for(ring, true, try_push, &a, how);
+	return (int)kaos__ring_wait(&kaos__bcast_kind, ring, true, try_push, ring, 1,
+				    (void *)(uintptr_t)src, how);
 }
 
 int64_t
 kaos_bcast_peek_wait(struct kaos_bcast_consumer *c, uint64_t n, void **slots,
 		     const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { c, n, slots, 0 };
-	return wait_for(c ? c->ring : NULL, false, try_peek, &a, how);
+	return kaos__ring_wait(&kaos__bcast_kind, c ? c->ring : NULL, false, try_peek, c, n,
+			       slots, how);
 }
 
 int
 kaos_bcast_pop_wait(struct kaos_bcast_consumer *c, void *dst, const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { c, 1, dst, 0 };
-	return (int)wait_for(c ? c->ring : NULL, false, try_pop, &a, how);
+	return (int)kaos__ring_wait(&kaos__bcast_kind, c ? c->ring : NULL, false, try_pop, c, 1,
+				    dst, how);
 }
 
 /* ---- statistics and the descriptor --------------------------------------- */
@@ -333,7 +308,7 @@ static void
 stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
       struct kaos_ring_stats *out)
 {
-	kaos__ring_ctl_stats(v, out);
+	kaos__ring_ctl_stats(v, g, out);
 	out->consumed = out->published;
 	for (uint32_t i = 0; i < g->consumers; i++) {
 		uint64_t p = consumer_at(v, g, i);
@@ -345,10 +320,9 @@ stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
 void
 kaos_bcast_stats(const struct kaos_bcast *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
-	const struct kaos__ring_geom g = geom_of(ring->ro.capacity, ring->ro.slot_size,
-						 ring->ro.max_consumers);
-	stats(&v, &g, out);
+	const struct kaos__ring_geom g = consumers(ring->ro.capacity, ring->ro.slot_size,
+						   ring->ro.max_consumers);
+	kaos__ring_stats(&kaos__bcast_kind, ring, &g, out);
 }
 
 static uint64_t
@@ -366,22 +340,17 @@ struct endpoint {
 	struct kaos_bcast_consumer cons;
 };
 
+/* A consumer joins at its own entry whatever it holds: the entry's
+ * previous owner is gone (IPC holds that slot's lock). */
 static int
-attach_endpoint(void *vep, void *mem, size_t len, const struct kaos__ring_geom *g,
-		const struct kaos__ring_role *role)
+join_entry(void *vep, const struct kaos__ring_role *role)
 {
 	struct endpoint *ep = vep;
-	int rc = attach(&ep->ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	ep->ring.ro.blocking = role->blocking;
-	ep->ring.ro.wait_bit = role->wait_bit;
 	if (role->producer)
 		return 0;
-	/* Join at our own entry whatever it holds: its previous owner is
-	 * gone (IPC holds that slot's lock). */
-	return role->index < g->consumers ? join(&ep->ring, &ep->cons, NULL, 0, role->index)
-					  : -EINVAL;
+	return role->index < ep->ring.ro.max_consumers
+		       ? join(&ep->ring, &ep->cons, NULL, 0, role->index)
+		       : -EINVAL;
 }
 
 static void
@@ -410,21 +379,11 @@ receive(void *vep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
 }
 
 const struct kaos__ring_kind kaos__bcast_kind = {
-	.name = "bcast",
-	.unit = "slots",
-	.one_waitpoint = true,
-	.handle_size = sizeof(struct kaos_bcast),
-	.region_offset = offsetof(struct kaos_bcast, ro.region),
-	.memsize = memsize,
-	.init = init,
-	.stats = stats,
-	.fill = fill,
-	.endpoint_size = sizeof(struct endpoint),
-	.consumer_offset = offsetof(struct endpoint, cons),
-	.attach = attach_endpoint,
-	.detach = detach,
-	.send = send,
-	.receive = receive,
-	.consumer_at = consumer_at,
-	.evict = evict,
+	.name = "bcast", .unit = "slots", .one_waitpoint = true,
+	KAOS__RING_HANDLE(struct kaos_bcast),
+	.memsize = memsize, .layout = layout, .reset = reset, .resume = resume,
+	.stats = stats, .fill = fill,
+	.endpoint_size = sizeof(struct endpoint), .consumer_offset = offsetof(struct endpoint, cons),
+	.join = join_entry, .detach = detach, .send = send, .receive = receive,
+	.consumer_at = consumer_at, .evict = evict,
 };

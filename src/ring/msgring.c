@@ -27,31 +27,22 @@ memsize(const struct kaos__ring_geom *g, size_t *size)
 	return 0;
 }
 
-/* The geometry of the public functions' (capacity, flags). */
-static int
-geom_of(uint64_t capacity, uint32_t flags, struct kaos__ring_geom *g)
+/* The geometry of the public functions' (capacity, flags); unknown
+ * flags make it invalid (capacity 0: -EINVAL). */
+static struct kaos__ring_geom
+messages(uint64_t capacity, uint32_t flags)
 {
-	*g = (struct kaos__ring_geom){ .capacity = capacity,
-				       .multi_producer = flags & KAOS_MSGRING_MP,
-				       .crc = flags & KAOS_MSGRING_CRC };
-	return flags & ~(uint32_t)KAOS_MSGRING_FLAGS_ALL ? -EINVAL : 0;
+	return (struct kaos__ring_geom){
+		.capacity = flags & ~(uint32_t)KAOS_MSGRING_FLAGS_ALL ? 0 : capacity,
+		.multi_producer = flags & KAOS_MSGRING_MP,
+		.crc = flags & KAOS_MSGRING_CRC,
+	};
 }
 
-int
-kaos_msgring_memsize(uint64_t capacity, size_t *size)
+static void
+layout(void *handle, void *mem, const struct kaos__ring_geom *g)
 {
-	struct kaos__ring_geom g = { .capacity = capacity };
-	return size ? memsize(&g, size) : -EINVAL;
-}
-
-/* Fill the handle's fields for a ring in @p mem. */
-static int
-setup(struct kaos_msgring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
-{
-	int rc = kaos__ring_check_mem(&kaos__msgring_kind, ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	memset(ring, 0, sizeof(*ring));
+	struct kaos_msgring *ring = handle;
 	ring->ro.ctl = mem;
 	ring->ro.buf = (unsigned char *)mem + sizeof(struct kaos__ring_ctl);
 	ring->ro.mask = g->capacity - 1;
@@ -59,37 +50,22 @@ setup(struct kaos_msgring *ring, void *mem, size_t len, const struct kaos__ring_
 	ring->ro.max_record = (uint32_t)(g->capacity / 8);
 	ring->ro.flags = (g->multi_producer ? KAOS_MSGRING_MP : 0) |
 			 (g->crc ? KAOS_MSGRING_CRC : 0);
-	return 0;
 }
 
-static int
-init(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g)
+static void
+reset(void *handle)
 {
-	int rc = setup(handle, mem, len, g);
-	if (rc < 0)
-		return rc;
+	struct kaos_msgring *ring = handle;
 	/* Header words must read 0 ("nothing here") before anything is
 	 * written; the whole area, since any 8-byte word may become a
 	 * header. Not shared yet: plain stores. */
-	memset(mem, 0, sizeof(struct kaos__ring_ctl) + (size_t)g->capacity);
-	return 0;
-}
-
-int
-kaos_msgring_init(struct kaos_msgring *ring, void *mem, size_t len, uint64_t capacity,
-		  uint32_t flags)
-{
-	struct kaos__ring_geom g;
-	int rc = geom_of(capacity, flags, &g);
-	return rc < 0 ? rc : init(ring, mem, len, &g);
+	memset(ring->ro.ctl, 0, sizeof(struct kaos__ring_ctl) + (size_t)ring->ro.capacity);
 }
 
 static int
-attach(struct kaos_msgring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
+resume(void *handle)
 {
-	int rc = setup(ring, mem, len, g);
-	if (rc < 0)
-		return rc;
+	struct kaos_msgring *ring = handle;
 	/* Acquire: pairs with C2 of the consumer that came before us; its
 	 * zeroing below head is visible. */
 	ring->cons.pos = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
@@ -100,12 +76,40 @@ attach(struct kaos_msgring *ring, void *mem, size_t len, const struct kaos__ring
 }
 
 int
+kaos_msgring_memsize(uint64_t capacity, size_t *size)
+{
+	struct kaos__ring_geom g = messages(capacity, 0);
+	return kaos__ring_memsize(&kaos__msgring_kind, &g, size);
+}
+
+int
+kaos_msgring_init(struct kaos_msgring *ring, void *mem, size_t len, uint64_t capacity,
+		  uint32_t flags)
+{
+	struct kaos__ring_geom g = messages(capacity, flags);
+	return kaos__ring_init(&kaos__msgring_kind, ring, mem, len, &g);
+}
+
+int
 kaos_msgring_attach(struct kaos_msgring *ring, void *mem, size_t len, uint64_t capacity,
 		    uint32_t flags)
 {
-	struct kaos__ring_geom g;
-	int rc = geom_of(capacity, flags, &g);
-	return rc < 0 ? rc : attach(ring, mem, len, &g);
+	struct kaos__ring_geom g = messages(capacity, flags);
+	return kaos__ring_open(&kaos__msgring_kind, ring, mem, len, &g);
+}
+
+int
+kaos_msgring_create(struct kaos_msgring *ring, uint64_t capacity, uint32_t flags,
+		    enum kaos_mem mem)
+{
+	struct kaos__ring_geom g = messages(capacity, flags);
+	return kaos__ring_create(&kaos__msgring_kind, ring, &g, mem);
+}
+
+void
+kaos_msgring_destroy(struct kaos_msgring *ring)
+{
+	kaos__ring_destroy(&kaos__msgring_kind, ring);
 }
 
 int
@@ -128,21 +132,6 @@ kaos_msgring_recover(struct kaos_msgring *ring)
 	kaos__msgring_release(ring, head, read);
 	ring->cons.avail = read; /* nothing cached beyond what was handed over */
 	return 0;
-}
-
-int
-kaos_msgring_create(struct kaos_msgring *ring, uint64_t capacity, uint32_t flags,
-		    enum kaos_mem mem)
-{
-	struct kaos__ring_geom g;
-	int rc = geom_of(capacity, flags, &g);
-	return rc < 0 ? rc : kaos__ring_create(&kaos__msgring_kind, ring, &g, mem);
-}
-
-void
-kaos_msgring_destroy(struct kaos_msgring *ring)
-{
-	kaos__ring_destroy(&kaos__msgring_kind, ring);
 }
 
 /* Zero the buffer bytes of positions [start, end), at most one wrap. */
@@ -375,7 +364,7 @@ kaos_msgring_abort(struct kaos_msgring_producer *p)
 		atomic_store_explicit(kaos__msg_word(ring, idx),
 				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)len),
 				      memory_order_release);
-		if (ring->ro.blocking)
+		if (ring->ro.notify.blocking)
 			kaos_waitpoint_notify(&ring->ro.ctl->data);
 	}
 	/* Single producer: nothing was published, and its reader never looks
@@ -397,7 +386,7 @@ kaos__msgring_release(struct kaos_msgring *ring, uint64_t start, uint64_t end)
 	ring->cons.pos = end;
 	/* C2: pairs with P2: our reads and the zeroing are done. */
 	atomic_store_explicit(&ring->ro.ctl->head, end, memory_order_release);
-	if (ring->ro.blocking)
+	if (ring->ro.notify.blocking)
 		kaos_waitpoint_notify(&ring->ro.ctl->space);
 }
 
@@ -507,45 +496,31 @@ kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns)
 	/* Relaxed: a statistic. */
 	atomic_fetch_add_explicit(&ring->ro.ctl->unblocked, 1, memory_order_relaxed);
 	ring->cons.stuck_since = 0;
-	if (ring->ro.blocking)
+	if (ring->ro.notify.blocking)
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
 	return 1;
 }
 
 /* ---- waiting -------------------------------------------------------------- */
 
-/* A claim's arguments, for the claim's try function. */
+/* A claim's or a read's further arguments. */
 struct claim {
-	struct kaos_msgring_producer *p;
 	uint32_t type;
 	void **data;
 };
-/* A read's arguments. */
 struct read {
 	kaos_msg_handler_fn fn;
 	void *ctx;
 };
 
 KAOS__RING_TRY(try_claim,
-	       kaos_msgring_claim(((struct claim *)a->arg)->p, ((struct claim *)a->arg)->type,
-				  a->n, ((struct claim *)a->arg)->data),
+	       kaos_msgring_claim(a->ring, ((struct claim *)a->arg)->type, a->n,
+				  ((struct claim *)a->arg)->data),
 	       -KAOS_EFULL)
 KAOS__RING_TRY(try_read,
 	       kaos_msgring_read(a->ring, ((struct read *)a->arg)->fn,
 				 ((struct read *)a->arg)->ctx, a->n),
 	       0)
-
-static int64_t
-wait_for(struct kaos_msgring *ring, bool producer, struct kaos__attempt *a,
-	 const struct kaos_wait *how)
-{
-	const struct kaos__ring_waiter w = { &kaos__msgring_kind, ring, ring->ro.ctl,
-					     ring->ro.blocking, ring->ro.wait_bit };
-	int rc = kaos__ring_wait(&w, producer,
-				 producer ? &ring->ro.ctl->space : &ring->ro.ctl->data,
-				 producer ? try_claim : try_read, a, how);
-	return rc < 0 ? rc : a->got;
-}
 
 int
 kaos_msgring_claim_wait(struct kaos_msgring_producer *p, uint32_t type, size_t len,
@@ -553,9 +528,9 @@ kaos_msgring_claim_wait(struct kaos_msgring_producer *p, uint32_t type, size_t l
 {
 	if (!p || !p->ring || !data)
 		return -EINVAL;
-	struct claim c = { p, type, data };
-	struct kaos__attempt a = { p->ring, len, &c, 0 };
-	return (int)wait_for(p->ring, true, &a, how);
+	struct claim c = { type, data };
+	return (int)kaos__ring_wait(&kaos__msgring_kind, p->ring, true, try_claim, p, len, &c,
+				    how);
 }
 
 int64_t
@@ -565,15 +540,13 @@ kaos_msgring_read_wait(struct kaos_msgring *ring, kaos_msg_handler_fn fn, void *
 	if (!ring || !ring->ro.ctl || !fn || limit == 0)
 		return -EINVAL;
 	struct read r = { fn, ctx };
-	struct kaos__attempt a = { ring, limit, &r, 0 };
-	return wait_for(ring, false, &a, how);
+	return kaos__ring_wait(&kaos__msgring_kind, ring, false, try_read, ring, limit, &r, how);
 }
 
 void
 kaos_msgring_stats(const struct kaos_msgring *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
-	kaos__ring_ctl_stats(&v, out);
+	kaos__ring_stats(&kaos__msgring_kind, ring, NULL, out);
 }
 
 int
@@ -629,14 +602,6 @@ struct endpoint {
 	struct kaos_msgring_producer prod;
 };
 
-static void
-stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
-      struct kaos_ring_stats *out)
-{
-	(void)g;
-	kaos__ring_ctl_stats(v, out);
-}
-
 static uint64_t
 fill(const void *ring)
 {
@@ -644,18 +609,12 @@ fill(const void *ring)
 }
 
 static int
-attach_endpoint(void *vep, void *mem, size_t len, const struct kaos__ring_geom *g,
-		const struct kaos__ring_role *role)
+join(void *vep, const struct kaos__ring_role *role)
 {
 	struct endpoint *ep = vep;
-	int rc = attach(&ep->ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	ep->ring.ro.blocking = role->blocking;
-	ep->ring.ro.wait_bit = role->wait_bit;
 	if (role->producer) {
-		if ((rc = kaos_msgring_producer_init(&ep->prod, &ep->ring, role->owner)) == 0)
-			ep->prod.mark = role->claim_mark;
+		int rc = kaos_msgring_producer_init(&ep->prod, &ep->ring, role->owner);
+		ep->prod.mark = role->claim_mark;
 		return rc;
 	}
 	kaos_msgring_set_alive_fn(&ep->ring, role->alive, role->alive_ctx);
@@ -699,21 +658,11 @@ tend(void *vep, uint64_t unblock_ns)
 }
 
 const struct kaos__ring_kind kaos__msgring_kind = {
-	.name = "msgring",
-	.unit = "bytes",
-	.checksums = true,
-	.handle_size = sizeof(struct kaos_msgring),
-	.region_offset = offsetof(struct kaos_msgring, ro.region),
-	.memsize = memsize,
-	.init = init,
-	.stats = stats,
-	.fill = fill,
-	.endpoint_size = sizeof(struct endpoint),
-	.producer_offset = offsetof(struct endpoint, prod),
-	.attach = attach_endpoint,
-	.detach = detach,
-	.send = send,
-	.receive = receive,
-	.drained = drained,
-	.tend = tend,
+	.name = "msgring", .unit = "bytes", .checksums = true,
+	KAOS__RING_HANDLE(struct kaos_msgring),
+	.memsize = memsize, .layout = layout, .reset = reset, .resume = resume,
+	.stats = kaos__ring_ctl_stats, .fill = fill,
+	.endpoint_size = sizeof(struct endpoint), .producer_offset = offsetof(struct endpoint, prod),
+	.join = join, .detach = detach, .send = send, .receive = receive,
+	.drained = drained, .tend = tend,
 };

@@ -56,8 +56,16 @@ kaos__ring_size(size_t fixed, uint64_t count, size_t item, size_t *size)
 }
 
 int
-kaos__ring_check_mem(const struct kaos__ring_kind *kind, const void *handle,
-		     const void *mem, size_t len, const struct kaos__ring_geom *g)
+kaos__ring_memsize(const struct kaos__ring_kind *kind, const struct kaos__ring_geom *g,
+		   size_t *size)
+{
+	return size ? kind->memsize(g, size) : -EINVAL;
+}
+
+/* Check the arguments, zero the handle and lay it over the ring. */
+static int
+place(const struct kaos__ring_kind *kind, void *handle, void *mem, size_t len,
+      const struct kaos__ring_geom *g)
 {
 	size_t need;
 	int rc;
@@ -66,7 +74,29 @@ kaos__ring_check_mem(const struct kaos__ring_kind *kind, const void *handle,
 		return -EINVAL;
 	if ((rc = kind->memsize(g, &need)) < 0)
 		return rc;
-	return len < need ? -ENOBUFS : 0;
+	if (len < need)
+		return -ENOBUFS;
+	memset(handle, 0, kind->handle_size);
+	kind->layout(handle, mem, g);
+	return 0;
+}
+
+int
+kaos__ring_init(const struct kaos__ring_kind *kind, void *handle, void *mem, size_t len,
+		const struct kaos__ring_geom *g)
+{
+	int rc = place(kind, handle, mem, len, g);
+	if (rc == 0)
+		kind->reset(handle);
+	return rc;
+}
+
+int
+kaos__ring_open(const struct kaos__ring_kind *kind, void *handle, void *mem, size_t len,
+		const struct kaos__ring_geom *g)
+{
+	int rc = place(kind, handle, mem, len, g);
+	return rc < 0 || !kind->resume ? rc : kind->resume(handle);
 }
 
 int
@@ -83,7 +113,7 @@ kaos__ring_create(const struct kaos__ring_kind *kind, void *handle,
 		return rc;
 	if ((rc = kaos_region_alloc(&region, need, mem)) < 0)
 		return rc;
-	if ((rc = kind->init(handle, region.base, region.len, g)) < 0) {
+	if ((rc = kaos__ring_init(kind, handle, region.base, region.len, g)) < 0) {
 		kaos_region_free(&region);
 		return rc;
 	}
@@ -104,8 +134,10 @@ kaos__ring_destroy(const struct kaos__ring_kind *kind, void *handle)
 #define CTL_WORD(field) offsetof(struct kaos__ring_ctl, field)
 
 void
-kaos__ring_ctl_stats(const struct kaos__ring_view *v, struct kaos_ring_stats *out)
+kaos__ring_ctl_stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
+		     struct kaos_ring_stats *out)
 {
+	(void)g;
 	/* Tail, then head (acquire, see kaos__ring_load): the head read
 	 * later is at least the one the tail was written against, so the
 	 * snapshot never shows the producer more than a ring ahead; the
@@ -122,6 +154,42 @@ kaos__ring_ctl_stats(const struct kaos__ring_view *v, struct kaos_ring_stats *ou
 		out->published = out->consumed;
 }
 
+/* The handle's control block and notify settings, where the descriptor
+ * says they are. */
+static struct kaos__ring_ctl *
+ctl_of(const struct kaos__ring_kind *kind, const void *handle)
+{
+	struct kaos__ring_ctl *ctl;
+	memcpy(&ctl, (const unsigned char *)handle + kind->ctl_offset, sizeof(ctl));
+	return ctl;
+}
+
+static struct kaos__ring_notify *
+notify_of(const struct kaos__ring_kind *kind, void *handle)
+{
+	return (struct kaos__ring_notify *)(void *)((unsigned char *)handle +
+						    kind->notify_offset);
+}
+
+void
+kaos__ring_stats(const struct kaos__ring_kind *kind, const void *handle,
+		 const struct kaos__ring_geom *g, struct kaos_ring_stats *out)
+{
+	const struct kaos__ring_view v = { ctl_of(kind, handle), NULL, NULL };
+	kind->stats(&v, g, out);
+}
+
+int
+kaos__ring_attach(const struct kaos__ring_kind *kind, void *ep, void *mem, size_t len,
+		  const struct kaos__ring_geom *g, const struct kaos__ring_role *role)
+{
+	int rc = kaos__ring_open(kind, ep, mem, len, g);
+	if (rc < 0)
+		return rc;
+	*notify_of(kind, ep) = role->notify;
+	return kind->join ? kind->join(ep, role) : 0;
+}
+
 int
 kaos__deliver_slot(void *slot, uint64_t seq, bool end_of_batch, void *ctx)
 {
@@ -132,15 +200,21 @@ kaos__deliver_slot(void *slot, uint64_t seq, bool end_of_batch, void *ctx)
 	return 0;
 }
 
-int
-kaos__ring_wait(const struct kaos__ring_waiter *w, bool producer, struct kaos_waitpoint *wp,
-		kaos_ready_fn attempt, void *ctx, const struct kaos_wait *how)
+int64_t
+kaos__ring_wait(const struct kaos__ring_kind *kind, const void *ring, bool producer,
+		kaos_ready_fn attempt, void *target, uint64_t n, void *arg,
+		const struct kaos_wait *how)
 {
-	if (how && how->kind == KAOS_WAIT_BLOCK && !w->blocking)
+	if (!ring)
+		return -EINVAL;
+	const struct kaos__ring_notify *nt = notify_of(kind, (void *)(uintptr_t)ring);
+	if (how && how->kind == KAOS_WAIT_BLOCK && !nt->blocking)
 		return -EINVAL; /* nobody would wake us */
-	/* A producer waiting is backpressure; a consumer waiting is idle
-	 * (and without trace hooks, nothing is reported). */
-	(void)producer;
-	return KAOS_TRACE_WAIT_UNTIL(producer, w->kind->fill, w->ring, how, wp, w->wait_bit,
-				     attempt, ctx);
+	struct kaos__ring_ctl *ctl = ctl_of(kind, ring);
+	struct kaos_waitpoint *wp = producer && !kind->one_waitpoint ? &ctl->space : &ctl->data;
+	struct kaos__attempt a = { target, n, arg, 0 };
+	/* A producer waiting is backpressure; a consumer waiting is idle. */
+	int rc = KAOS_TRACE_WAIT_UNTIL(producer, kind->fill, ring, how, wp, nt->wait_bit, attempt,
+				       &a);
+	return rc < 0 ? rc : a.got;
 }

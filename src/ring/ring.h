@@ -47,10 +47,9 @@ uint64_t kaos__ring_load(const struct kaos__ring_view *v, size_t off);
 /* How one process takes part in a ring in shared memory (IPC). */
 struct kaos__ring_role {
 	bool producer;       /* else a consumer */
-	bool blocking;       /* notify threads blocked with KAOS_WAIT_BLOCK */
+	struct kaos__ring_notify notify; /* blocking, and its sleeper's name */
 	uint32_t index;      /* its slot among its side's (broadcast: its entry) */
 	uint32_t owner;      /* multi-producer msgring: its claims' owner id */
-	uint64_t wait_bit;   /* names its sleeping thread in the waitpoints */
 	kaos_msgring_alive_fn alive; /* multi-producer msgring consumer */
 	void *alive_ctx;
 	_Atomic uint64_t *claim_mark; /* multi-producer msgring producer */
@@ -69,13 +68,23 @@ struct kaos__ring_kind {
 	bool checksums;    /* records carry check words when asked (geom.crc) */
 	bool one_waitpoint; /* both sides sleep on data (else producers on space) */
 	size_t handle_size;
-	size_t region_offset; /* the handle's owned memory (struct kaos_region) */
+	/* where the handle keeps its control block pointer, its notify
+	 * settings and its owned memory (struct kaos_region) */
+	size_t ctl_offset, notify_offset, region_offset;
 	/* Validate @p g and give the bytes of memory it needs. */
 	int (*memsize)(const struct kaos__ring_geom *g, size_t *size);
-	/* Lay a ring out in @p mem (empty) and make @p handle for it. */
-	int (*init)(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g);
-	/* The counters of the ring seen through @p v. Never fails: what it
-	 * cannot make sense of (a damaged or moving ring) it reports as the
+	/* Fill a zeroed handle's read-only fields for the ring of @p g at
+	 * @p mem (memory checked: kaos__ring_init(), kaos__ring_open()). */
+	void (*layout)(void *handle, void *mem, const struct kaos__ring_geom *g);
+	/* Lay the ring out empty: its memory may hold anything. */
+	void (*reset)(void *handle);
+	/* Continue at the shared positions (another process may have laid
+	 * the ring out and used it): 0, or -KAOS_ECORRUPT if they are
+	 * inconsistent. NULL: nothing to check (a ring never shared). */
+	int (*resume)(void *handle);
+	/* The counters of the ring seen through @p v (the control block's
+	 * for most kinds: kaos__ring_ctl_stats). Never fails: what it cannot
+	 * make sense of (a damaged or moving ring) it reports as the
 	 * positions it read. */
 	void (*stats)(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
 		      struct kaos_ring_stats *out);
@@ -86,9 +95,9 @@ struct kaos__ring_kind {
 	/* ---- shared memory: NULL for kinds that are never shared ---- */
 	size_t endpoint_size;
 	size_t producer_offset, consumer_offset; /* in the endpoint */
-	/* Make @p ep for an existing ring in @p mem, on @p role's side. */
-	int (*attach)(void *ep, void *mem, size_t len, const struct kaos__ring_geom *g,
-		      const struct kaos__ring_role *role);
+	/* Take up @p role's side in an attached endpoint (NULL: nothing to
+	 * do): a producer or consumer handle, an entry, a recovery. */
+	int (*join)(void *ep, const struct kaos__ring_role *role);
 	/* Leave cleanly: hand back what the side holds (a claim, an entry). */
 	void (*detach)(void *ep, const struct kaos__ring_role *role);
 	/* One message: fixed-slot kinds take type 0 and a slot's bytes. */
@@ -108,6 +117,13 @@ struct kaos__ring_kind {
 	void (*evict)(void *ep, uint32_t i);
 };
 
+/* The descriptor fields that locate what every handle of type @p type
+ * keeps in its read-only part: ro.ctl, ro.notify, ro.region. */
+#define KAOS__RING_HANDLE(type)                                               \
+	.handle_size = sizeof(type), .ctl_offset = offsetof(type, ro.ctl),    \
+	.notify_offset = offsetof(type, ro.notify),                           \
+	.region_offset = offsetof(type, ro.region)
+
 extern const struct kaos__ring_kind kaos__spsc_kind;
 extern const struct kaos__ring_kind kaos__u64ring_kind;
 extern const struct kaos__ring_kind kaos__stamped_kind;
@@ -124,14 +140,26 @@ int kaos__ring_check_slots(const struct kaos__ring_geom *g);
  * of @p item bytes, rounded up to a cache line. 0; -EOVERFLOW. */
 int kaos__ring_size(size_t fixed, uint64_t count, size_t item, size_t *size);
 
-/* Arguments every init/attach checks: a handle, memory aligned to a cache
- * line, at least kind->memsize() bytes of it. 0, -EINVAL, -ENOBUFS, or
- * memsize's error. */
-int kaos__ring_check_mem(const struct kaos__ring_kind *kind, const void *handle,
-			 const void *mem, size_t len, const struct kaos__ring_geom *g);
+/* A geometry of a capacity and a slot size. */
+#define KAOS__SLOTS(capacity_, slot_size_)                                   \
+	(&(const struct kaos__ring_geom){ .capacity = (capacity_), .slot_size = (slot_size_) })
 
-/* Allocate memory for a ring (kaos_region_alloc()), init it, and keep
- * the region in the handle; free it again. */
+/* The control plane of every kind, over its descriptor (the public
+ * kaos_<kind>_memsize/init/attach/create/destroy forward here):
+ * - memsize: kind->memsize(), -EINVAL for a NULL @p size;
+ * - init: check the arguments (a handle; memory aligned to a cache line,
+ *   at least memsize bytes of it: -EINVAL, -ENOBUFS), make the handle and
+ *   lay the ring out empty;
+ * - open: the same checks, then a handle that continues at the shared
+ *   positions (-KAOS_ECORRUPT if they are inconsistent);
+ * - create: allocate memory for a ring (kaos_region_alloc()), init it,
+ *   and keep the region in the handle; destroy frees it. */
+int kaos__ring_memsize(const struct kaos__ring_kind *kind, const struct kaos__ring_geom *g,
+		       size_t *size);
+int kaos__ring_init(const struct kaos__ring_kind *kind, void *handle, void *mem, size_t len,
+		    const struct kaos__ring_geom *g);
+int kaos__ring_open(const struct kaos__ring_kind *kind, void *handle, void *mem, size_t len,
+		    const struct kaos__ring_geom *g);
 int kaos__ring_create(const struct kaos__ring_kind *kind, void *handle,
 		      const struct kaos__ring_geom *g, enum kaos_mem mem);
 void kaos__ring_destroy(const struct kaos__ring_kind *kind, void *handle);
@@ -139,7 +167,17 @@ void kaos__ring_destroy(const struct kaos__ring_kind *kind, void *handle);
 /* published, consumed (head), full, waits and wakes from the control
  * block: the statistics of every kind whose head is its consumers'
  * position. */
-void kaos__ring_ctl_stats(const struct kaos__ring_view *v, struct kaos_ring_stats *out);
+void kaos__ring_ctl_stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
+			  struct kaos_ring_stats *out);
+
+/* kind->stats() of a live ring, through its handle. */
+void kaos__ring_stats(const struct kaos__ring_kind *kind, const void *handle,
+		      const struct kaos__ring_geom *g, struct kaos_ring_stats *out);
+
+/* An endpoint for @p role: kaos__ring_open(), the role's notify settings
+ * into the handle, kind->join(). */
+int kaos__ring_attach(const struct kaos__ring_kind *kind, void *ep, void *mem, size_t len,
+		      const struct kaos__ring_geom *g, const struct kaos__ring_role *role);
 
 /* A fixed-slot ring's receive: each event handed to a message handler
  * (type 0, a slot's bytes), through the ring's poll. */
@@ -149,27 +187,6 @@ struct kaos__slot_message {
 	size_t size;
 };
 int kaos__deliver_slot(void *slot, uint64_t seq, bool end_of_batch, void *ctx);
-
-/* What a *_wait function waits with. */
-struct kaos__ring_waiter {
-	const struct kaos__ring_kind *kind; /* its fill, for backpressure */
-	const void *ring;                   /* the handle */
-	struct kaos__ring_ctl *ctl;
-	bool blocking;     /* the ring notifies: KAOS_WAIT_BLOCK may sleep */
-	uint64_t wait_bit; /* see struct kaos__ring_role */
-};
-
-/*
- * The one wait loop of every ring: try @p attempt until it reports ready,
- * following @p how, sleeping (KAOS_WAIT_BLOCK) on the control block's
- * space waitpoint for a producer, data for a consumer. A producer's wait
- * is backpressure, reported once per wait with the ring's fill level.
- * @return 0 once ready; -ETIMEDOUT; -EINVAL (a bad strategy, or
- * KAOS_WAIT_BLOCK on a ring that does not notify).
- */
-int kaos__ring_wait(const struct kaos__ring_waiter *w, bool producer,
-		    struct kaos_waitpoint *wp, kaos_ready_fn attempt, void *ctx,
-		    const struct kaos_wait *how);
 
 /* An attempt of a *_wait function: the operation's arguments and its
  * result, for the try functions KAOS__RING_TRY defines. */
@@ -190,5 +207,19 @@ struct kaos__attempt {
 		a->got = (call);                                              \
 		return a->got != (busy);                                      \
 	}
+
+/*
+ * The one wait loop of every ring's *_wait function: try @p attempt, an
+ * operation on @p target (with @p n and @p arg), until it reports ready,
+ * following @p how, sleeping (KAOS_WAIT_BLOCK) on the waitpoint of the
+ * ring @p ring (a handle of @p kind): space for a producer, data for a
+ * consumer (data for both if kind->one_waitpoint). A producer's wait is
+ * backpressure, reported once per wait with the ring's fill level.
+ * @return the operation's result; -ETIMEDOUT; -EINVAL (a bad strategy,
+ * or KAOS_WAIT_BLOCK on a handle that does not notify).
+ */
+int64_t kaos__ring_wait(const struct kaos__ring_kind *kind, const void *ring, bool producer,
+			kaos_ready_fn attempt, void *target, uint64_t n, void *arg,
+			const struct kaos_wait *how);
 
 #endif /* KAOS_SRC_RING_RING_H */

@@ -26,83 +26,68 @@ memsize(const struct kaos__ring_geom *g, size_t *size)
 	return kaos__ring_size(sizeof(struct kaos__ring_ctl), g->capacity, g->slot_size, size);
 }
 
-int
-kaos_spsc_memsize(uint64_t capacity, size_t slot_size, size_t *size)
+static void
+layout(void *handle, void *mem, const struct kaos__ring_geom *g)
 {
-	struct kaos__ring_geom g = { .capacity = capacity, .slot_size = slot_size };
-	return size ? memsize(&g, size) : -EINVAL;
-}
-
-/* Check the arguments and fill the handle's read-only fields. */
-static int
-setup(struct kaos_spsc *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
-{
-	int rc = kaos__ring_check_mem(&kaos__spsc_kind, ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	memset(ring, 0, sizeof(*ring));
+	struct kaos_spsc *ring = handle;
 	ring->ro.ctl = mem;
 	ring->ro.slots = (unsigned char *)mem + sizeof(struct kaos__ring_ctl);
 	ring->ro.mask = g->capacity - 1;
 	ring->ro.capacity = g->capacity;
 	ring->ro.slot_size = g->slot_size;
-	return 0;
 }
 
-static int
-init(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g)
+static void
+reset(void *handle)
 {
 	struct kaos_spsc *ring = handle;
-	int rc = setup(ring, mem, len, g);
-	if (rc < 0)
-		return rc;
 	/* Plain: the ring is not shared yet; whoever hands it to the other
 	 * thread (thread creation, a release store) publishes this. All of
 	 * it: caller memory may hold anything, waitpoints included. */
 	memset(ring->ro.ctl, 0, sizeof(*ring->ro.ctl));
-	ring->prod.limit = g->capacity; /* head is 0 */
-	return 0;
-}
-
-int
-kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
-	       size_t slot_size)
-{
-	struct kaos__ring_geom g = { .capacity = capacity, .slot_size = slot_size };
-	return init(ring, mem, len, &g);
+	ring->prod.limit = ring->ro.capacity; /* head is 0 */
 }
 
 static int
-attach(struct kaos_spsc *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
+resume(void *handle)
 {
-	int rc = setup(ring, mem, len, g);
-	if (rc < 0)
-		return rc;
+	struct kaos_spsc *ring = handle;
 	struct kaos__ring_ctl *ctl = ring->ro.ctl;
 	/* Acquire both: pair with the previous producer's P1 and consumer's
 	 * C2, whichever side this handle will play. Positions index the
 	 * slots through the mask, so no value of theirs reaches outside. */
 	ring->prod.pos = atomic_load_explicit(&ctl->tail, memory_order_acquire);
 	ring->cons.pos = atomic_load_explicit(&ctl->head, memory_order_acquire);
-	ring->prod.limit = ring->cons.pos + g->capacity;
+	ring->prod.limit = ring->cons.pos + ring->ro.capacity;
 	ring->cons.avail = ring->prod.pos;
 	return 0;
+}
+
+int
+kaos_spsc_memsize(uint64_t capacity, size_t slot_size, size_t *size)
+{
+	return kaos__ring_memsize(&kaos__spsc_kind, KAOS__SLOTS(capacity, slot_size), size);
+}
+
+int
+kaos_spsc_init(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
+	       size_t slot_size)
+{
+	return kaos__ring_init(&kaos__spsc_kind, ring, mem, len, KAOS__SLOTS(capacity, slot_size));
 }
 
 int
 kaos_spsc_attach(struct kaos_spsc *ring, void *mem, size_t len, uint64_t capacity,
 		 size_t slot_size)
 {
-	struct kaos__ring_geom g = { .capacity = capacity, .slot_size = slot_size };
-	return attach(ring, mem, len, &g);
+	return kaos__ring_open(&kaos__spsc_kind, ring, mem, len, KAOS__SLOTS(capacity, slot_size));
 }
 
 int
 kaos_spsc_create(struct kaos_spsc *ring, uint64_t capacity, size_t slot_size,
 		 enum kaos_mem mem)
 {
-	struct kaos__ring_geom g = { .capacity = capacity, .slot_size = slot_size };
-	return kaos__ring_create(&kaos__spsc_kind, ring, &g, mem);
+	return kaos__ring_create(&kaos__spsc_kind, ring, KAOS__SLOTS(capacity, slot_size), mem);
 }
 
 void
@@ -156,45 +141,31 @@ KAOS__RING_TRY(try_peek, kaos_spsc_peek(a->ring, a->n, a->arg), 0)
 KAOS__RING_TRY(try_push, kaos_spsc_push(a->ring, a->arg), -KAOS_EFULL)
 KAOS__RING_TRY(try_pop, kaos_spsc_pop(a->ring, a->arg), -KAOS_EEMPTY)
 
-static int64_t
-wait_for(struct kaos_spsc *ring, bool producer, kaos_ready_fn attempt,
-	 struct kaos__attempt *a, const struct kaos_wait *how)
-{
-	const struct kaos__ring_waiter w = { &kaos__spsc_kind, ring, ring->ro.ctl,
-					     ring->ro.blocking, ring->ro.wait_bit };
-	struct kaos_waitpoint *wp = producer ? &ring->ro.ctl->space : &ring->ro.ctl->data;
-	int rc = kaos__ring_wait(&w, producer, wp, attempt, a, how);
-	return rc < 0 ? rc : a->got;
-}
-
 int64_t
 kaos_spsc_claim_wait(struct kaos_spsc *ring, uint64_t n, void **slots,
 		     const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, n, slots, 0 };
-	return wait_for(ring, true, try_claim, &a, how);
+	return kaos__ring_wait(&kaos__spsc_kind, ring, true, try_claim, ring, n, slots, how);
 }
 
 int64_t
 kaos_spsc_peek_wait(struct kaos_spsc *ring, uint64_t n, const void **slots,
 		    const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, n, (void *)slots, 0 };
-	return wait_for(ring, false, try_peek, &a, how);
+	return kaos__ring_wait(&kaos__spsc_kind, ring, false, try_peek, ring, n, slots, how);
 }
 
 int
 kaos_spsc_push_wait(struct kaos_spsc *ring, const void *src, const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, 1, (void *)(uintptr_t)src, 0 };
-	return (int)wait_for(ring, true, try_push, &a, how);
+	return (int)kaos__ring_wait(&kaos__spsc_kind, ring, true, try_push, ring, 1,
+				    (void *)(uintptr_t)src, how);
 }
 
 int
 kaos_spsc_pop_wait(struct kaos_spsc *ring, void *dst, const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, 1, dst, 0 };
-	return (int)wait_for(ring, false, try_pop, &a, how);
+	return (int)kaos__ring_wait(&kaos__spsc_kind, ring, false, try_pop, ring, 1, dst, how);
 }
 
 /* ---- statistics and the descriptor --------------------------------------- */
@@ -202,35 +173,13 @@ kaos_spsc_pop_wait(struct kaos_spsc *ring, void *dst, const struct kaos_wait *ho
 void
 kaos_spsc_stats(const struct kaos_spsc *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
-	kaos__ring_ctl_stats(&v, out);
-}
-
-static void
-stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
-      struct kaos_ring_stats *out)
-{
-	(void)g;
-	kaos__ring_ctl_stats(v, out);
+	kaos__ring_stats(&kaos__spsc_kind, ring, NULL, out);
 }
 
 static uint64_t
 fill(const void *ring)
 {
 	return kaos_spsc_size(ring);
-}
-
-static int
-attach_endpoint(void *ep, void *mem, size_t len, const struct kaos__ring_geom *g,
-		const struct kaos__ring_role *role)
-{
-	struct kaos_spsc *ring = ep;
-	int rc = attach(ring, mem, len, g);
-	if (rc == 0) {
-		ring->ro.blocking = role->blocking;
-		ring->ro.wait_bit = role->wait_bit;
-	}
-	return rc;
 }
 
 static int
@@ -251,16 +200,8 @@ receive(void *ep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
 }
 
 const struct kaos__ring_kind kaos__spsc_kind = {
-	.name = "spsc",
-	.unit = "slots",
-	.handle_size = sizeof(struct kaos_spsc),
-	.region_offset = offsetof(struct kaos_spsc, ro.region),
-	.memsize = memsize,
-	.init = init,
-	.stats = stats,
-	.fill = fill,
-	.endpoint_size = sizeof(struct kaos_spsc),
-	.attach = attach_endpoint,
-	.send = send,
-	.receive = receive,
+	.name = "spsc", .unit = "slots", KAOS__RING_HANDLE(struct kaos_spsc),
+	.memsize = memsize, .layout = layout, .reset = reset, .resume = resume,
+	.stats = kaos__ring_ctl_stats, .fill = fill,
+	.endpoint_size = sizeof(struct kaos_spsc), .send = send, .receive = receive,
 };

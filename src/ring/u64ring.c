@@ -30,26 +30,15 @@ memsize(const struct kaos__ring_geom *g, size_t *size)
 			       LINE, size);
 }
 
-int
-kaos_u64ring_memsize(uint64_t capacity, size_t *size)
+static void
+layout(void *handle, void *mem, const struct kaos__ring_geom *g)
 {
-	struct kaos__ring_geom g = { .capacity = capacity };
-	return size ? memsize(&g, size) : -EINVAL;
-}
-
-static int
-setup(struct kaos_u64ring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
-{
-	int rc = kaos__ring_check_mem(&kaos__u64ring_kind, ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	memset(ring, 0, sizeof(*ring));
+	struct kaos_u64ring *ring = handle;
 	ring->ro.ctl = mem;
 	ring->ro.lines = (struct kaos_u64ring_line *)(ring->ro.ctl + 1);
 	ring->ro.nlines = KAOS_U64RING_LINES(g->capacity);
 	ring->ro.end = ring->ro.lines + ring->ro.nlines;
 	ring->ro.capacity = g->capacity;
-	return 0;
 }
 
 /* Byte offset, in the ring's memory, of the sequence word of the line
@@ -74,25 +63,14 @@ place(struct kaos_u64ring *ring, uint64_t tail, uint64_t head)
 	ring->cons.avail = head;
 }
 
-static int
-init(void *handle, void *mem, size_t len, const struct kaos__ring_geom *g)
+static void
+reset(void *handle)
 {
 	struct kaos_u64ring *ring = handle;
-	int rc = setup(ring, mem, len, g);
-	if (rc < 0)
-		return rc;
 	/* Plain: the ring is not shared yet; whoever hands it over publishes
 	 * this. Every sequence word 0: nothing published. */
-	memset(mem, 0, sizeof(struct kaos__ring_ctl) + (size_t)ring->ro.nlines * LINE);
+	memset(ring->ro.ctl, 0, sizeof(struct kaos__ring_ctl) + (size_t)ring->ro.nlines * LINE);
 	place(ring, 0, 0);
-	return 0;
-}
-
-int
-kaos_u64ring_init(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
-{
-	struct kaos__ring_geom g = { .capacity = capacity };
-	return init(ring, mem, len, &g);
 }
 
 #define HEAD offsetof(struct kaos__ring_ctl, head)
@@ -156,31 +134,39 @@ published(const struct kaos__ring_view *v, uint64_t capacity, uint64_t *head_out
 }
 
 static int
-attach(struct kaos_u64ring *ring, void *mem, size_t len, const struct kaos__ring_geom *g)
+resume(void *handle)
 {
-	int rc = setup(ring, mem, len, g);
-	if (rc < 0)
-		return rc;
-	const struct kaos__ring_view v = { mem, NULL, NULL };
+	struct kaos_u64ring *ring = handle;
+	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
 	uint64_t head, tail;
-	if ((rc = published(&v, g->capacity, &head, &tail)) < 0)
-		return rc;
-	place(ring, tail, head);
-	return 0;
+	int rc = published(&v, ring->ro.capacity, &head, &tail);
+	if (rc == 0)
+		place(ring, tail, head);
+	return rc;
+}
+
+int
+kaos_u64ring_memsize(uint64_t capacity, size_t *size)
+{
+	return kaos__ring_memsize(&kaos__u64ring_kind, KAOS__SLOTS(capacity, 0), size);
+}
+
+int
+kaos_u64ring_init(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
+{
+	return kaos__ring_init(&kaos__u64ring_kind, ring, mem, len, KAOS__SLOTS(capacity, 0));
 }
 
 int
 kaos_u64ring_attach(struct kaos_u64ring *ring, void *mem, size_t len, uint64_t capacity)
 {
-	struct kaos__ring_geom g = { .capacity = capacity };
-	return attach(ring, mem, len, &g);
+	return kaos__ring_open(&kaos__u64ring_kind, ring, mem, len, KAOS__SLOTS(capacity, 0));
 }
 
 int
 kaos_u64ring_create(struct kaos_u64ring *ring, uint64_t capacity, enum kaos_mem mem)
 {
-	struct kaos__ring_geom g = { .capacity = capacity };
-	return kaos__ring_create(&kaos__u64ring_kind, ring, &g, mem);
+	return kaos__ring_create(&kaos__u64ring_kind, ring, KAOS__SLOTS(capacity, 0), mem);
 }
 
 void
@@ -193,7 +179,7 @@ static void
 stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
       struct kaos_ring_stats *out)
 {
-	kaos__ring_ctl_stats(v, out); /* counters; the positions follow */
+	kaos__ring_ctl_stats(v, g, out); /* counters; the positions follow */
 	uint64_t head, tail;
 	if (published(v, g->capacity, &head, &tail) < 0)
 		tail = head; /* head as read; nothing known past it */
@@ -212,9 +198,8 @@ kaos_u64ring_size(const struct kaos_u64ring *ring)
 void
 kaos_u64ring_stats(const struct kaos_u64ring *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos__ring_view v = { ring->ro.ctl, NULL, NULL };
 	const struct kaos__ring_geom g = { .capacity = ring->ro.capacity };
-	stats(&v, &g, out);
+	kaos__ring_stats(&kaos__u64ring_kind, ring, &g, out);
 }
 
 int64_t
@@ -241,30 +226,18 @@ kaos_u64ring_poll(struct kaos_u64ring *ring, kaos_u64ring_handler_fn fn, void *c
 KAOS__RING_TRY(try_push, kaos_u64ring_push(a->ring, a->n), -KAOS_EFULL)
 KAOS__RING_TRY(try_pop, kaos_u64ring_pop(a->ring, a->arg), -KAOS_EEMPTY)
 
-static int
-wait_for(struct kaos_u64ring *ring, bool producer, struct kaos__attempt *a,
-	 const struct kaos_wait *how)
-{
-	const struct kaos__ring_waiter w = { &kaos__u64ring_kind, ring, ring->ro.ctl,
-					     ring->ro.blocking, ring->ro.wait_bit };
-	int rc = kaos__ring_wait(&w, producer,
-				 producer ? &ring->ro.ctl->space : &ring->ro.ctl->data,
-				 producer ? try_push : try_pop, a, how);
-	return rc < 0 ? rc : (int)a->got;
-}
-
 int
 kaos_u64ring_push_wait(struct kaos_u64ring *ring, uint64_t value, const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, value, NULL, 0 };
-	return wait_for(ring, true, &a, how);
+	return (int)kaos__ring_wait(&kaos__u64ring_kind, ring, true, try_push, ring, value, NULL,
+				    how);
 }
 
 int
 kaos_u64ring_pop_wait(struct kaos_u64ring *ring, uint64_t *value, const struct kaos_wait *how)
 {
-	struct kaos__attempt a = { ring, 1, value, 0 };
-	return wait_for(ring, false, &a, how);
+	return (int)kaos__ring_wait(&kaos__u64ring_kind, ring, false, try_pop, ring, 1, value,
+				    how);
 }
 
 /* ---- the descriptor ------------------------------------------------------------ */
@@ -273,19 +246,6 @@ static uint64_t
 fill(const void *ring)
 {
 	return kaos_u64ring_size(ring);
-}
-
-static int
-attach_endpoint(void *ep, void *mem, size_t len, const struct kaos__ring_geom *g,
-		const struct kaos__ring_role *role)
-{
-	struct kaos_u64ring *ring = ep;
-	int rc = attach(ring, mem, len, g);
-	if (rc == 0) {
-		ring->ro.blocking = role->blocking;
-		ring->ro.wait_bit = role->wait_bit;
-	}
-	return rc;
 }
 
 static int
@@ -315,16 +275,8 @@ receive(void *ep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
 }
 
 const struct kaos__ring_kind kaos__u64ring_kind = {
-	.name = "u64ring",
-	.unit = "values",
-	.handle_size = sizeof(struct kaos_u64ring),
-	.region_offset = offsetof(struct kaos_u64ring, ro.region),
-	.memsize = memsize,
-	.init = init,
-	.stats = stats,
-	.fill = fill,
-	.endpoint_size = sizeof(struct kaos_u64ring),
-	.attach = attach_endpoint,
-	.send = send,
-	.receive = receive,
+	.name = "u64ring", .unit = "values", KAOS__RING_HANDLE(struct kaos_u64ring),
+	.memsize = memsize, .layout = layout, .reset = reset, .resume = resume,
+	.stats = stats, .fill = fill,
+	.endpoint_size = sizeof(struct kaos_u64ring), .send = send, .receive = receive,
 };

@@ -92,39 +92,27 @@ void kaos__trace_count_bytes(uint32_t type, const void *data, size_t len, void *
 #if KAOS_TRACE_BACKEND == KAOS_TRACE_BACKEND_USDT
 #include <sys/sdt.h>
 /* One probe per hook: provider kaos, arguments (object, value). */
-#define KAOS_TRACE_BEGIN(ev, obj, value)                                       \
+#define KAOS__TRACE_PROBE(ev, kind, probe, obj, value)                          \
 	do {                                                                   \
-		KAOS__TRACE_CHECK(ev, SPAN);                                   \
-		DTRACE_PROBE2(kaos, ev##_begin, (const void *)(obj),           \
-			      (int64_t)(value));                               \
+		KAOS__TRACE_CHECK(ev, kind);                                   \
+		DTRACE_PROBE2(kaos, probe, (const void *)(obj), (int64_t)(value)); \
 	} while (0)
-#define KAOS_TRACE_END(ev, obj, value)                                         \
-	do {                                                                   \
-		KAOS__TRACE_CHECK(ev, SPAN);                                   \
-		DTRACE_PROBE2(kaos, ev##_end, (const void *)(obj),             \
-			      (int64_t)(value));                               \
-	} while (0)
+#define KAOS_TRACE_BEGIN(ev, obj, value) KAOS__TRACE_PROBE(ev, SPAN, ev##_begin, obj, value)
+#define KAOS_TRACE_END(ev, obj, value) KAOS__TRACE_PROBE(ev, SPAN, ev##_end, obj, value)
 /* A probe's consumer asks for fill levels itself: not computed here. */
 #define KAOS_TRACE_END_FILL(ev, obj, value, fill) KAOS_TRACE_END(ev, obj, value)
-#define KAOS_TRACE_INSTANT(ev, obj, value)                                     \
-	do {                                                                   \
-		KAOS__TRACE_CHECK(ev, INSTANT);                                \
-		DTRACE_PROBE2(kaos, ev, (const void *)(obj), (int64_t)(value)); \
-	} while (0)
+#define KAOS_TRACE_INSTANT(ev, obj, value) KAOS__TRACE_PROBE(ev, INSTANT, ev, obj, value)
 #else /* log, chrome, tracy: small out-of-line functions */
-#define KAOS_TRACE_BEGIN(ev, obj, value)                                       \
-	(KAOS__TRACE_CHECK(ev, SPAN),                                          \
-	 kaos__trace_event(KAOS_TRACE_EV_##ev, KAOS__TRACE_PH_BEGIN,           \
-			   (const void *)(obj), (int64_t)(value), NULL))
-#define KAOS_TRACE_END_FILL(ev, obj, value, fill)                              \
-	(KAOS__TRACE_CHECK(ev, SPAN),                                          \
-	 kaos__trace_event(KAOS_TRACE_EV_##ev, KAOS__TRACE_PH_END,             \
+#define KAOS__TRACE_CALL(ev, kind, phase, obj, value, fill)                     \
+	(KAOS__TRACE_CHECK(ev, kind),                                          \
+	 kaos__trace_event(KAOS_TRACE_EV_##ev, KAOS__TRACE_PH_##phase,         \
 			   (const void *)(obj), (int64_t)(value), (fill)))
-#define KAOS_TRACE_END(ev, obj, value) KAOS_TRACE_END_FILL(ev, obj, value, NULL)
+#define KAOS_TRACE_BEGIN(ev, obj, value) KAOS__TRACE_CALL(ev, SPAN, BEGIN, obj, value, NULL)
+#define KAOS_TRACE_END_FILL(ev, obj, value, fill)                              \
+	KAOS__TRACE_CALL(ev, SPAN, END, obj, value, fill)
+#define KAOS_TRACE_END(ev, obj, value) KAOS__TRACE_CALL(ev, SPAN, END, obj, value, NULL)
 #define KAOS_TRACE_INSTANT(ev, obj, value)                                     \
-	(KAOS__TRACE_CHECK(ev, INSTANT),                                       \
-	 kaos__trace_event(KAOS_TRACE_EV_##ev, KAOS__TRACE_PH_INSTANT,         \
-			   (const void *)(obj), (int64_t)(value), NULL))
+	KAOS__TRACE_CALL(ev, INSTANT, INSTANT, obj, value, NULL)
 #endif
 
 #define KAOS_TRACE_WAIT_UNTIL(producer, fill, obj, how, wp, name, ready, ctx) \

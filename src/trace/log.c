@@ -9,6 +9,7 @@
  * when it ends, with both values and its duration. */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -72,6 +73,36 @@ emit_line(const char *buf, int len)
 	(void)rc; /* nowhere to report a failed log write */
 }
 
+/* The start every line has: time, thread, level, event, object. */
+static int
+line_start(char *buf, size_t size, uint64_t now, const struct kaos__trace_info *e,
+	   const void *obj)
+{
+	return snprintf(buf, size, "kaos %" PRIu64 ".%09" PRIu64 " tid=%d %s %s obj=%p",
+			now / 1000000000u, now % 1000000000u, kaos__trace_tid(),
+			level_names[e->level], e->name, obj);
+}
+
+/* A line: its start, then @p fmt. */
+static void
+emit(uint64_t now, const struct kaos__trace_info *e, const void *obj, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+emit(uint64_t now, const struct kaos__trace_info *e, const void *obj, const char *fmt, ...)
+{
+	char buf[256];
+	int len = line_start(buf, sizeof(buf), now, e, obj);
+	if (len > 0 && (size_t)len < sizeof(buf)) {
+		va_list ap;
+		va_start(ap, fmt);
+		int more = vsnprintf(buf + len, sizeof(buf) - (size_t)len, fmt, ap);
+		va_end(ap);
+		len = more < 0 ? len : len + more;
+	}
+	emit_line(buf, len);
+}
+
 void
 kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
 			  const void *obj, int64_t value, kaos__trace_fill_fn fill)
@@ -82,8 +113,6 @@ kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
 	if (e->level < threshold)
 		return;
 	uint64_t now = kaos_now_ns();
-	char buf[256];
-	int len;
 
 	if (ph == KAOS__TRACE_PH_BEGIN) {
 		if (depth < MAX_DEPTH)
@@ -100,30 +129,17 @@ kaos__trace_backend_event(enum kaos_trace_event ev, enum kaos__trace_phase ph,
 			if (value == 0 && !s->busy && kaos__trace_elidable(ev))
 				return;
 			mark_parent_busy();
-			len = snprintf(buf, sizeof(buf),
-				       "kaos %" PRIu64 ".%09" PRIu64 " tid=%d %s %s obj=%p %s=%" PRId64
-				       " %s=%" PRId64 " dur_ns=%" PRIu64 "\n",
-				       now / 1000000000u, now % 1000000000u, kaos__trace_tid(),
-				       level_names[e->level], e->name, obj, e->arg, s->v0,
-				       e->end_arg, value, now - s->t0);
-			emit_line(buf, len);
+			emit(now, e, obj, " %s=%" PRId64 " %s=%" PRId64 " dur_ns=%" PRIu64 "\n",
+			     e->arg, s->v0, e->end_arg, value, now - s->t0);
 			return;
 		}
 		/* Nested too deep to remember: the end alone. */
 		mark_parent_busy();
-		len = snprintf(buf, sizeof(buf),
-			       "kaos %" PRIu64 ".%09" PRIu64 " tid=%d %s %s obj=%p %s=%" PRId64 "\n",
-			       now / 1000000000u, now % 1000000000u, kaos__trace_tid(),
-			       level_names[e->level], e->name, obj, e->end_arg, value);
-		emit_line(buf, len);
+		emit(now, e, obj, " %s=%" PRId64 "\n", e->end_arg, value);
 		return;
 	}
 	mark_parent_busy();
-	len = snprintf(buf, sizeof(buf),
-		       "kaos %" PRIu64 ".%09" PRIu64 " tid=%d %s %s obj=%p %s=%" PRId64 "\n",
-		       now / 1000000000u, now % 1000000000u, kaos__trace_tid(),
-		       level_names[e->level], e->name, obj, e->arg, value);
-	emit_line(buf, len);
+	emit(now, e, obj, " %s=%" PRId64 "\n", e->arg, value);
 }
 
 int

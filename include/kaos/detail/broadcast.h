@@ -42,9 +42,8 @@ struct kaos_bcast {
 		uint64_t capacity;
 		size_t slot_size;
 		uint32_t max_consumers;
-		bool blocking;
+		struct kaos__ring_notify notify; /* publish/release wake sleepers */
 		struct kaos_region region;
-		uint64_t wait_bit; /* names this handle's sleeper (IPC); 0: anonymous */
 	} ro;
 };
 
@@ -63,32 +62,26 @@ struct kaos_bcast_consumer {
 /* Recompute the producer's limit from every joined consumer. */
 KAOS_API uint64_t kaos__bcast_refresh_limit(struct kaos_bcast *ring);
 
-KAOS_ALWAYS_INLINE int64_t
-kaos__bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
+KAOS_INLINE int64_t
+kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
 {
 	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
 		return kaos__ring_bad_count(ring->ro.capacity, n);
 	uint64_t pos = ring->prod.pos;
 	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx;
-	if (want > n)
-		want = n;
-	if (ring->prod.limit - pos < want) {
-		uint64_t free_slots = kaos__bcast_refresh_limit(ring) - pos;
-		if (free_slots == 0) {
-			kaos__count_single(&ring->ro.ctl->full);
-			return 0;
-		}
-		if (want > free_slots)
-			want = free_slots;
+	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
+	if (ring->prod.limit - pos < want &&
+	    (want = kaos__ring_upto(want, pos, kaos__bcast_refresh_limit(ring))) == 0) {
+		kaos__count_single(&ring->ro.ctl->full);
+		return 0;
 	}
 	*slots = ring->ro.slots + idx * ring->ro.slot_size;
 	ring->prod.claimed = want;
 	return (int64_t)want;
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__bcast_publish(struct kaos_bcast *ring, uint64_t n)
+KAOS_INLINE int
+kaos_bcast_publish(struct kaos_bcast *ring, uint64_t n)
 {
 	if (KAOS_UNLIKELY(n > ring->prod.claimed))
 		return -EINVAL;
@@ -96,19 +89,19 @@ kaos__bcast_publish(struct kaos_bcast *ring, uint64_t n)
 	ring->prod.pos += n;
 	/* P1: pairs with C1 in kaos__bcast_refresh_avail(). */
 	atomic_store_explicit(&ring->ro.ctl->tail, ring->prod.pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
+	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
 	return 0;
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__bcast_push(struct kaos_bcast *ring, const void *src)
+KAOS_INLINE int
+kaos_bcast_push(struct kaos_bcast *ring, const void *src)
 {
 	void *slot = NULL;
-	if (kaos__bcast_claim(ring, 1, &slot) <= 0)
+	if (kaos_bcast_claim(ring, 1, &slot) <= 0)
 		return -KAOS_EFULL;
 	kaos__copy_slot(slot, src, ring->ro.slot_size);
-	return kaos__bcast_publish(ring, 1);
+	return kaos_bcast_publish(ring, 1);
 }
 
 /* What @p c may read below: the tail, or the slowest dependency. C1: the
@@ -128,24 +121,18 @@ kaos__bcast_refresh_avail(struct kaos_bcast_consumer *c)
 	return avail;
 }
 
-KAOS_ALWAYS_INLINE int64_t
-kaos__bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
+KAOS_INLINE int64_t
+kaos_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
 {
 	struct kaos_bcast *ring = c->ring;
 	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
 		return kaos__ring_bad_count(ring->ro.capacity, n);
 	uint64_t pos = c->pos;
 	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx;
-	if (want > n)
-		want = n;
-	if (c->avail - pos < want) {
-		uint64_t ready = kaos__bcast_refresh_avail(c) - pos;
-		if (ready == 0)
-			return 0;
-		if (want > ready)
-			want = ready;
-	}
+	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
+	if (c->avail - pos < want &&
+	    (want = kaos__ring_upto(want, pos, kaos__bcast_refresh_avail(c))) == 0)
+		return 0;
 	*slots = ring->ro.slots + idx * ring->ro.slot_size;
 	c->peeked = want;
 	return (int64_t)want;
@@ -153,31 +140,31 @@ kaos__bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
 
 /* C2: the release pairs with the producer's P2 and with D1 of the
  * consumers gated on this one. */
-KAOS_ALWAYS_INLINE int
-kaos__bcast_release(struct kaos_bcast_consumer *c, uint64_t n)
+KAOS_INLINE int
+kaos_bcast_release(struct kaos_bcast_consumer *c, uint64_t n)
 {
 	if (KAOS_UNLIKELY(n > c->peeked))
 		return -EINVAL;
 	c->peeked -= n;
 	c->pos += n;
 	atomic_store_explicit(c->entry, c->pos, memory_order_release);
-	if (KAOS_UNLIKELY(c->ring->ro.blocking))
+	if (KAOS_UNLIKELY(c->ring->ro.notify.blocking))
 		kaos_waitpoint_notify(&c->ring->ro.ctl->data);
 	return 0;
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__bcast_pop(struct kaos_bcast_consumer *c, void *dst)
+KAOS_INLINE int
+kaos_bcast_pop(struct kaos_bcast_consumer *c, void *dst)
 {
 	void *slot = NULL;
-	if (kaos__bcast_peek(c, 1, &slot) <= 0)
+	if (kaos_bcast_peek(c, 1, &slot) <= 0)
 		return -KAOS_EEMPTY;
 	kaos__copy_slot(dst, slot, c->ring->ro.slot_size);
-	return kaos__bcast_release(c, 1);
+	return kaos_bcast_release(c, 1);
 }
 
-KAOS_ALWAYS_INLINE uint64_t
-kaos__bcast_poll(struct kaos_bcast_consumer *c,
+KAOS_INLINE uint64_t
+kaos_bcast_poll(struct kaos_bcast_consumer *c,
 		 int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx), void *ctx,
 		 uint64_t limit)
 {
@@ -197,9 +184,17 @@ kaos__bcast_poll(struct kaos_bcast_consumer *c,
 	}
 	if (n) {
 		c->peeked = n;
-		kaos__bcast_release(c, n);
+		kaos_bcast_release(c, n);
 	}
 	return n;
+}
+
+/* ---- the public inline functions (declared and documented in kaos/broadcast.h) ---- */
+
+KAOS_INLINE void
+kaos_bcast_set_blocking(struct kaos_bcast *ring, bool on)
+{
+	ring->ro.notify.blocking = on;
 }
 
 #ifdef __cplusplus

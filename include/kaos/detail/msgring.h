@@ -24,10 +24,6 @@
 extern "C" {
 #endif
 
-/* Says whether a claim's producer may still be alive (see
- * kaos_msgring_alive_fn in kaos/msgring.h). */
-typedef bool (*kaos__msgring_alive_fn)(uint32_t owner, uint64_t pos, void *ctx);
-
 /* A ring as one process sees it, with the consumer's state. The shared
  * part is the control block (tail: claimed (MP) or committed (SP) bytes;
  * head: bytes consumed and zeroed; read, unblocked, corrupt), then the
@@ -46,11 +42,10 @@ struct kaos_msgring {
 		uint64_t capacity;
 		uint32_t max_record; /* bytes, header included */
 		uint32_t flags;
-		bool blocking;
-		kaos__msgring_alive_fn alive; /* NULL: claimers are never asked */
+		struct kaos__ring_notify notify; /* publish/release wake sleepers */
+		kaos_msgring_alive_fn alive; /* NULL: claimers are never asked */
 		void *alive_ctx;
 		struct kaos_region region;
-		uint64_t wait_bit; /* names this handle's sleeper (IPC); 0: anonymous */
 	} ro;
 };
 
@@ -134,12 +129,12 @@ kaos__msgring_store_tail(struct kaos_msgring_producer *p)
 	struct kaos_msgring *ring = p->ring;
 	p->published = p->pos;
 	atomic_store_explicit(&ring->ro.ctl->tail, p->pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
+	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
 }
 
-KAOS_ALWAYS_INLINE void
-kaos__msgring_flush(struct kaos_msgring_producer *p)
+KAOS_INLINE void
+kaos_msgring_flush(struct kaos_msgring_producer *p)
 {
 	if (!(p->ring->ro.flags & KAOS_MSGRING_MP) && p->published != p->pos)
 		kaos__msgring_store_tail(p);
@@ -164,13 +159,13 @@ kaos__msgring_sp_room(struct kaos_msgring_producer *p, uint64_t rec, uint64_t *p
 		return true;
 	/* Full: what was deferred must become visible, or a reader waiting
 	 * for it would never free space. */
-	kaos__msgring_flush(p);
+	kaos_msgring_flush(p);
 	kaos__count_single(&ring->ro.ctl->full); /* one producer */
 	return false;
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
+KAOS_INLINE int
+kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 		    void **data)
 {
 	struct kaos_msgring *ring = p->ring;
@@ -211,7 +206,7 @@ kaos__msgring_commit(struct kaos_msgring_producer *p, bool defer)
 			      kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
 			      memory_order_release);
 	if (ring->ro.flags & KAOS_MSGRING_MP) {
-		if (KAOS_UNLIKELY(ring->ro.blocking))
+		if (KAOS_UNLIKELY(ring->ro.notify.blocking))
 			kaos_waitpoint_notify(&ring->ro.ctl->data);
 		return 0;
 	}
@@ -229,12 +224,12 @@ kaos__msgring_commit(struct kaos_msgring_producer *p, bool defer)
 	return 0;
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *src,
+KAOS_INLINE int
+kaos_msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *src,
 		    size_t len)
 {
 	void *dst = NULL;
-	int rc = kaos__msgring_claim(p, type, len, &dst);
+	int rc = kaos_msgring_claim(p, type, len, &dst);
 	if (rc < 0)
 		return rc;
 	if (len)
@@ -244,8 +239,8 @@ kaos__msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *
 
 /* ---- batches ---------------------------------------------------------------- */
 
-KAOS_ALWAYS_INLINE int
-kaos__msgring_batch_claim(struct kaos_msgring_batch *b, uint32_t type, size_t len,
+KAOS_INLINE int
+kaos_msgring_batch_claim(struct kaos_msgring_batch *b, uint32_t type, size_t len,
 			  void **data)
 {
 	/* The length is checked before it is added to: len near SIZE_MAX
@@ -345,12 +340,80 @@ kaos__msgring_read_records(struct kaos_msgring *ring, kaos__msg_handler fn, void
 	return n;
 }
 
-KAOS_ALWAYS_INLINE int64_t
-kaos__msgring_read(struct kaos_msgring *ring, kaos__msg_handler fn, void *ctx, uint64_t limit)
+KAOS_INLINE int64_t
+kaos_msgring_read(struct kaos_msgring *ring, kaos__msg_handler fn, void *ctx, uint64_t limit)
 {
 	if (KAOS_UNLIKELY(ring->ro.flags & KAOS_MSGRING_CRC))
 		return kaos__msgring_read_crc(ring, fn, ctx, limit);
 	return kaos__msgring_read_records(ring, fn, ctx, limit, false);
+}
+
+/* ---- the public inline functions (declared and documented in kaos/msgring.h) ---- */
+
+KAOS_INLINE void
+kaos_msgring_set_blocking(struct kaos_msgring *ring, bool on)
+{
+	ring->ro.notify.blocking = on;
+}
+
+KAOS_INLINE uint64_t
+kaos_msgring_capacity(const struct kaos_msgring *ring)
+{
+	return ring->ro.capacity;
+}
+
+KAOS_INLINE size_t
+kaos_msgring_max_payload(const struct kaos_msgring *ring)
+{
+	return ring->ro.max_record - KAOS_MSG_HEADER -
+	       ((ring->ro.flags & KAOS_MSGRING_CRC) ? KAOS_MSG_ALIGN : 0);
+}
+
+KAOS_INLINE uint64_t
+kaos_msgring_used(const struct kaos_msgring *ring)
+{
+	/* Acquire both (pairs with C2 and with the tail's stores): a
+	 * monitoring snapshot; head first so tail >= head. */
+	uint64_t head = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
+	return tail - head;
+}
+
+KAOS_INLINE uint64_t
+kaos_msgring_unblocked(const struct kaos_msgring *ring)
+{
+	/* Relaxed: a statistic. */
+	return atomic_load_explicit(&ring->ro.ctl->unblocked, memory_order_relaxed);
+}
+
+KAOS_INLINE uint64_t
+kaos_msgring_corrupt(const struct kaos_msgring *ring)
+{
+	/* Relaxed: a statistic. */
+	return atomic_load_explicit(&ring->ro.ctl->corrupt, memory_order_relaxed);
+}
+
+KAOS_INLINE int
+kaos_msgring_commit(struct kaos_msgring_producer *p)
+{
+	return kaos__msgring_commit(p, false);
+}
+
+KAOS_INLINE int
+kaos_msgring_commit_deferred(struct kaos_msgring_producer *p)
+{
+	return kaos__msgring_commit(p, true);
+}
+
+KAOS_INLINE int
+kaos_msgring_batch_add(struct kaos_msgring_batch *b, uint32_t type, const void *src,
+		       size_t len)
+{
+	void *dst;
+	int rc = kaos_msgring_batch_claim(b, type, len, &dst);
+	if (rc == 0 && len)
+		memcpy(dst, src, len);
+	return rc;
 }
 
 #ifdef __cplusplus

@@ -7,6 +7,7 @@
 #ifndef KAOS_DETAIL_RING_H
 #define KAOS_DETAIL_RING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -43,6 +44,14 @@ struct kaos__ring_ctl {
 	struct kaos_waitpoint space;
 	KAOS_CACHE_ALIGNED _Atomic uint64_t full; /* refused claims and pushes */
 	char guard3[KAOS_CACHELINE - sizeof(uint64_t)];
+};
+
+/* How a handle wakes and waits: whether it notifies blocked threads, and
+ * the bit that names its sleeping thread in the waitpoints (0: counted
+ * anonymously; IPC attachments name themselves, see kaos_waitpoint). */
+struct kaos__ring_notify {
+	bool blocking;
+	uint64_t wait_bit;
 };
 
 /*
@@ -89,6 +98,24 @@ kaos__count_single(_Atomic uint64_t *counter)
 #else
 	(void)counter;
 #endif
+}
+
+/* The slots a claim or peek of @p n may take from index @p idx: at most
+ * n, and contiguous (a run stops at the end of the slot array). */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__ring_run(uint64_t capacity, uint64_t idx, uint64_t n)
+{
+	uint64_t run = capacity - idx;
+	return run > n ? n : run;
+}
+
+/* @p want, but no more than the slots from @p pos up to @p end (a fresh
+ * view of the other side's position); 0 if there are none. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__ring_upto(uint64_t want, uint64_t pos, uint64_t end)
+{
+	uint64_t have = end - pos;
+	return want > have ? have : want;
 }
 
 /* The error for a request of @p n slots outside [1, capacity]: -EINVAL

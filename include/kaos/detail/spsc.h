@@ -49,9 +49,8 @@ struct kaos_spsc {
 		uint64_t mask;
 		uint64_t capacity;
 		size_t slot_size;
-		bool blocking; /* publish/release notify blocked waiters */
+		struct kaos__ring_notify notify; /* publish/release wake sleepers */
 		struct kaos_region region; /* owned memory; zero for caller memory */
-		uint64_t wait_bit; /* names this handle's sleeper (IPC); 0: anonymous */
 	} ro;
 };
 
@@ -75,7 +74,7 @@ kaos__spsc_store_tail(struct kaos_spsc *ring)
 {
 	atomic_store_explicit(&ring->ro.ctl->tail, ring->prod.pos,
 			      memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
+	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
 }
 
@@ -88,25 +87,19 @@ kaos__spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots, size_t slot_s
 		return kaos__ring_bad_count(ring->ro.capacity, n);
 	uint64_t pos = ring->prod.pos;
 	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx; /* contiguous up to the wrap */
-	if (want > n)
-		want = n;
-	if (ring->prod.limit - pos < want) {
-		uint64_t free_slots = kaos__spsc_refresh_limit(ring) - pos;
-		if (free_slots == 0) {
-			kaos__count_single(&ring->ro.ctl->full);
-			return 0;
-		}
-		if (want > free_slots)
-			want = free_slots;
+	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
+	if (ring->prod.limit - pos < want &&
+	    (want = kaos__ring_upto(want, pos, kaos__spsc_refresh_limit(ring))) == 0) {
+		kaos__count_single(&ring->ro.ctl->full);
+		return 0;
 	}
 	*slots = ring->ro.slots + idx * slot_size;
 	ring->prod.claimed = want;
 	return (int64_t)want;
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__spsc_publish(struct kaos_spsc *ring, uint64_t n)
+KAOS_INLINE int
+kaos_spsc_publish(struct kaos_spsc *ring, uint64_t n)
 {
 	if (KAOS_UNLIKELY(n > ring->prod.claimed))
 		return -EINVAL;
@@ -157,7 +150,7 @@ kaos__spsc_store_head(struct kaos_spsc *ring)
 {
 	atomic_store_explicit(&ring->ro.ctl->head, ring->cons.pos,
 			      memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
+	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
 		kaos_waitpoint_notify(&ring->ro.ctl->space);
 }
 
@@ -170,23 +163,17 @@ kaos__spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots,
 		return kaos__ring_bad_count(ring->ro.capacity, n);
 	uint64_t pos = ring->cons.pos;
 	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = ring->ro.capacity - idx;
-	if (want > n)
-		want = n;
-	if (ring->cons.avail - pos < want) {
-		uint64_t ready = kaos__spsc_refresh_avail(ring) - pos;
-		if (ready == 0)
-			return 0;
-		if (want > ready)
-			want = ready;
-	}
+	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
+	if (ring->cons.avail - pos < want &&
+	    (want = kaos__ring_upto(want, pos, kaos__spsc_refresh_avail(ring))) == 0)
+		return 0;
 	*slots = ring->ro.slots + idx * slot_size;
 	ring->cons.peeked = want;
 	return (int64_t)want;
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__spsc_release(struct kaos_spsc *ring, uint64_t n)
+KAOS_INLINE int
+kaos_spsc_release(struct kaos_spsc *ring, uint64_t n)
 {
 	if (KAOS_UNLIKELY(n > ring->cons.peeked))
 		return -EINVAL;
@@ -212,8 +199,8 @@ kaos__spsc_pop(struct kaos_spsc *ring, void *dst, size_t slot_size)
 	return 0;
 }
 
-KAOS_ALWAYS_INLINE uint64_t
-kaos__spsc_poll(struct kaos_spsc *ring,
+KAOS_INLINE uint64_t
+kaos_spsc_poll(struct kaos_spsc *ring,
 		int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx),
 		void *ctx, uint64_t limit)
 {
@@ -281,7 +268,7 @@ kaos__spsc_poll(struct kaos_spsc *ring,
 	}                                                                     \
 	KAOS__SPSC_TYPED_FN int name##_publish(struct name *q, uint64_t n)            \
 	{                                                                     \
-		return kaos__spsc_publish(&q->ring, n);                       \
+		return kaos_spsc_publish(&q->ring, n);                       \
 	}                                                                     \
 	KAOS__SPSC_TYPED_FN int name##_push(struct name *q, const type *v)            \
 	{                                                                     \
@@ -305,13 +292,85 @@ kaos__spsc_poll(struct kaos_spsc *ring,
 	}                                                                     \
 	KAOS__SPSC_TYPED_FN int name##_release(struct name *q, uint64_t n)            \
 	{                                                                     \
-		return kaos__spsc_release(&q->ring, n);                       \
+		return kaos_spsc_release(&q->ring, n);                       \
 	}                                                                     \
 	KAOS__SPSC_TYPED_FN int name##_pop(struct name *q, type *v)                   \
 	{                                                                     \
 		return kaos__spsc_pop(&q->ring, v, sizeof(type));             \
 	}                                                                     \
 	struct name /* swallow the caller's semicolon */
+
+/* ---- the public inline functions (declared and documented in kaos/spsc.h) ---- */
+
+KAOS_INLINE void
+kaos_spsc_set_blocking(struct kaos_spsc *ring, bool on)
+{
+	ring->ro.notify.blocking = on;
+}
+
+KAOS_INLINE uint64_t
+kaos_spsc_capacity(const struct kaos_spsc *ring)
+{
+	return ring->ro.capacity;
+}
+
+KAOS_INLINE size_t
+kaos_spsc_slot_size(const struct kaos_spsc *ring)
+{
+	return ring->ro.slot_size;
+}
+
+KAOS_INLINE enum kaos_pages
+kaos_spsc_pages(const struct kaos_spsc *ring)
+{
+	return ring->ro.region.pages;
+}
+
+KAOS_INLINE uint64_t
+kaos_spsc_size(const struct kaos_spsc *ring)
+{
+	/* Acquire on both only to read a coherent-enough pair; head first so
+	 * tail >= head holds for the values seen. Pairs with P1 and C2. */
+	uint64_t head = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
+	return tail - head;
+}
+
+KAOS_INLINE int64_t
+kaos_spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots)
+{
+	return kaos__spsc_claim(ring, n, slots, ring->ro.slot_size);
+}
+
+KAOS_INLINE int
+kaos_spsc_push(struct kaos_spsc *ring, const void *src)
+{
+	return kaos__spsc_push(ring, src, ring->ro.slot_size, false);
+}
+
+KAOS_INLINE int
+kaos_spsc_push_deferred(struct kaos_spsc *ring, const void *src)
+{
+	return kaos__spsc_push(ring, src, ring->ro.slot_size, true);
+}
+
+KAOS_INLINE void
+kaos_spsc_flush(struct kaos_spsc *ring)
+{
+	kaos__spsc_store_tail(ring);
+}
+
+KAOS_INLINE int64_t
+kaos_spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots)
+{
+	return kaos__spsc_peek(ring, n, slots, ring->ro.slot_size);
+}
+
+KAOS_INLINE int
+kaos_spsc_pop(struct kaos_spsc *ring, void *dst)
+{
+	return kaos__spsc_pop(ring, dst, ring->ro.slot_size);
+}
 
 #ifdef __cplusplus
 }

@@ -89,9 +89,8 @@ struct kaos__stamped {
 		uint64_t mask;
 		uint64_t capacity;
 		size_t slot_size;
-		bool blocking;
+		struct kaos__ring_notify notify; /* publish/release wake sleepers */
 		struct kaos_region region;
-		uint64_t wait_bit; /* 0: anonymous sleepers */
 	} ro;
 };
 
@@ -211,7 +210,7 @@ kaos__stamped_stamp(struct kaos__stamped *r, const struct kaos_batch *b, uint64_
 KAOS_ALWAYS_INLINE void
 kaos__stamped_notify(struct kaos__stamped *r, struct kaos_waitpoint *wp)
 {
-	if (KAOS_UNLIKELY(r->ro.blocking))
+	if (KAOS_UNLIKELY(r->ro.notify.blocking))
 		kaos_waitpoint_notify(wp);
 }
 
@@ -461,6 +460,30 @@ kaos__mpmc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_
 	}                                                                     \
 	struct kaos__stamped /* swallow the semicolon */
 
+/* A handle's claim, peek, push and pop as @p prefix_claim, ...: the
+ * kind's role functions on the engine @p s of the handle r, for slots of
+ * @p size bytes (a constant for typed rings) holding values of @p vtype. */
+#define KAOS__STAMPED_COPIES(prefix, kind, htype, s, size, vtype)             \
+	static inline KAOS_UNUSED int64_t prefix##_claim(htype *r, uint64_t n, \
+							 struct kaos_batch *b) \
+	{                                                                     \
+		return kaos__##kind##_claim(&s, n, b, size);                  \
+	}                                                                     \
+	static inline KAOS_UNUSED int64_t prefix##_peek(htype *r, uint64_t n,  \
+							struct kaos_batch *b)  \
+	{                                                                     \
+		return kaos__##kind##_peek(&s, n, b, size);                   \
+	}                                                                     \
+	static inline KAOS_UNUSED int prefix##_push(htype *r, const vtype *v) \
+	{                                                                     \
+		return kaos__##kind##_push(&s, v, size);                      \
+	}                                                                     \
+	static inline KAOS_UNUSED int prefix##_pop(htype *r, vtype *v)        \
+	{                                                                     \
+		return kaos__##kind##_pop(&s, v, size);                       \
+	}                                                                     \
+	struct kaos__stamped /* swallow the semicolon */
+
 /*
  * Generate the public API of one ring kind: `struct kaos_<kind>` and its
  * functions, thin forwarders to the kind's role functions above, so that
@@ -497,7 +520,7 @@ kaos__mpmc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_
 	KAOS_INLINE void kaos_##kind##_set_blocking(struct kaos_##kind *r,    \
 						    bool on)                  \
 	{                                                                     \
-		r->s.ro.blocking = on;                                        \
+		r->s.ro.notify.blocking = on;                                        \
 	}                                                                     \
 	KAOS_INLINE void kaos_##kind##_stats(const struct kaos_##kind *r,      \
 					     struct kaos_ring_stats *out)     \
@@ -516,36 +539,17 @@ kaos__mpmc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_
 	{                                                                     \
 		return r->s.ro.region.pages;                                  \
 	}                                                                     \
-	KAOS_INLINE int64_t kaos_##kind##_claim(struct kaos_##kind *r,        \
-						uint64_t n,                   \
-						struct kaos_batch *b)         \
-	{                                                                     \
-		return kaos__##kind##_claim(&r->s, n, b, r->s.ro.slot_size);  \
-	}                                                                     \
+	KAOS__STAMPED_COPIES(kaos_##kind, kind, struct kaos_##kind, r->s, r->s.ro.slot_size, \
+			     void);                                           \
 	KAOS_INLINE int kaos_##kind##_publish(struct kaos_##kind *r,          \
 					      const struct kaos_batch *b)     \
 	{                                                                     \
 		return kaos__##kind##_publish(&r->s, b);                      \
 	}                                                                     \
-	KAOS_INLINE int64_t kaos_##kind##_peek(struct kaos_##kind *r,         \
-					       uint64_t n,                    \
-					       struct kaos_batch *b)          \
-	{                                                                     \
-		return kaos__##kind##_peek(&r->s, n, b, r->s.ro.slot_size);   \
-	}                                                                     \
 	KAOS_INLINE int kaos_##kind##_release(struct kaos_##kind *r,          \
 					      const struct kaos_batch *b)     \
 	{                                                                     \
 		return kaos__##kind##_release(&r->s, b);                      \
-	}                                                                     \
-	KAOS_INLINE int kaos_##kind##_push(struct kaos_##kind *r,             \
-					   const void *src)                   \
-	{                                                                     \
-		return kaos__##kind##_push(&r->s, src, r->s.ro.slot_size);    \
-	}                                                                     \
-	KAOS_INLINE int kaos_##kind##_pop(struct kaos_##kind *r, void *dst)   \
-	{                                                                     \
-		return kaos__##kind##_pop(&r->s, dst, r->s.ro.slot_size);     \
 	}                                                                     \
 	KAOS_INLINE int64_t kaos_##kind##_claim_wait(                         \
 		struct kaos_##kind *r, uint64_t n, struct kaos_batch *b,      \
@@ -584,26 +588,7 @@ kaos__mpmc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_
 	{                                                                     \
 		return &q->ring;                                              \
 	}                                                                     \
-	static inline KAOS_UNUSED int64_t name##_claim(struct name *q,        \
-						       uint64_t n,            \
-						       struct kaos_batch *b)  \
-	{                                                                     \
-		return kaos__##kind##_claim(&q->ring.s, n, b, sizeof(type));  \
-	}                                                                     \
-	static inline KAOS_UNUSED int64_t name##_peek(struct name *q,         \
-						      uint64_t n,             \
-						      struct kaos_batch *b)   \
-	{                                                                     \
-		return kaos__##kind##_peek(&q->ring.s, n, b, sizeof(type));   \
-	}                                                                     \
-	static inline KAOS_UNUSED int name##_push(struct name *q, const type *v) \
-	{                                                                     \
-		return kaos__##kind##_push(&q->ring.s, v, sizeof(type));      \
-	}                                                                     \
-	static inline KAOS_UNUSED int name##_pop(struct name *q, type *v)     \
-	{                                                                     \
-		return kaos__##kind##_pop(&q->ring.s, v, sizeof(type));       \
-	}                                                                     \
+	KAOS__STAMPED_COPIES(name, kind, struct name, r->ring.s, sizeof(type), type); \
 	struct name /* swallow the semicolon */
 
 /* Each kind's push and pop: a single-threaded side must be idle. */

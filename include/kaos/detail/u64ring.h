@@ -61,14 +61,13 @@ struct kaos_u64ring {
 		struct kaos_u64ring_line *end; /* lines + nlines */
 		uint64_t nlines;
 		uint64_t capacity;
-		bool blocking; /* push/pop notify blocked waiters */
+		struct kaos__ring_notify notify; /* publish/release wake sleepers */
 		struct kaos_region region; /* owned memory; zero for caller memory */
-		uint64_t wait_bit; /* names this handle's sleeper (IPC); 0: anonymous */
 	} ro;
 };
 
-KAOS_ALWAYS_INLINE int
-kaos__u64ring_push(struct kaos_u64ring *ring, uint64_t value)
+KAOS_INLINE int
+kaos_u64ring_push(struct kaos_u64ring *ring, uint64_t value)
 {
 	struct kaos_u64ring_line *line = ring->prod.line;
 	uint64_t start = ring->prod.start;
@@ -110,7 +109,7 @@ kaos__u64ring_push(struct kaos_u64ring *ring, uint64_t value)
 			atomic_store_explicit(&ring->ro.ctl->tail, pos + 1,
 					      memory_order_relaxed);
 	}
-	if (KAOS_UNLIKELY(ring->ro.blocking))
+	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
 	return 0;
 }
@@ -155,12 +154,12 @@ KAOS_ALWAYS_INLINE void
 kaos__u64ring_store_head(struct kaos_u64ring *ring, uint64_t pos)
 {
 	atomic_store_explicit(&ring->ro.ctl->head, pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.blocking))
+	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
 		kaos_waitpoint_notify(&ring->ro.ctl->space);
 }
 
-KAOS_ALWAYS_INLINE int
-kaos__u64ring_pop(struct kaos_u64ring *ring, uint64_t *value)
+KAOS_INLINE int
+kaos_u64ring_pop(struct kaos_u64ring *ring, uint64_t *value)
 {
 	/* Relaxed: head is ours (only this thread writes it). */
 	uint64_t pos = atomic_load_explicit(&ring->ro.ctl->head, memory_order_relaxed);
@@ -168,6 +167,20 @@ kaos__u64ring_pop(struct kaos_u64ring *ring, uint64_t *value)
 	if (rc == 0)
 		kaos__u64ring_store_head(ring, pos + 1);
 	return rc;
+}
+
+/* ---- the public inline functions (declared and documented in kaos/u64ring.h) ---- */
+
+KAOS_INLINE void
+kaos_u64ring_set_blocking(struct kaos_u64ring *ring, bool on)
+{
+	ring->ro.notify.blocking = on;
+}
+
+KAOS_INLINE uint64_t
+kaos_u64ring_capacity(const struct kaos_u64ring *ring)
+{
+	return ring->ro.capacity;
 }
 
 #ifdef __cplusplus
