@@ -143,8 +143,9 @@ KAOS_API void kaos_ipc_close(struct kaos_ipc *ch);
  * @return 0; -KAOS_EFULL (how NULL, full); -KAOS_EPEERDEAD (full and the
  *   subscriber is dead; what is queued stays for its successor); -EPIPE
  *   (full and the subscriber detached cleanly);
- *   -ETIMEDOUT; -KAOS_ETOOBIG; -EINVAL (wrong length/type, not a
- *   publisher).
+ *   -ETIMEDOUT; -KAOS_ETOOBIG; -KAOS_ECORRUPT (a shared position the
+ *   producer reads is damaged: see kaos_u64ring_push(),
+ *   kaos_msgring_claim()); -EINVAL (wrong length/type, not a publisher).
  */
 KAOS_API int kaos_ipc_send(struct kaos_ipc *ch, uint32_t type, const void *data,
 			   size_t len, const struct kaos_wait *how);
@@ -170,7 +171,8 @@ KAOS_API int64_t kaos_ipc_receive(struct kaos_ipc *ch, kaos_ipc_handler_fn fn, v
  * full or empty, and now and then.
  * @return 0 if a peer this side depends on is alive; -KAOS_EPEERDEAD or
  *   -EPIPE if none is (publisher: no live subscriber; subscriber: no live
- *   producer); -EINVAL.
+ *   producer); -KAOS_ECORRUPT (MSG_MP subscriber: the record it waits at
+ *   is damaged, see kaos_msgring_unblock()); -EINVAL.
  */
 KAOS_API int kaos_ipc_check(struct kaos_ipc *ch);
 

@@ -219,7 +219,9 @@ KAOS_API void kaos_msgring_set_alive_fn(struct kaos_msgring *ring,
  * Without one, a claimer so slow that it commits after its record was
  * unblocked would corrupt the ring: pick a timeout far above any stall of
  * a live producer (Aeron uses 15 s).
- * @return 1 if a record was unblocked; 0 otherwise; -EINVAL.
+ * @return 1 if a record was unblocked; 0 otherwise; -KAOS_ECORRUPT if the
+ *         header there claims a length no record can have (the ring is
+ *         damaged: the reader cannot get past it); -EINVAL.
  * Consumer thread only.
  */
 KAOS_API int kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns);
@@ -266,7 +268,9 @@ KAOS_INLINE uint64_t kaos_msgring_corrupt(const struct kaos_msgring *ring);
  * kaos_msgring_abort()). One claim at a time per producer handle.
  * @return 0; -KAOS_EFULL (no room now); -KAOS_ETOOBIG (len above
  *         kaos_msgring_max_payload()); -EINVAL (type above
- *         KAOS_MSG_TYPE_MAX, a claim already open).
+ *         KAOS_MSG_TYPE_MAX, a claim already open); -KAOS_ECORRUPT
+ *         (multi-producer: the shared tail is not where a record can
+ *         start: another process wrote into the ring).
  * Producer thread only. Single producer: wait-free. Multi-producer:
  * lock-free (one CAS, retried only when another producer claimed first).
  */

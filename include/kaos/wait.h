@@ -5,8 +5,9 @@
  * while it is empty. Busy-spin, spin-then-yield, exponential backoff sleep,
  * and blocking on a futex; each with an optional timeout.
  *
- * Blocking needs a waitpoint: two 32-bit words that may live in memory
- * shared between processes (the futex is not process-private). A waiter
+ * Blocking needs a waitpoint: a futex word and a waiters word that may
+ * live in memory shared between processes (the futex is not
+ * process-private). A waiter
  * registers in it before sleeping; the other side calls
  * kaos_waitpoint_notify() after changing the state, which costs a fence
  * and a load, and a system call only when somebody is waiting.

@@ -122,7 +122,8 @@ kaos_counters_create(const char *name, uint32_t capacity, mode_t mode,
 	h->pid = (uint32_t)getpid();
 	h->created_ns = kaos__file_time_ns();
 	h->file_len = len;
-	/* Release: pairs with the reader's acquire; the header is complete. */
+	/* Release: a reader of a mapping that sees READY sees the header.
+	 * (kaos_counters_read() reads a pread copy: see there.) */
 	atomic_store_explicit(&h->ready, READY, memory_order_release);
 	pthread_mutex_init(&cf->lock, NULL);
 	cf->fd = fd;
@@ -155,7 +156,8 @@ kaos_counters_add(struct kaos_counters *cf, const char *label, struct kaos_count
 	snprintf(e->label, sizeof(e->label), "%s", label);
 	atomic_store_explicit(&e->value, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->state, ENTRY_LIVE, memory_order_relaxed);
-	/* Release: a reader that sees the new count sees the label. */
+	/* Release: a reader of a mapping that sees the new count sees the
+	 * label. */
 	atomic_store_explicit(&cf->hdr->count, i + 1, memory_order_release);
 	pthread_mutex_unlock(&cf->lock);
 	out->value = &e->value;
@@ -209,8 +211,11 @@ kaos_counters_read(const char *name, struct kaos_counters_info *info, kaos_count
 	if (rc == 0 && !(h = kaos__file_snapshot(fd, (size_t)size, (size_t)size)))
 		rc = -errno;
 	if (rc == 0) {
-		/* Acquire: pairs with the release of ready in create. */
-		uint32_t ready = atomic_load_explicit(&h->ready, memory_order_acquire);
+		/* Relaxed, here and below: a private copy, which no C11 pair
+		 * orders against the owner's stores. A copy taken mid-write
+		 * can show a header not yet ready (-EAGAIN), or a count ahead
+		 * of a label (labels are cut at their size, never trusted). */
+		uint32_t ready = atomic_load_explicit(&h->ready, memory_order_relaxed);
 		if (h->magic != COUNTERS_MAGIC)
 			rc = -KAOS_EFOREIGN;
 		else if (h->version != COUNTERS_VERSION)
@@ -225,8 +230,7 @@ kaos_counters_read(const char *name, struct kaos_counters_info *info, kaos_count
 			rc = -KAOS_ETRUNCATED;
 	}
 	if (rc == 0) {
-		/* Acquire: pairs with the release in add; labels are there. */
-		uint32_t count = atomic_load_explicit(&h->count, memory_order_acquire);
+		uint32_t count = atomic_load_explicit(&h->count, memory_order_relaxed);
 		if (count > h->capacity)
 			count = h->capacity;
 		if (info) {

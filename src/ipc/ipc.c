@@ -560,9 +560,11 @@ kaos_ipc_check(struct kaos_ipc *ch)
 	if (!ch)
 		return -EINVAL;
 	heartbeat(ch, kaos_now_ns());
-	if (!ch->publisher && ch->lay.kind->ring->tend)
-		ch->lay.kind->ring->tend(ch->ep, ch->unblock_ns);
-	return check_peers(ch);
+	int damaged = !ch->publisher && ch->lay.kind->ring->tend
+			      ? ch->lay.kind->ring->tend(ch->ep, ch->unblock_ns)
+			      : 0;
+	int rc = check_peers(ch);
+	return damaged < 0 ? damaged : rc;
 }
 
 /* Rate-limited check for the convenience paths: a clock read every
@@ -634,8 +636,8 @@ peer_verdict(struct kaos_ipc *ch, struct op *o, bool checked_now)
 	int rc = checked_now ? kaos_ipc_check(ch) : check_due(ch);
 	if (rc >= 0)
 		return 0;
-	if (ch->publisher)
-		return rc; /* full, and the subscriber is gone */
+	if (ch->publisher || rc == -KAOS_ECORRUPT)
+		return rc; /* full, and the subscriber is gone; or damage */
 	/* Producers gone: report it once everything they sent is read. */
 	if (receive_ready(o) || !drained(ch))
 		return 0;

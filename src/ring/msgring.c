@@ -187,53 +187,62 @@ kaos__msgring_bad_claim(const struct kaos_msgring_producer *p, uint32_t type, si
 
 /* ---- check words (CRC rings) --------------------------------------------- */
 
-/* The check word of a record or padding (len: header, check word and
- * payload): its length again above, to tell a damaged length (the record
- * can no longer be skipped) from other damage; below, the CRC-32C of the
- * header word's little-endian bytes and the payload. */
+/*
+ * The check word of a record or padding at position @p pos (@p len: its
+ * header, check word and payload bytes): the length again above, to tell
+ * a damaged length (the record can no longer be skipped) from other
+ * damage; below, the CRC-32C of the position and the header word (their
+ * little-endian bytes) and the payload (none for padding). The position
+ * makes a record of an earlier lap, or one met where it was not written,
+ * fail its check.
+ */
 static uint64_t
-check_word(const unsigned char *rec, uint64_t header, uint32_t len)
+check_word(uint64_t pos, uint64_t header, const unsigned char *payload, uint32_t len)
 {
-	unsigned char h[8];
-	for (int i = 0; i < 8; i++)
-		h[i] = (unsigned char)(header >> (8 * i));
+	unsigned char h[16];
+	for (int i = 0; i < 8; i++) {
+		h[i] = (unsigned char)(pos >> (8 * i));
+		h[8 + i] = (unsigned char)(header >> (8 * i));
+	}
 	uint32_t crc = kaos_crc32c(0, h, sizeof(h));
-	if (rec && len > 2 * KAOS_MSG_HEADER)
-		crc = kaos_crc32c(crc, rec + 2 * KAOS_MSG_HEADER, len - 2 * KAOS_MSG_HEADER);
+	if (payload && len > 2 * KAOS_MSG_HEADER)
+		crc = kaos_crc32c(crc, payload, len - 2 * KAOS_MSG_HEADER);
 	return (uint64_t)len << 32 | crc;
 }
 
-/* Store the check word of padding (CRC rings), before its header. */
+/* Store the check word of padding at @p pos (CRC rings), before its
+ * header. */
 static void
-seal_padding(const struct kaos_msgring *ring, uint64_t idx, uint32_t len)
+seal_padding(const struct kaos_msgring *ring, uint64_t pos, uint32_t len)
 {
 	if (len < 2 * KAOS_MSG_HEADER)
 		return; /* the last 8 bytes of the buffer: checked by place */
-	uint64_t w = check_word(NULL, kaos__msg_make(KAOS_MSG_PADDING, (int32_t)len), len);
+	uint64_t w = check_word(pos, kaos__msg_make(KAOS_MSG_PADDING, (int32_t)len), NULL, len);
 	/* Plain: published by the release of the padding's header. */
-	memcpy(ring->ro.buf + idx + KAOS_MSG_HEADER, &w, sizeof(w));
+	memcpy(ring->ro.buf + (pos & ring->ro.mask) + KAOS_MSG_HEADER, &w, sizeof(w));
 }
 
 void
-kaos__msgring_seal(struct kaos_msgring_producer *p)
+kaos__msgring_seal(struct kaos_msgring_producer *p, const void *payload)
 {
 	struct kaos_msgring *ring = p->ring;
 	unsigned char *rec = ring->ro.buf + (p->claim_at & ring->ro.mask);
-	uint64_t w = check_word(rec, kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
-				p->claim_len);
+	uint64_t w = check_word(p->claim_at, kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
+				payload ? payload : rec + 2 * KAOS_MSG_HEADER, p->claim_len);
 	/* Plain: published by the commit's release (P1). */
 	memcpy(rec + KAOS_MSG_HEADER, &w, sizeof(w));
 	/* A single producer's padding at the wrap is stored by its commit,
 	 * right after this (a multi-producer claim stored its own). */
 	if (p->claim_pad && !(ring->ro.flags & KAOS_MSGRING_MP))
-		seal_padding(ring, (p->claim_at - p->claim_pad) & ring->ro.mask,
-			     (uint32_t)p->claim_pad);
+		seal_padding(ring, p->claim_at - p->claim_pad, (uint32_t)p->claim_pad);
 }
 
-/* 0 sound; 1 damaged (skip it); -1 its length is (the framing is lost). */
+/* The record at position @p pos, header word @p w: 0 sound; 1 damaged
+ * (skip it); -1 its length is (the framing is lost). */
 static int
-check(const struct kaos_msgring *ring, uint64_t idx, uint64_t w)
+check(const struct kaos_msgring *ring, uint64_t pos, uint64_t w)
 {
+	uint64_t idx = pos & ring->ro.mask;
 	uint32_t len = (uint32_t)w, type = (uint32_t)(w >> 32);
 	/* Padding without a check word only fills the buffer's last 8
 	 * bytes, and only padding fits there. */
@@ -247,8 +256,9 @@ check(const struct kaos_msgring *ring, uint64_t idx, uint64_t w)
 	memcpy(&stored, ring->ro.buf + idx + KAOS_MSG_HEADER, sizeof(stored));
 	if ((uint32_t)(stored >> 32) != len)
 		return -1;
-	const unsigned char *payload = type == KAOS_MSG_PADDING ? NULL : ring->ro.buf + idx;
-	return stored == check_word(payload, w, len) ? 0 : 1;
+	const unsigned char *payload =
+		type == KAOS_MSG_PADDING ? NULL : ring->ro.buf + idx + 2 * KAOS_MSG_HEADER;
+	return stored == check_word(pos, w, payload, len) ? 0 : 1;
 }
 
 int64_t
@@ -259,12 +269,13 @@ kaos__msgring_read_crc(struct kaos_msgring *ring, kaos__msg_handler fn, void *ct
 }
 
 bool
-kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t idx, uint32_t len)
+kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t pos, uint32_t len)
 {
 	/* Relaxed: the reader acquired this word (C1); it cannot change
 	 * until the record is released. */
-	uint64_t w = atomic_load_explicit(kaos__msg_word(ring, idx), memory_order_relaxed);
-	return (uint32_t)w == len && check(ring, idx, w) == 0;
+	uint64_t w = atomic_load_explicit(kaos__msg_word(ring, pos & ring->ro.mask),
+					  memory_order_relaxed);
+	return (uint32_t)w == len && check(ring, pos, w) == 0;
 }
 
 /* ---- multi-producer claims ------------------------------------------------ */
@@ -311,6 +322,23 @@ kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t type, size_t le
 				return -KAOS_EFULL;
 			}
 		}
+		/* Tail is shared: one that is not a record's start, or is
+		 * below the consumer's head, is damage, and a claim there
+		 * would write outside the records (or the buffer). But our
+		 * guess may be older than the head we read: only a tail
+		 * loaded after that head counts (it is at least the head:
+		 * the claims below it came before the reads that released
+		 * them). */
+		if (KAOS_UNLIKELY(tail % KAOS_MSG_ALIGN || p->limit - tail > ring->ro.capacity)) {
+			/* Relaxed: as the first guess. */
+			uint64_t now = atomic_load_explicit(&ctl->tail, memory_order_relaxed);
+			if (now != tail) {
+				tail = now;
+				continue;
+			}
+			set_mark(p, NO_MARK);
+			return -KAOS_ECORRUPT;
+		}
 		/* On success, acquire: our stores into the claimed bytes stay
 		 * after the claim; release: our mark is seen by whoever sees
 		 * the claim (tail's releases form a chain, so a later tail
@@ -323,7 +351,7 @@ kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t type, size_t le
 	KAOS__TEST_HOOK("msgring_claimed"); /* between the claim and the header */
 	if (pad) { /* P1: the padding is complete as soon as it is ours */
 		if (ring->ro.flags & KAOS_MSGRING_CRC)
-			seal_padding(ring, tail & ring->ro.mask, (uint32_t)pad);
+			seal_padding(ring, tail, (uint32_t)pad);
 		atomic_store_explicit(kaos__msg_word(ring, tail & ring->ro.mask),
 				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)pad),
 				      memory_order_release);
@@ -360,7 +388,7 @@ kaos_msgring_abort(struct kaos_msgring_producer *p)
 		uint64_t idx = p->claim_at & ring->ro.mask;
 		uint32_t len = (uint32_t)kaos__msg_align(p->claim_len);
 		if (ring->ro.flags & KAOS_MSGRING_CRC)
-			seal_padding(ring, idx, len);
+			seal_padding(ring, p->claim_at, len);
 		atomic_store_explicit(kaos__msg_word(ring, idx),
 				      kaos__msg_make(KAOS_MSG_PADDING, (int32_t)len),
 				      memory_order_release);
@@ -398,8 +426,7 @@ kaos__msgring_stop(struct kaos_msgring *ring, uint64_t start, uint64_t pos, uint
 		/* A CRC failure: skip the record only if its length agrees
 		 * with its copy, else there is no telling where the next
 		 * record starts. Relaxed: as in kaos__msgring_crc_ok(). */
-		uint64_t idx = pos & ring->ro.mask;
-		if (check(ring, idx, atomic_load_explicit(kaos__msg_word(ring, idx),
+		if (check(ring, pos, atomic_load_explicit(kaos__msg_word(ring, pos & ring->ro.mask),
 							  memory_order_relaxed)) < 0)
 			skip = 0;
 	}
@@ -481,12 +508,19 @@ kaos_msgring_unblock(struct kaos_msgring *ring, uint64_t timeout_ns)
 			return 0;
 		pad = i - idx;
 		/* No record is longer: several dead claims in a row are
-		 * unblocked one record's worth at a time. */
-		if (pad > ring->ro.max_record)
-			pad = ring->ro.max_record;
+		 * unblocked one record's worth at a time, leaving no 8 bytes
+		 * alone in a CRC ring (only the buffer's end has padding
+		 * that small). */
+		if (pad > ring->ro.max_record) {
+			bool crc = ring->ro.flags & KAOS_MSGRING_CRC;
+			uint64_t rest = pad - ring->ro.max_record;
+			pad = ring->ro.max_record - (crc && rest < 2 * KAOS_MSG_HEADER
+							     ? KAOS_MSG_HEADER
+							     : 0);
+		}
 	}
 	if (ring->ro.flags & KAOS_MSGRING_CRC)
-		seal_padding(ring, idx, (uint32_t)pad);
+		seal_padding(ring, pos, (uint32_t)pad);
 	/* Release: as P1. The CAS loses only to a commit that came after
 	 * all: then nothing needs unblocking. */
 	if (!atomic_compare_exchange_strong_explicit(hw, &w,
@@ -650,11 +684,12 @@ drained(const void *vep)
 	return kaos_msgring_used(&ep->ring) == 0;
 }
 
-static void
+static int
 tend(void *vep, uint64_t unblock_ns)
 {
 	struct endpoint *ep = vep;
-	kaos_msgring_unblock(&ep->ring, unblock_ns);
+	int rc = kaos_msgring_unblock(&ep->ring, unblock_ns);
+	return rc < 0 ? rc : 0;
 }
 
 const struct kaos__ring_kind kaos__msgring_kind = {

@@ -107,8 +107,9 @@ struct kaos__ring_kind {
 	/* After a receive found nothing: is nothing claimed but unread?
 	 * NULL: yes (only a msgring can hold claimed, uncommitted space). */
 	bool (*drained)(const void *ep);
-	/* A consumer's periodic repair (msgring: unblock dead claims). */
-	void (*tend)(void *ep, uint64_t unblock_ns);
+	/* A consumer's periodic repair (msgring: unblock dead claims): 0, or
+	 * -KAOS_ECORRUPT if the ring is damaged where it must get past. */
+	int (*tend)(void *ep, uint64_t unblock_ns);
 	/* Broadcast: consumer entry @p i's position (KAOS_BCAST_FREE), and
 	 * freeing the entry of a consumer known to be gone. NULL: one
 	 * consumer, at stats' consumed. */

@@ -1517,15 +1517,15 @@ bug_sp_restart_after_a_dead_claim(void)
  * largest record as a header no producer can have written, so the ring
  * stops for good (-KAOS_ECORRUPT on every read). */
 static void
-bug_unblock_two_dead_claims_in_a_row(void)
+dead_claims_in_a_row(uint32_t flags, uint64_t capacity, uint64_t a, uint64_t b)
 {
 	struct kaos_msgring r;
 	struct kaos_msgring_producer c;
 	struct seen s = { 0 };
-	KAOS_ASSERT_OK(kaos_msgring_create(&r, 4096, MP, KAOS_MEM_HEAP));
+	KAOS_ASSERT_OK(kaos_msgring_create(&r, capacity, flags, KAOS_MEM_HEAP));
 	KAOS_ASSERT_OK(kaos_msgring_producer_init(&c, &r, 3));
-	atomic_fetch_add(&r.ro.ctl->tail, 104); /* claimer A dies */
-	atomic_fetch_add(&r.ro.ctl->tail, 504); /* claimer B dies */
+	atomic_fetch_add(&r.ro.ctl->tail, a); /* claimer A dies */
+	atomic_fetch_add(&r.ro.ctl->tail, b); /* claimer B dies */
 	KAOS_ASSERT_OK(kaos_msgring_write(&c, 4, "live", 4));
 	KAOS_ASSERT_EQ(rd(&r, note, &s, UINT64_MAX), 0);
 	int64_t got = 0;
@@ -1539,6 +1539,18 @@ bug_unblock_two_dead_claims_in_a_row(void)
 	KAOS_ASSERT_EQ(got, 1);
 	KAOS_ASSERT_UEQ(s.type[0], 4);
 	kaos_msgring_destroy(&r);
+}
+
+/* Also with CRC, where padding of 8 bytes may only end the buffer: 40
+ * zeroed bytes before the next header in a ring whose largest record is
+ * 32 must not be cut into 32 + 8. */
+static void
+bug_unblock_two_dead_claims_in_a_row(void)
+{
+	dead_claims_in_a_row(MP, 4096, 104, 504);
+	dead_claims_in_a_row(MP | CRC, 4096, 104, 504);
+	dead_claims_in_a_row(MP | CRC, 256, 24, 16);
+	dead_claims_in_a_row(MP, 256, 24, 16);
 }
 
 /* Deferred commits: invisible until a flush, a plain commit, a full ring

@@ -74,14 +74,15 @@ KAOS_API int kaos__msgring_claim_mp(struct kaos_msgring_producer *p, uint32_t ty
 				    size_t len, void **data);
 KAOS_API int kaos__msgring_bad_claim(const struct kaos_msgring_producer *p,
 				     uint32_t type, size_t len);
-/* CRC rings: is the record (or padding) at @p idx, @p len bytes by its
- * header, sound? (If not, kaos__msgring_stop() tells a damaged record,
- * skipped, from a damaged length, which stops the ring.) */
-KAOS_API bool kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t idx,
+/* CRC rings: is the record (or padding) at position @p pos, @p len bytes
+ * by its header, sound? (If not, kaos__msgring_stop() tells a damaged
+ * record, skipped, from a damaged length, which stops the ring.) */
+KAOS_API bool kaos__msgring_crc_ok(const struct kaos_msgring *ring, uint64_t pos,
 				   uint32_t len);
 /* CRC rings: store the check words of the claimed record (and of the
- * padding before it, if any). */
-KAOS_API void kaos__msgring_seal(struct kaos_msgring_producer *p);
+ * padding before it, if any), over @p payload (the caller's bytes, which
+ * the ring now holds a copy of), or NULL: over what the ring holds. */
+KAOS_API void kaos__msgring_seal(struct kaos_msgring_producer *p, const void *payload);
 /* End a read at the record at @p pos that cannot be delivered: deliver
  * what came before; next time, skip @p skip bytes (0: never, the ring
  * stops there). */
@@ -190,16 +191,17 @@ kaos_msgring_claim(struct kaos_msgring_producer *p, uint32_t type, size_t len,
 	return 0;
 }
 
-/* commit, publishing now or (single producer) deferring. */
+/* commit, publishing now or (single producer) deferring; @p payload:
+ * see kaos__msgring_seal(). */
 KAOS_ALWAYS_INLINE int
-kaos__msgring_commit(struct kaos_msgring_producer *p, bool defer)
+kaos__msgring_commit(struct kaos_msgring_producer *p, bool defer, const void *payload)
 {
 	struct kaos_msgring *ring = p->ring;
 	if (KAOS_UNLIKELY(!p->claimed))
 		return -EINVAL;
 	p->claimed = false;
 	if (ring->ro.flags & KAOS_MSGRING_CRC)
-		kaos__msgring_seal(p);
+		kaos__msgring_seal(p, payload);
 	uint64_t at = p->claim_at;
 	/* P1: pairs with C1. */
 	atomic_store_explicit(kaos__msg_word(ring, at & ring->ro.mask),
@@ -234,7 +236,9 @@ kaos_msgring_write(struct kaos_msgring_producer *p, uint32_t type, const void *s
 		return rc;
 	if (len)
 		memcpy(dst, src, len);
-	return kaos__msgring_commit(p, false);
+	/* A CRC covers what was sent: computed from src, not from the ring,
+	 * which another process could have changed meanwhile. */
+	return kaos__msgring_commit(p, false, src);
 }
 
 /* ---- batches ---------------------------------------------------------------- */
@@ -318,7 +322,7 @@ kaos__msgring_read_records(struct kaos_msgring *ring, kaos__msg_handler fn, void
 					  (uint32_t)len > ring->ro.max_record ||
 					  (type != KAOS_MSG_PADDING && (uint32_t)len < prefix)))
 				return kaos__msgring_stop(ring, start, pos, 0, n);
-			if (crc && KAOS_UNLIKELY(!kaos__msgring_crc_ok(ring, idx, (uint32_t)len)))
+			if (crc && KAOS_UNLIKELY(!kaos__msgring_crc_ok(ring, pos, (uint32_t)len)))
 				return kaos__msgring_stop(ring, start, pos, rec, n);
 			if (type != KAOS_MSG_PADDING) {
 				fn(type, ring->ro.buf + idx + prefix, (size_t)len - prefix, ctx);
@@ -396,13 +400,13 @@ kaos_msgring_corrupt(const struct kaos_msgring *ring)
 KAOS_INLINE int
 kaos_msgring_commit(struct kaos_msgring_producer *p)
 {
-	return kaos__msgring_commit(p, false);
+	return kaos__msgring_commit(p, false, NULL);
 }
 
 KAOS_INLINE int
 kaos_msgring_commit_deferred(struct kaos_msgring_producer *p)
 {
-	return kaos__msgring_commit(p, true);
+	return kaos__msgring_commit(p, true, NULL);
 }
 
 KAOS_INLINE int
