@@ -10,7 +10,10 @@
 # "median_eps" of its one JSON line (the median over that run's measured
 # rounds). Printed: every round (both rates, each run's median core-to-core
 # probe "rtt_ns", A/B), the median rate of each side, and the median of the
-# per-round ratios A/B with their min and max. A/B above 1: A is faster.
+# per-round ratios A/B with their min and max, overall and per vCPU
+# placement (near: both probes below 250 ns; far: both at or above; the
+# host moves the two vCPUs between ~50-120 ns and ~370-420 ns apart). A/B
+# above 1: A is faster.
 #
 # Usage: tools/bench-ab.sh [--rounds R] [--mode quick|smoke|full]
 #                          [--cpus P,C] [--names A,B] [--keep DIR]
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=${2:?}; shift 2 ;;
     --names) names=${2:?}; shift 2 ;;
     --keep) keep=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) usage ;;
     *) args+=("$1"); shift ;;
   esac
@@ -164,19 +167,31 @@ for r in $(seq 1 "$rounds"); do
 done
 
 # Medians (of an even count: the mean of the middle two, as the harness).
-awk -v na="$name_a" -v nb="$name_b" "$awk_rate"'
+awk -v na="$name_a" -v nb="$name_b" -v split_ns=250 "$awk_rate"'
   function sort(v, k,   i, j, t) {
     for (i = 2; i <= k; i++)
       for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
   }
   function median(v, k) { sort(v, k); return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2 }
-  { a[NR] = $2; b[NR] = $4; q[NR] = $2 / $4 }
+  { a[NR] = $2; b[NR] = $4; q[NR] = $2 / $4
+    # The vCPUs placement, by the probes: both runs near or both far, or
+    # the round mixed them and counts in neither.
+    if ($3 != "null" && $5 != "null") {
+      if ($3 < split_ns && $5 < split_ns) { nq[++nn] = $2 / $4 }
+      else if ($3 >= split_ns && $5 >= split_ns) { fq[++nf] = $2 / $4 }
+    }
+  }
   END {
+    if (nn) { nmed = median(nq, nn); nmin = nq[1]; nmax = nq[nn] }
+    if (nf) { fmed = median(fq, nf); fmin = fq[1]; fmax = fq[nf] }
     ma = median(a, NR); mb = median(b, NR); mq = median(q, NR)
     printf "\n%s: median %s over %d runs (min %s, max %s)\n", na, rate(ma), NR, rate(a[1]), rate(a[NR])
     printf "%s: median %s over %d runs (min %s, max %s)\n", nb, rate(mb), NR, rate(b[1]), rate(b[NR])
     printf "%s/%s: %.3f, the median of %d per-round ratios (min %.3f, max %.3f); medians %.3f\n",
            na, nb, mq, NR, q[1], q[NR], ma / mb
+    if (nn) printf "  near (both probes < %d ns): %.3f over %d rounds (min %.3f, max %.3f)\n", split_ns, nmed, nn, nmin, nmax
+    if (nf) printf "  far (both probes >= %d ns): %.3f over %d rounds (min %.3f, max %.3f)\n", split_ns, fmed, nf, fmin, fmax
+    if (NR - nn - nf) printf "  %d rounds ran their two sides in different placements\n", NR - nn - nf
   }' "$results"
 busy=$(grep -l 'other work is running' "$work"/[ab]-*.log | wc -l || true)
 if [ "$busy" -gt 0 ]; then
