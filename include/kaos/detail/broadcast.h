@@ -88,9 +88,8 @@ kaos_bcast_publish(struct kaos_bcast *ring, uint64_t n)
 	ring->prod.claimed -= n;
 	ring->prod.pos += n;
 	/* P1: pairs with C1 in kaos__bcast_refresh_avail(). */
-	atomic_store_explicit(&ring->ro.ctl->tail, ring->prod.pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->data);
+	kaos__ring_advance(&ring->ro.ctl->tail, ring->prod.pos, &ring->ro.notify,
+			   &ring->ro.ctl->data);
 	return 0;
 }
 
@@ -147,9 +146,7 @@ kaos_bcast_release(struct kaos_bcast_consumer *c, uint64_t n)
 		return -EINVAL;
 	c->peeked -= n;
 	c->pos += n;
-	atomic_store_explicit(c->entry, c->pos, memory_order_release);
-	if (KAOS_UNLIKELY(c->ring->ro.notify.blocking))
-		kaos_waitpoint_notify(&c->ring->ro.ctl->data);
+	kaos__ring_advance(c->entry, c->pos, &c->ring->ro.notify, &c->ring->ro.ctl->data);
 	return 0;
 }
 

@@ -129,9 +129,7 @@ kaos__msgring_store_tail(struct kaos_msgring_producer *p)
 {
 	struct kaos_msgring *ring = p->ring;
 	p->published = p->pos;
-	atomic_store_explicit(&ring->ro.ctl->tail, p->pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->data);
+	kaos__ring_advance(&ring->ro.ctl->tail, p->pos, &ring->ro.notify, &ring->ro.ctl->data);
 }
 
 KAOS_INLINE void
@@ -208,8 +206,7 @@ kaos__msgring_commit(struct kaos_msgring_producer *p, bool defer, const void *pa
 			      kaos__msg_make(p->claim_type, (int32_t)p->claim_len),
 			      memory_order_release);
 	if (ring->ro.flags & KAOS_MSGRING_MP) {
-		if (KAOS_UNLIKELY(ring->ro.notify.blocking))
-			kaos_waitpoint_notify(&ring->ro.ctl->data);
+		kaos__ring_wake(&ring->ro.notify, &ring->ro.ctl->data);
 		return 0;
 	}
 	if (p->claim_pad) {
@@ -376,11 +373,7 @@ kaos_msgring_max_payload(const struct kaos_msgring *ring)
 KAOS_INLINE uint64_t
 kaos_msgring_used(const struct kaos_msgring *ring)
 {
-	/* Acquire both (pairs with C2 and with the tail's stores): a
-	 * monitoring snapshot; head first so tail >= head. */
-	uint64_t head = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
-	return tail - head;
+	return kaos__ring_used(ring->ro.ctl);
 }
 
 KAOS_INLINE uint64_t

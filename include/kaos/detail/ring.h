@@ -100,6 +100,36 @@ kaos__count_single(_Atomic uint64_t *counter)
 #endif
 }
 
+/* Wake the other side's sleepers on @p wp if the handle blocks
+ * (otherwise one predictable branch). */
+KAOS_ALWAYS_INLINE void
+kaos__ring_wake(const struct kaos__ring_notify *notify, struct kaos_waitpoint *wp)
+{
+	if (KAOS_UNLIKELY(notify->blocking))
+		kaos_waitpoint_notify(wp);
+}
+
+/* Store-release a side's cursor, then wake the other side. The caller
+ * names what the release pairs with. */
+KAOS_ALWAYS_INLINE void
+kaos__ring_advance(_Atomic uint64_t *cursor, uint64_t pos,
+		   const struct kaos__ring_notify *notify, struct kaos_waitpoint *wp)
+{
+	atomic_store_explicit(cursor, pos, memory_order_release);
+	kaos__ring_wake(notify, wp);
+}
+
+/* Records or slots between head and tail, for monitoring. Acquire on
+ * both only to read a coherent-enough pair (they pair with the stores of
+ * tail and head); head first, so tail >= head holds for the values seen. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__ring_used(const struct kaos__ring_ctl *ctl)
+{
+	uint64_t head = atomic_load_explicit(&ctl->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&ctl->tail, memory_order_acquire);
+	return tail - head;
+}
+
 /* The slots a claim or peek of @p n may take from index @p idx: at most
  * n, and contiguous (a run stops at the end of the slot array). */
 KAOS_ALWAYS_INLINE uint64_t

@@ -72,10 +72,8 @@ kaos__spsc_refresh_limit(struct kaos_spsc *ring)
 KAOS_ALWAYS_INLINE void
 kaos__spsc_store_tail(struct kaos_spsc *ring)
 {
-	atomic_store_explicit(&ring->ro.ctl->tail, ring->prod.pos,
-			      memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->data);
+	kaos__ring_advance(&ring->ro.ctl->tail, ring->prod.pos, &ring->ro.notify,
+			   &ring->ro.ctl->data);
 }
 
 /* claim with the slot size as a parameter, so typed rings pass a
@@ -148,10 +146,8 @@ kaos__spsc_refresh_avail(struct kaos_spsc *ring)
 KAOS_ALWAYS_INLINE void
 kaos__spsc_store_head(struct kaos_spsc *ring)
 {
-	atomic_store_explicit(&ring->ro.ctl->head, ring->cons.pos,
-			      memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->space);
+	kaos__ring_advance(&ring->ro.ctl->head, ring->cons.pos, &ring->ro.notify,
+			   &ring->ro.ctl->space);
 }
 
 /* peek with the slot size as a parameter. */
@@ -329,11 +325,7 @@ kaos_spsc_pages(const struct kaos_spsc *ring)
 KAOS_INLINE uint64_t
 kaos_spsc_size(const struct kaos_spsc *ring)
 {
-	/* Acquire on both only to read a coherent-enough pair; head first so
-	 * tail >= head holds for the values seen. Pairs with P1 and C2. */
-	uint64_t head = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
-	return tail - head;
+	return kaos__ring_used(ring->ro.ctl);
 }
 
 KAOS_INLINE int64_t

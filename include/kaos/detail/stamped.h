@@ -206,12 +206,24 @@ kaos__stamped_stamp(struct kaos__stamped *r, const struct kaos_batch *b, uint64_
 				      memory_order_release);
 }
 
-/* Wake the other side's blocked threads, if blocking is on. */
-KAOS_ALWAYS_INLINE void
-kaos__stamped_notify(struct kaos__stamped *r, struct kaos_waitpoint *wp)
+/* The one thread of a side hands its runs back in the order it got them
+ * (MPSC consumer: release; SPMC producer: publish): @p done, the end of
+ * what it handed back, moves to the run's end, below @p got, the end of
+ * what it got; the side's shared @p cursor is store-released there (the
+ * caller names the pair) and the other side woken on @p wp. */
+KAOS_ALWAYS_INLINE int
+kaos__stamped_hand_back(struct kaos__stamped *r, const struct kaos_batch *b,
+			uint64_t *done, uint64_t got, _Atomic uint64_t *cursor,
+			struct kaos_waitpoint *wp)
 {
-	if (KAOS_UNLIKELY(r->ro.notify.blocking))
-		kaos_waitpoint_notify(wp);
+	uint64_t end = b->seq + b->count;
+	if (KAOS_UNLIKELY(b->count == 0))
+		return 0; /* the empty batch of a claim or take that got nothing */
+	if (KAOS_UNLIKELY(b->seq != *done || end > got))
+		return -EINVAL;
+	*done = end;
+	kaos__ring_advance(cursor, end, &r->ro.notify, wp);
+	return 0;
 }
 
 /* ---- MPSC: producers share the tail, one consumer ------------------------- */
@@ -262,7 +274,7 @@ kaos__mpsc_publish(struct kaos__stamped *r, const struct kaos_batch *b)
 	/* P: one stamp at the run's first slot holds its end. */
 	atomic_store_explicit(&r->ro.stamps[b->seq & r->ro.mask], b->seq + b->count,
 			      memory_order_release);
-	kaos__stamped_notify(r, &r->ro.ctl->data);
+	kaos__ring_wake(&r->ro.notify, &r->ro.ctl->data);
 	return 0;
 }
 
@@ -298,20 +310,12 @@ kaos__mpsc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_
 	return kaos__stamped_run(r, b, idx, pos, m, slot_size);
 }
 
-/* The one consumer releases runs in the order it took them. */
 KAOS_ALWAYS_INLINE int
 kaos__mpsc_release(struct kaos__stamped *r, const struct kaos_batch *b)
 {
-	uint64_t end = b->seq + b->count;
-	if (KAOS_UNLIKELY(b->count == 0))
-		return 0;
-	if (KAOS_UNLIKELY(b->seq != r->cons.released || end > r->cons.pos))
-		return -EINVAL;
-	r->cons.released = end;
-	/* R: pairs with A. */
-	atomic_store_explicit(&r->ro.ctl->head, end, memory_order_release);
-	kaos__stamped_notify(r, &r->ro.ctl->space);
-	return 0;
+	/* R (the release of head): pairs with A. */
+	return kaos__stamped_hand_back(r, b, &r->cons.released, r->cons.pos,
+				       &r->ro.ctl->head, &r->ro.ctl->space);
 }
 
 /* ---- SPMC: one producer, consumers share the head ------------------------- */
@@ -331,20 +335,12 @@ kaos__spmc_claim(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size
 	return kaos__stamped_run(r, b, idx, pos, m, slot_size);
 }
 
-/* The one producer publishes runs in the order it claimed them. */
 KAOS_ALWAYS_INLINE int
 kaos__spmc_publish(struct kaos__stamped *r, const struct kaos_batch *b)
 {
-	uint64_t end = b->seq + b->count;
-	if (KAOS_UNLIKELY(b->count == 0))
-		return 0;
-	if (KAOS_UNLIKELY(b->seq != r->prod.published || end > r->prod.pos))
-		return -EINVAL;
-	r->prod.published = end;
-	/* P: pairs with C. */
-	atomic_store_explicit(&r->ro.ctl->tail, end, memory_order_release);
-	kaos__stamped_notify(r, &r->ro.ctl->data);
-	return 0;
+	/* P (the release of tail): pairs with C. */
+	return kaos__stamped_hand_back(r, b, &r->prod.published, r->prod.pos,
+				       &r->ro.ctl->tail, &r->ro.ctl->data);
 }
 
 KAOS_ALWAYS_INLINE int64_t
@@ -374,7 +370,7 @@ kaos__spmc_release(struct kaos__stamped *r, const struct kaos_batch *b)
 	if (KAOS_UNLIKELY(b->count == 0))
 		return 0;
 	kaos__stamped_stamp(r, b, r->ro.capacity); /* R */
-	kaos__stamped_notify(r, &r->ro.ctl->space);
+	kaos__ring_wake(&r->ro.notify, &r->ro.ctl->space);
 	return 0;
 }
 
@@ -400,7 +396,7 @@ kaos__mpmc_publish(struct kaos__stamped *r, const struct kaos_batch *b)
 	if (KAOS_UNLIKELY(b->count == 0))
 		return 0;
 	kaos__stamped_stamp(r, b, 1); /* P */
-	kaos__stamped_notify(r, &r->ro.ctl->data);
+	kaos__ring_wake(&r->ro.notify, &r->ro.ctl->data);
 	return 0;
 }
 

@@ -109,8 +109,7 @@ kaos_u64ring_push(struct kaos_u64ring *ring, uint64_t value)
 			atomic_store_explicit(&ring->ro.ctl->tail, pos + 1,
 					      memory_order_relaxed);
 	}
-	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->data);
+	kaos__ring_wake(&ring->ro.notify, &ring->ro.ctl->data);
 	return 0;
 }
 
@@ -153,9 +152,7 @@ kaos__u64ring_read(struct kaos_u64ring *ring, uint64_t pos, uint64_t *value)
 KAOS_ALWAYS_INLINE void
 kaos__u64ring_store_head(struct kaos_u64ring *ring, uint64_t pos)
 {
-	atomic_store_explicit(&ring->ro.ctl->head, pos, memory_order_release);
-	if (KAOS_UNLIKELY(ring->ro.notify.blocking))
-		kaos_waitpoint_notify(&ring->ro.ctl->space);
+	kaos__ring_advance(&ring->ro.ctl->head, pos, &ring->ro.notify, &ring->ro.ctl->space);
 }
 
 KAOS_INLINE int
