@@ -22,6 +22,21 @@ kaos_fail(const char *call, int64_t rc)
 	return -1;
 }
 
+/* A kaos call's result as the loop templates of mq_workload.h want it:
+ * push and pop 1 done, 0 when the ring says @p again (full or empty), -1
+ * failed (printed); claim and peek the count, or -1 failed. */
+KB_INLINE int
+kb_kaos_try(int rc, int again, const char *call)
+{
+	return rc == 0 ? 1 : rc == again ? 0 : kaos_fail(call, rc);
+}
+
+KB_INLINE int64_t
+kb_kaos_n(int64_t n, const char *call)
+{
+	return n >= 0 ? n : kaos_fail(call, n);
+}
+
 KB_INLINE int
 kaos_push_spin(struct kaos_spsc *r, uint64_t v)
 {

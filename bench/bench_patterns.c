@@ -42,18 +42,12 @@
 
 #include <kaos/kaos.h>
 
+#include "bench_kaos.h"
 #include "harness.h"
 #include "mq_workload.h"
 #include "peers/mq_peers.h"
 
 #define MAX_THREADS (KB_MQ_MAX_PRODUCERS + KB_MQ_MAX_CONSUMERS)
-
-static int
-kaos_fail(const char *call, int64_t rc)
-{
-	fprintf(stderr, "bench: %s: %s\n", call, kaos_strerror((int)rc));
-	return -1;
-}
 
 static void *
 alloc_lines(size_t size)
@@ -80,6 +74,68 @@ struct kaos_mq {
 	enum kb_mq_shape shape;
 };
 
+/* One shape's ring: create/destroy, and its calls in the shared loops
+ * (bench/mq_workload.h): push/pop one event, or claim/publish and
+ * peek/release up to a batch in place. */
+#define KQ_SHAPE(sh)                                                            \
+	static int kq_create_##sh(struct kaos_mq *q, uint64_t slots)            \
+	{                                                                       \
+		return kb_k##sh##_create(&q->sh, slots, KAOS_MEM_HEAP);         \
+	}                                                                       \
+	static void kq_destroy_##sh(struct kaos_mq *q)                          \
+	{                                                                       \
+		kb_k##sh##_destroy(&q->sh);                                     \
+	}                                                                       \
+	static int kq_produce_##sh(void *qv, const struct kb_mq_spec *s,        \
+				   unsigned id, uint64_t events,                \
+				   struct kb_mq_ctl *ctl)                       \
+	{                                                                       \
+		struct kaos_mq *q = qv;                                         \
+		uint64_t batch = s->batch;                                      \
+		struct kaos_batch b;                                            \
+		if (batch <= 1)                                                 \
+			KB_MQ_PRODUCE_EACH(id, events, ctl, v,                  \
+					   kb_kaos_try(kb_k##sh##_push(&q->sh, &v), \
+						       -KAOS_EFULL, "kaos push")); \
+		KB_MQ_PRODUCE_CLAIM(                                            \
+			id, events, ctl, batch, g, want, n,                     \
+			kb_kaos_n(kb_k##sh##_claim(&q->sh, want, &b), "kaos claim"), \
+			(kb_mq_fill(&g, b.slots, (uint64_t)n),                  \
+			 kaos_##sh##_publish(kb_k##sh##_ring(&q->sh), &b)));    \
+	}                                                                       \
+	static int kq_consume_##sh(void *qv, const struct kb_mq_spec *s,        \
+				   unsigned id, struct kb_mq_wait w,            \
+				   struct kb_mq_check *out)                     \
+	{                                                                       \
+		struct kaos_mq *q = qv;                                         \
+		uint64_t batch = s->batch;                                      \
+		struct kaos_batch b;                                            \
+		(void)id;                                                       \
+		if (batch <= 1)                                                 \
+			KB_MQ_CONSUME_EACH(w, out, v,                           \
+					   kb_kaos_try(kb_k##sh##_pop(&q->sh, &v), \
+						       -KAOS_EEMPTY, "kaos pop")); \
+		KB_MQ_CONSUME_BATCH(                                            \
+			w, out, c, n,                                           \
+			kb_kaos_n(kb_k##sh##_peek(&q->sh, batch, &b), "kaos peek"), \
+			(kb_mq_take_n(&c, b.slots, (uint64_t)n),                \
+			 kaos_##sh##_release(kb_k##sh##_ring(&q->sh), &b)));    \
+	}
+KQ_SHAPE(mpsc)
+KQ_SHAPE(spmc)
+KQ_SHAPE(mpmc)
+KB_MQ_BY_SHAPE(kq)
+
+static const struct {
+	const char *name;
+	int (*create)(struct kaos_mq *q, uint64_t slots);
+	void (*destroy)(struct kaos_mq *q);
+} kq_rings[] = {
+	[KB_MQ_MPSC] = { "kaos_mpsc", kq_create_mpsc, kq_destroy_mpsc },
+	[KB_MQ_SPMC] = { "kaos_spmc", kq_create_spmc, kq_destroy_spmc },
+	[KB_MQ_MPMC] = { "kaos_mpmc", kq_create_mpmc, kq_destroy_mpmc },
+};
+
 static int
 kq_supports(const struct kb_mq_spec *s)
 {
@@ -90,14 +146,9 @@ kq_supports(const struct kb_mq_spec *s)
 static const char *
 kq_note(const struct kb_mq_spec *s)
 {
-	static const char *const ring[] = {
-		[KB_MQ_MPSC] = "kaos_mpsc",
-		[KB_MQ_SPMC] = "kaos_spmc",
-		[KB_MQ_MPMC] = "kaos_mpmc",
-	};
 	static char note[3][2][96];
 	char *buf = note[s->shape][s->batch > 1];
-	snprintf(buf, sizeof(note[0][0]), "%s; %s", ring[s->shape],
+	snprintf(buf, sizeof(note[0][0]), "%s; %s", kq_rings[s->shape].name,
 		 s->batch > 1 ? "claim/publish, peek/release in place"
 			      : "push/pop");
 	return buf;
@@ -107,21 +158,10 @@ static void *
 kq_open(const struct kb_mq_spec *s)
 {
 	struct kaos_mq *q = alloc_lines(sizeof(*q));
-	int rc;
 	if (!q)
 		return NULL;
 	q->shape = s->shape;
-	switch (s->shape) {
-	case KB_MQ_MPSC:
-		rc = kb_kmpsc_create(&q->mpsc, s->capacity, KAOS_MEM_HEAP);
-		break;
-	case KB_MQ_SPMC:
-		rc = kb_kspmc_create(&q->spmc, s->capacity, KAOS_MEM_HEAP);
-		break;
-	default:
-		rc = kb_kmpmc_create(&q->mpmc, s->capacity, KAOS_MEM_HEAP);
-		break;
-	}
+	int rc = kq_rings[s->shape].create(q, s->capacity);
 	if (rc != 0) {
 		kaos_fail("kaos ring create", rc);
 		free(q);
@@ -134,225 +174,8 @@ static void
 kq_close(void *qv)
 {
 	struct kaos_mq *q = qv;
-	switch (q->shape) {
-	case KB_MQ_MPSC:
-		kb_kmpsc_destroy(&q->mpsc);
-		break;
-	case KB_MQ_SPMC:
-		kb_kspmc_destroy(&q->spmc);
-		break;
-	default:
-		kb_kmpmc_destroy(&q->mpmc);
-		break;
-	}
+	kq_rings[q->shape].destroy(q);
 	free(q);
-}
-
-/* The ring calls of a shape (a constant at every call site). */
-KB_INLINE int
-kq_push(struct kaos_mq *q, enum kb_mq_shape sh, const uint64_t *v)
-{
-	switch (sh) {
-	case KB_MQ_MPSC:
-		return kb_kmpsc_push(&q->mpsc, v);
-	case KB_MQ_SPMC:
-		return kb_kspmc_push(&q->spmc, v);
-	default:
-		return kb_kmpmc_push(&q->mpmc, v);
-	}
-}
-
-KB_INLINE int
-kq_pop(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t *v)
-{
-	switch (sh) {
-	case KB_MQ_MPSC:
-		return kb_kmpsc_pop(&q->mpsc, v);
-	case KB_MQ_SPMC:
-		return kb_kspmc_pop(&q->spmc, v);
-	default:
-		return kb_kmpmc_pop(&q->mpmc, v);
-	}
-}
-
-KB_INLINE int64_t
-kq_claim(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t n, struct kaos_batch *b)
-{
-	switch (sh) {
-	case KB_MQ_MPSC:
-		return kb_kmpsc_claim(&q->mpsc, n, b);
-	case KB_MQ_SPMC:
-		return kb_kspmc_claim(&q->spmc, n, b);
-	default:
-		return kb_kmpmc_claim(&q->mpmc, n, b);
-	}
-}
-
-KB_INLINE void
-kq_publish(struct kaos_mq *q, enum kb_mq_shape sh, const struct kaos_batch *b)
-{
-	switch (sh) {
-	case KB_MQ_MPSC:
-		kaos_mpsc_publish(kb_kmpsc_ring(&q->mpsc), b);
-		break;
-	case KB_MQ_SPMC:
-		kaos_spmc_publish(kb_kspmc_ring(&q->spmc), b);
-		break;
-	default:
-		kaos_mpmc_publish(kb_kmpmc_ring(&q->mpmc), b);
-		break;
-	}
-}
-
-KB_INLINE int64_t
-kq_peek(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t n, struct kaos_batch *b)
-{
-	switch (sh) {
-	case KB_MQ_MPSC:
-		return kb_kmpsc_peek(&q->mpsc, n, b);
-	case KB_MQ_SPMC:
-		return kb_kspmc_peek(&q->spmc, n, b);
-	default:
-		return kb_kmpmc_peek(&q->mpmc, n, b);
-	}
-}
-
-KB_INLINE void
-kq_release(struct kaos_mq *q, enum kb_mq_shape sh, const struct kaos_batch *b)
-{
-	switch (sh) {
-	case KB_MQ_MPSC:
-		kaos_mpsc_release(kb_kmpsc_ring(&q->mpsc), b);
-		break;
-	case KB_MQ_SPMC:
-		kaos_spmc_release(kb_kspmc_ring(&q->spmc), b);
-		break;
-	default:
-		kaos_mpmc_release(kb_kmpmc_ring(&q->mpmc), b);
-		break;
-	}
-}
-
-KB_INLINE int
-kq_produce_sh(struct kaos_mq *q, enum kb_mq_shape sh, unsigned id,
-	      uint64_t events, uint64_t batch, struct kb_mq_ctl *ctl)
-{
-	struct kb_mq_gen g = kb_mq_gen_start(id, ctl);
-	unsigned fails = 0;
-	uint64_t unsent = 0;
-	if (batch <= 1) {
-		for (uint64_t i = 0; i < events && kb_mq_go(&g); i++) {
-			uint64_t v = kb_mq_next(&g);
-			int rc;
-			while ((rc = kq_push(q, sh, &v)) != 0) {
-				if (rc != -KAOS_EFULL)
-					return kaos_fail("kaos push", rc);
-				if (!kb_mq_retry(&g, &fails)) {
-					unsent = 1;
-					break;
-				}
-			}
-			if (unsent)
-				break;
-			fails = 0;
-		}
-		kb_mq_gen_end(&g, unsent);
-		return 0;
-	}
-	/* Claim up to a batch, write the values in place, publish. */
-	for (uint64_t left = events; left && kb_mq_go(&g);) {
-		struct kaos_batch b;
-		int64_t n = kq_claim(q, sh, left < batch ? left : batch, &b);
-		if (n <= 0) {
-			if (n < 0)
-				return kaos_fail("kaos claim", n);
-			if (!kb_mq_retry(&g, &fails))
-				break;
-			continue;
-		}
-		fails = 0;
-		kb_mq_fill(&g, b.slots, (uint64_t)n);
-		kq_publish(q, sh, &b);
-		left -= (uint64_t)n;
-	}
-	kb_mq_gen_end(&g, 0);
-	return 0;
-}
-
-KB_INLINE int
-kq_consume_sh(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t batch,
-	      struct kb_mq_wait w, struct kb_mq_check *out)
-{
-	struct kb_mq_check c = kb_mq_check_start();
-	if (batch <= 1) {
-		for (;;) {
-			uint64_t v;
-			int rc = kq_pop(q, sh, &v);
-			if (rc != 0) {
-				if (rc != -KAOS_EEMPTY)
-					return kaos_fail("kaos pop", rc);
-				if (kb_mq_empty(&w, c.count))
-					break;
-				continue;
-			}
-			w.fails = 0;
-			kb_mq_take(&c, v);
-			c.count++;
-			if (kb_mq_enough(&w, c.count))
-				break;
-		}
-		*out = c;
-		return 0;
-	}
-	/* Take up to a batch in place, check every value, release. */
-	for (;;) {
-		struct kaos_batch b;
-		int64_t n = kq_peek(q, sh, batch, &b);
-		if (n <= 0) {
-			if (n < 0)
-				return kaos_fail("kaos peek", n);
-			if (kb_mq_empty(&w, c.count))
-				break;
-			continue;
-		}
-		w.fails = 0;
-		kb_mq_take_n(&c, b.slots, (uint64_t)n);
-		kq_release(q, sh, &b);
-		c.count += (uint64_t)n;
-		if (kb_mq_enough(&w, c.count))
-			break;
-	}
-	*out = c;
-	return 0;
-}
-
-static int
-kq_produce(void *q, const struct kb_mq_spec *s, unsigned id, uint64_t events,
-	   struct kb_mq_ctl *ctl)
-{
-	switch (s->shape) {
-	case KB_MQ_MPSC:
-		return kq_produce_sh(q, KB_MQ_MPSC, id, events, s->batch, ctl);
-	case KB_MQ_SPMC:
-		return kq_produce_sh(q, KB_MQ_SPMC, id, events, s->batch, ctl);
-	default:
-		return kq_produce_sh(q, KB_MQ_MPMC, id, events, s->batch, ctl);
-	}
-}
-
-static int
-kq_consume(void *q, const struct kb_mq_spec *s, unsigned id, struct kb_mq_wait w,
-	   struct kb_mq_check *out)
-{
-	(void)id;
-	switch (s->shape) {
-	case KB_MQ_MPSC:
-		return kq_consume_sh(q, KB_MQ_MPSC, s->batch, w, out);
-	case KB_MQ_SPMC:
-		return kq_consume_sh(q, KB_MQ_SPMC, s->batch, w, out);
-	default:
-		return kq_consume_sh(q, KB_MQ_MPMC, s->batch, w, out);
-	}
 }
 
 static const struct kb_mq_adapter kaos_mq_adapter = {
@@ -595,102 +418,48 @@ bc_prepare(void *arg, uint64_t events)
 static int
 bc_produce(struct bc_team *t, uint64_t events)
 {
-	struct kb_mq_gen g = kb_mq_gen_start(0, t->ctl);
-	unsigned fails = 0;
-	uint64_t unsent = 0;
-	if (t->batch <= 1) {
-		for (uint64_t i = 0; i < events && kb_mq_go(&g); i++) {
-			uint64_t v = kb_mq_next(&g);
-			int rc;
-			while ((rc = kaos_bcast_push(&t->ring, &v)) != 0) {
-				if (rc != -KAOS_EFULL)
-					return kaos_fail("kaos_bcast_push", rc);
-				if (!kb_mq_retry(&g, &fails)) {
-					unsent = 1;
-					break;
-				}
-			}
-			if (unsent)
-				break;
-			fails = 0;
-		}
-		kb_mq_gen_end(&g, unsent);
-		return 0;
-	}
-	for (uint64_t left = events; left && kb_mq_go(&g);) {
-		void *slots = NULL;
-		int64_t n = kaos_bcast_claim(&t->ring, left < t->batch ? left : t->batch,
-					     &slots);
-		if (n <= 0) {
-			if (n < 0)
-				return kaos_fail("kaos_bcast_claim", n);
-			if (!kb_mq_retry(&g, &fails))
-				break;
-			continue;
-		}
-		fails = 0;
-		kb_mq_fill(&g, slots, (uint64_t)n);
-		kaos_bcast_publish(&t->ring, (uint64_t)n);
-		left -= (uint64_t)n;
-	}
-	kb_mq_gen_end(&g, 0);
-	return 0;
+	void *slots = NULL;
+	if (t->batch <= 1)
+		KB_MQ_PRODUCE_EACH(0, events, t->ctl, v,
+				   kb_kaos_try(kaos_bcast_push(&t->ring, &v), -KAOS_EFULL,
+					       "kaos_bcast_push"));
+	KB_MQ_PRODUCE_CLAIM(0, events, t->ctl, t->batch, g, want, n,
+			    kb_kaos_n(kaos_bcast_claim(&t->ring, want, &slots),
+				      "kaos_bcast_claim"),
+			    (kb_mq_fill(&g, slots, (uint64_t)n),
+			     kaos_bcast_publish(&t->ring, (uint64_t)n)));
 }
 
-/* A consumer that sees every event; in a pipeline, stage k checks that
- * stage k - 1 passed the value and marks it in place for stage k + 1
- * (peek/release, also per event: one at a time). */
+/* Check @p n events in place: a plain consumer takes them; pipeline stage
+ * @p k checks that stage k - 1 passed each and marks it for stage k + 1. */
+KB_INLINE void
+bc_check(struct kb_mq_check *c, uint64_t *v, int64_t n, unsigned k, bool pipeline)
+{
+	if (pipeline) {
+		for (int64_t i = 0; i < n; i++)
+			v[i] = kb_mq_stage(c, v[i], k);
+	} else {
+		kb_mq_take_n(c, v, (uint64_t)n);
+	}
+}
+
+/* A consumer that sees every event; a pipeline stage uses peek/release
+ * also per event (one at a time), to mark the events in place. */
 KB_INLINE int
 bc_consume_k(struct bc_team *t, unsigned k, uint64_t events, bool pipeline)
 {
 	struct kaos_bcast_consumer *con = &t->cons[k].c;
-	struct kb_mq_check c = kb_mq_check_start();
 	struct kb_mq_wait w = kb_mq_wait_start(t->ctl, events, 0);
-	if (!pipeline && t->batch <= 1) {
-		for (;;) {
-			uint64_t v;
-			int rc = kaos_bcast_pop(con, &v);
-			if (rc != 0) {
-				if (rc != -KAOS_EEMPTY)
-					return kaos_fail("kaos_bcast_pop", rc);
-				if (kb_mq_empty(&w, c.count))
-					break;
-				continue;
-			}
-			w.fails = 0;
-			kb_mq_take(&c, v);
-			c.count++;
-			if (kb_mq_enough(&w, c.count))
-				break;
-		}
-		t->check[k] = c;
-		return 0;
-	}
-	for (;;) {
-		void *slots = NULL;
-		int64_t n = kaos_bcast_peek(con, t->batch, &slots);
-		if (n <= 0) {
-			if (n < 0)
-				return kaos_fail("kaos_bcast_peek", n);
-			if (kb_mq_empty(&w, c.count))
-				break;
-			continue;
-		}
-		w.fails = 0;
-		uint64_t *v = slots;
-		if (pipeline) {
-			for (int64_t i = 0; i < n; i++)
-				v[i] = kb_mq_stage(&c, v[i], k);
-		} else {
-			kb_mq_take_n(&c, v, (uint64_t)n);
-		}
-		kaos_bcast_release(con, (uint64_t)n);
-		c.count += (uint64_t)n;
-		if (kb_mq_enough(&w, c.count))
-			break;
-	}
-	t->check[k] = c;
-	return 0;
+	void *slots = NULL;
+	if (!pipeline && t->batch <= 1)
+		KB_MQ_CONSUME_EACH(w, &t->check[k], v,
+				   kb_kaos_try(kaos_bcast_pop(con, &v), -KAOS_EEMPTY,
+					       "kaos_bcast_pop"));
+	KB_MQ_CONSUME_BATCH(w, &t->check[k], c, n,
+			    kb_kaos_n(kaos_bcast_peek(con, t->batch, &slots),
+				      "kaos_bcast_peek"),
+			    (bc_check(&c, slots, n, k, pipeline),
+			     kaos_bcast_release(con, (uint64_t)n)));
 }
 
 static int
@@ -875,43 +644,14 @@ static int
 sp_consume(struct sp_team *t, unsigned k, uint64_t events)
 {
 	struct kaos_spsc8 *in = &t->rings[k].q;
-	struct kb_mq_check c = kb_mq_check_start();
 	struct kb_mq_wait w = kb_mq_wait_start(t->ctl, events, 0);
-	if (t->batch <= 1) {
-		for (;;) {
-			uint64_t v;
-			if (kaos_spsc8_pop(in, &v) != 0) {
-				if (kb_mq_empty(&w, c.count))
-					break;
-				continue;
-			}
-			w.fails = 0;
-			kb_mq_take(&c, v);
-			c.count++;
-			if (kb_mq_enough(&w, c.count))
-				break;
-		}
-	} else {
-		for (;;) {
-			const uint64_t *v = NULL;
-			int64_t n = kaos_spsc8_peek(in, t->batch, &v);
-			if (n <= 0) {
-				if (n < 0)
-					return kaos_fail("kaos_spsc8_peek", n);
-				if (kb_mq_empty(&w, c.count))
-					break;
-				continue;
-			}
-			w.fails = 0;
-			kb_mq_take_n(&c, v, (uint64_t)n);
-			kaos_spsc8_release(in, (uint64_t)n);
-			c.count += (uint64_t)n;
-			if (kb_mq_enough(&w, c.count))
-				break;
-		}
-	}
-	t->check[k] = c;
-	return 0;
+	const uint64_t *v = NULL;
+	if (t->batch <= 1)
+		KB_MQ_CONSUME_EACH(w, &t->check[k], x, kaos_spsc8_pop(in, &x) == 0);
+	KB_MQ_CONSUME_BATCH(w, &t->check[k], c, n,
+			    kb_kaos_n(kaos_spsc8_peek(in, t->batch, &v), "kaos_spsc8_peek"),
+			    (kb_mq_take_n(&c, v, (uint64_t)n),
+			     kaos_spsc8_release(in, (uint64_t)n)));
 }
 
 /* Stage k of a chain: from ring k into ring k + 1 (none after the last),

@@ -391,6 +391,119 @@ kb_mq_verify(const struct kb_mq_check *c, unsigned nc, unsigned np,
 	return 0;
 }
 
+/* ---- loop templates ------------------------------------------------------------ */
+
+/*
+ * The loops of one side of a run, shared by kaos and every peer. Each is
+ * the rest of the adapter's function: it runs the side, stores the checks
+ * (consumers) and returns 0, or -1 when a queue call failed. The adapter
+ * passes its own queue calls as expressions, so each expansion is its own
+ * loop with the calls inlined (no indirect call per event). A call's
+ * expression is > 0 when it did its work (a count for batch calls), 0 when
+ * the queue was full or empty, < 0 when it failed (having printed why).
+ * The variables named in the arguments (v, c, g, n, want) are declared by
+ * the template for the expressions to use.
+ */
+
+/* Producer @p id, one event per call: PUT enqueues the uint64_t v. */
+#define KB_MQ_PRODUCE_EACH(id, events, ctl, v, PUT)                             \
+	do {                                                                    \
+		struct kb_mq_gen kb_g_ = kb_mq_gen_start((id), (ctl));          \
+		unsigned kb_fails_ = 0;                                         \
+		uint64_t kb_unsent_ = 0;                                        \
+		for (uint64_t kb_i_ = 0; kb_i_ < (events) && kb_mq_go(&kb_g_); \
+		     kb_i_++) {                                                 \
+			uint64_t v = kb_mq_next(&kb_g_);                        \
+			int kb_rc_;                                             \
+			while ((kb_rc_ = (PUT)) <= 0) {                         \
+				if (kb_rc_ < 0)                                 \
+					return -1;                              \
+				if (!kb_mq_retry(&kb_g_, &kb_fails_)) {         \
+					kb_unsent_ = 1;                         \
+					break;                                  \
+				}                                               \
+			}                                                       \
+			if (kb_unsent_)                                         \
+				break;                                          \
+			kb_fails_ = 0;                                          \
+		}                                                               \
+		kb_mq_gen_end(&kb_g_, kb_unsent_);                              \
+		return 0;                                                       \
+	} while (0)
+
+/* Producer @p id, batches written in place: CLAIM reserves up to want
+ * slots (n of them), USE fills them from the generator g and publishes. */
+#define KB_MQ_PRODUCE_CLAIM(id, events, ctl, batch, g, want, n, CLAIM, USE)    \
+	do {                                                                    \
+		struct kb_mq_gen g = kb_mq_gen_start((id), (ctl));              \
+		unsigned kb_fails_ = 0;                                         \
+		for (uint64_t kb_left_ = (events); kb_left_ && kb_mq_go(&g);) { \
+			uint64_t want = kb_left_ < (batch) ? kb_left_ : (batch); \
+			int64_t n = (CLAIM);                                    \
+			if (n <= 0) {                                           \
+				if (n < 0)                                      \
+					return -1;                              \
+				if (!kb_mq_retry(&g, &kb_fails_))               \
+					break;                                  \
+				continue;                                       \
+			}                                                       \
+			kb_fails_ = 0;                                          \
+			USE;                                                    \
+			kb_left_ -= (uint64_t)n;                                \
+		}                                                               \
+		kb_mq_gen_end(&g, 0);                                           \
+		return 0;                                                       \
+	} while (0)
+
+/* Consumer under the stop rule @p w, one event per call: GET dequeues into
+ * the uint64_t v; the checks go to *out. */
+#define KB_MQ_CONSUME_EACH(w, out, v, GET)                                      \
+	do {                                                                    \
+		struct kb_mq_check kb_c_ = kb_mq_check_start();                 \
+		for (;;) {                                                      \
+			uint64_t v;                                             \
+			int kb_rc_ = (GET);                                     \
+			if (kb_rc_ <= 0) {                                      \
+				if (kb_rc_ < 0)                                 \
+					return -1;                              \
+				if (kb_mq_empty(&(w), kb_c_.count))             \
+					break;                                  \
+				continue;                                       \
+			}                                                       \
+			(w).fails = 0;                                          \
+			kb_mq_take(&kb_c_, v);                                  \
+			kb_c_.count++;                                          \
+			if (kb_mq_enough(&(w), kb_c_.count))                    \
+				break;                                          \
+		}                                                               \
+		*(out) = kb_c_;                                                 \
+		return 0;                                                       \
+	} while (0)
+
+/* Consumer, up to a batch per call: TAKE gets n events, USE checks them
+ * into c (kb_mq_take_n, or a pipeline stage) and gives them back. */
+#define KB_MQ_CONSUME_BATCH(w, out, c, n, TAKE, USE)                            \
+	do {                                                                    \
+		struct kb_mq_check c = kb_mq_check_start();                     \
+		for (;;) {                                                      \
+			int64_t n = (TAKE);                                     \
+			if (n <= 0) {                                           \
+				if (n < 0)                                      \
+					return -1;                              \
+				if (kb_mq_empty(&(w), c.count))                 \
+					break;                                  \
+				continue;                                       \
+			}                                                       \
+			(w).fails = 0;                                          \
+			USE;                                                    \
+			c.count += (uint64_t)n;                                 \
+			if (kb_mq_enough(&(w), c.count))                        \
+				break;                                          \
+		}                                                               \
+		*(out) = c;                                                     \
+		return 0;                                                       \
+	} while (0)
+
 /* ---- adapters ------------------------------------------------------------------ */
 
 /*
@@ -400,21 +513,52 @@ kb_mq_verify(const struct kb_mq_check *c, unsigned nc, unsigned np,
  * kb_mq_go() before each enqueue call, kb_mq_retry() after a failed one,
  * and ends with kb_mq_gen_end()), consume() runs consumer @p id under the
  * stop rule @p w (kb_mq_enough() after each take, kb_mq_empty() when it
- * finds nothing) and stores its checks in @p out.
- * Each has its own loops: no indirect call per event. produce and consume
- * return 0, or -1 after printing an error.
+ * finds nothing) and stores its checks in @p out: the loop templates above
+ * do all of that. Each has its own loops: no indirect call per event.
+ * produce and consume return 0, or -1 after printing an error.
  */
+typedef int kb_mq_produce_fn(void *q, const struct kb_mq_spec *s, unsigned id,
+			     uint64_t events, struct kb_mq_ctl *ctl);
+typedef int kb_mq_consume_fn(void *q, const struct kb_mq_spec *s, unsigned id,
+			     struct kb_mq_wait w, struct kb_mq_check *out);
+
 struct kb_mq_adapter {
 	const char *name; /* as in case ids: peer/<name>/<case> */
 	int (*supports)(const struct kb_mq_spec *s);
 	const char *(*note)(const struct kb_mq_spec *s); /* or NULL */
 	void *(*open)(const struct kb_mq_spec *s);
 	void (*close)(void *q);
-	int (*produce)(void *q, const struct kb_mq_spec *s, unsigned id,
-		       uint64_t events, struct kb_mq_ctl *ctl);
-	int (*consume)(void *q, const struct kb_mq_spec *s, unsigned id,
-		       struct kb_mq_wait w, struct kb_mq_check *out);
+	kb_mq_produce_fn *produce;
+	kb_mq_consume_fn *consume;
 };
+
+/* For an API with a function per shape: pfx##_produce and pfx##_consume,
+ * which hand a run to pfx##_produce_mpsc, _spmc, _mpmc (and the same for
+ * consume), each with its own loops; one table lookup per run. C only (the
+ * tables' designated initializers). */
+#define KB_MQ_BY_SHAPE(pfx)                                                     \
+	static int pfx##_produce(void *q, const struct kb_mq_spec *s,           \
+				 unsigned id, uint64_t events,                  \
+				 struct kb_mq_ctl *ctl)                         \
+	{                                                                       \
+		static kb_mq_produce_fn *const fn[] = {                         \
+			[KB_MQ_MPSC] = pfx##_produce_mpsc,                      \
+			[KB_MQ_SPMC] = pfx##_produce_spmc,                      \
+			[KB_MQ_MPMC] = pfx##_produce_mpmc,                      \
+		};                                                              \
+		return fn[s->shape](q, s, id, events, ctl);                     \
+	}                                                                       \
+	static int pfx##_consume(void *q, const struct kb_mq_spec *s,           \
+				 unsigned id, struct kb_mq_wait w,              \
+				 struct kb_mq_check *out)                       \
+	{                                                                       \
+		static kb_mq_consume_fn *const fn[] = {                         \
+			[KB_MQ_MPSC] = pfx##_consume_mpsc,                      \
+			[KB_MQ_SPMC] = pfx##_consume_spmc,                      \
+			[KB_MQ_MPMC] = pfx##_consume_mpmc,                      \
+		};                                                              \
+		return fn[s->shape](q, s, id, w, out);                          \
+	}
 
 #ifdef __cplusplus
 }

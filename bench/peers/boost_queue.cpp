@@ -54,44 +54,14 @@ static int bq_produce(void *qv, const kb_mq_spec *, unsigned id, uint64_t events
 		      kb_mq_ctl *ctl)
 {
 	bq_mq *m = static_cast<bq_mq *>(qv);
-	kb_mq_gen g = kb_mq_gen_start(id, ctl);
-	unsigned fails = 0;
-	uint64_t unsent = 0;
-	for (uint64_t i = 0; i < events && kb_mq_go(&g); i++) {
-		uint64_t v = kb_mq_next(&g);
-		while (!m->q.push(v))
-			if (!kb_mq_retry(&g, &fails)) {
-				unsent = 1;
-				break;
-			}
-		if (unsent)
-			break;
-		fails = 0;
-	}
-	kb_mq_gen_end(&g, unsent);
-	return 0;
+	KB_MQ_PRODUCE_EACH(id, events, ctl, v, m->q.push(v));
 }
 
 static int bq_consume(void *qv, const kb_mq_spec *, unsigned, kb_mq_wait w,
 		      kb_mq_check *out)
 {
 	bq_mq *m = static_cast<bq_mq *>(qv);
-	kb_mq_check c = kb_mq_check_start();
-	for (;;) {
-		uint64_t v;
-		if (!m->q.pop(v)) {
-			if (kb_mq_empty(&w, c.count))
-				break;
-			continue;
-		}
-		w.fails = 0;
-		kb_mq_take(&c, v);
-		c.count++;
-		if (kb_mq_enough(&w, c.count))
-			break;
-	}
-	*out = c;
-	return 0;
+	KB_MQ_CONSUME_EACH(w, out, v, m->q.pop(v));
 }
 
 const kb_mq_adapter kb_mq_boost_queue = {

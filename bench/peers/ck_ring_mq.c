@@ -8,7 +8,6 @@
  * tail moves in order). The slot memory is allocated like kaos's (heap).
  */
 #define _GNU_SOURCE /* sched_yield */
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,112 +69,34 @@ ck_mq_close(void *qv)
 	free(q);
 }
 
-KB_INLINE bool
-ck_mq_put(struct ck_mq *q, enum kb_mq_shape sh, uint64_t v)
-{
-	void *p = (void *)(uintptr_t)v;
-	switch (sh) {
-	case KB_MQ_MPSC:
-		return ck_ring_enqueue_mpsc(&q->ring, q->buf, p);
-	case KB_MQ_SPMC:
-		return ck_ring_enqueue_spmc(&q->ring, q->buf, p);
-	default:
-		return ck_ring_enqueue_mpmc(&q->ring, q->buf, p);
+/* One shape's functions in the shared loops; values travel as pointers. */
+#define CK_MQ_SHAPE(sh)                                                         \
+	static int ck_mq_produce_##sh(void *qv, const struct kb_mq_spec *s,     \
+				      unsigned id, uint64_t events,             \
+				      struct kb_mq_ctl *ctl)                    \
+	{                                                                       \
+		struct ck_mq *q = qv;                                           \
+		(void)s;                                                        \
+		KB_MQ_PRODUCE_EACH(id, events, ctl, v,                          \
+				   ck_ring_enqueue_##sh(&q->ring, q->buf,       \
+							(void *)(uintptr_t)v)); \
+	}                                                                       \
+	static int ck_mq_consume_##sh(void *qv, const struct kb_mq_spec *s,     \
+				      unsigned id, struct kb_mq_wait w,         \
+				      struct kb_mq_check *out)                  \
+	{                                                                       \
+		struct ck_mq *q = qv;                                           \
+		void *p = NULL;                                                 \
+		(void)s;                                                        \
+		(void)id;                                                       \
+		KB_MQ_CONSUME_EACH(w, out, v,                                   \
+				   ck_ring_dequeue_##sh(&q->ring, q->buf, &p) && \
+					   (v = (uintptr_t)p, 1));              \
 	}
-}
-
-KB_INLINE bool
-ck_mq_get(struct ck_mq *q, enum kb_mq_shape sh, uint64_t *v)
-{
-	void *p = NULL;
-	bool ok;
-	switch (sh) {
-	case KB_MQ_MPSC:
-		ok = ck_ring_dequeue_mpsc(&q->ring, q->buf, &p);
-		break;
-	case KB_MQ_SPMC:
-		ok = ck_ring_dequeue_spmc(&q->ring, q->buf, &p);
-		break;
-	default:
-		ok = ck_ring_dequeue_mpmc(&q->ring, q->buf, &p);
-		break;
-	}
-	*v = (uintptr_t)p;
-	return ok;
-}
-
-KB_INLINE int
-ck_mq_produce_sh(struct ck_mq *q, enum kb_mq_shape sh, unsigned id,
-		 uint64_t events, struct kb_mq_ctl *ctl)
-{
-	struct kb_mq_gen g = kb_mq_gen_start(id, ctl);
-	unsigned fails = 0;
-	uint64_t unsent = 0;
-	for (uint64_t i = 0; i < events && kb_mq_go(&g); i++) {
-		uint64_t v = kb_mq_next(&g);
-		while (!ck_mq_put(q, sh, v))
-			if (!kb_mq_retry(&g, &fails)) {
-				unsent = 1;
-				break;
-			}
-		if (unsent)
-			break;
-		fails = 0;
-	}
-	kb_mq_gen_end(&g, unsent);
-	return 0;
-}
-
-KB_INLINE int
-ck_mq_consume_sh(struct ck_mq *q, enum kb_mq_shape sh, struct kb_mq_wait w,
-		 struct kb_mq_check *out)
-{
-	struct kb_mq_check c = kb_mq_check_start();
-	for (;;) {
-		uint64_t v;
-		if (!ck_mq_get(q, sh, &v)) {
-			if (kb_mq_empty(&w, c.count))
-				break;
-			continue;
-		}
-		w.fails = 0;
-		kb_mq_take(&c, v);
-		c.count++;
-		if (kb_mq_enough(&w, c.count))
-			break;
-	}
-	*out = c;
-	return 0;
-}
-
-static int
-ck_mq_produce(void *q, const struct kb_mq_spec *s, unsigned id, uint64_t events,
-	      struct kb_mq_ctl *ctl)
-{
-	switch (s->shape) {
-	case KB_MQ_MPSC:
-		return ck_mq_produce_sh(q, KB_MQ_MPSC, id, events, ctl);
-	case KB_MQ_SPMC:
-		return ck_mq_produce_sh(q, KB_MQ_SPMC, id, events, ctl);
-	default:
-		return ck_mq_produce_sh(q, KB_MQ_MPMC, id, events, ctl);
-	}
-}
-
-static int
-ck_mq_consume(void *q, const struct kb_mq_spec *s, unsigned id,
-	      struct kb_mq_wait w, struct kb_mq_check *out)
-{
-	(void)id;
-	switch (s->shape) {
-	case KB_MQ_MPSC:
-		return ck_mq_consume_sh(q, KB_MQ_MPSC, w, out);
-	case KB_MQ_SPMC:
-		return ck_mq_consume_sh(q, KB_MQ_SPMC, w, out);
-	default:
-		return ck_mq_consume_sh(q, KB_MQ_MPMC, w, out);
-	}
-}
+CK_MQ_SHAPE(mpsc)
+CK_MQ_SHAPE(spmc)
+CK_MQ_SHAPE(mpmc)
+KB_MQ_BY_SHAPE(ck_mq)
 
 const struct kb_mq_adapter kb_mq_ck_ring = {
 	"ck_ring", ck_mq_supports, ck_mq_note, ck_mq_open, ck_mq_close,

@@ -85,24 +85,11 @@ public:
 		    kb_mq_ctl *ctl) override
 	{
 		moodycamel::ProducerToken &tok = ptok_[id]->t;
+		if (batch <= 1)
+			KB_MQ_PRODUCE_EACH(id, events, ctl, v, q_.try_enqueue(tok, v));
 		kb_mq_gen g = kb_mq_gen_start(id, ctl);
 		unsigned fails = 0;
 		uint64_t unsent = 0;
-		if (batch <= 1) {
-			for (uint64_t i = 0; i < events && kb_mq_go(&g); i++) {
-				uint64_t v = kb_mq_next(&g);
-				while (!q_.try_enqueue(tok, v))
-					if (!kb_mq_retry(&g, &fails)) {
-						unsent = 1;
-						break;
-					}
-				if (unsent)
-					break;
-				fails = 0;
-			}
-			kb_mq_gen_end(&g, unsent);
-			return 0;
-		}
 		uint64_t buf[KB_MQ_BATCH];
 		for (uint64_t left = events; left && kb_mq_go(&g);) {
 			size_t n = left < batch ? left : batch;
@@ -126,40 +113,12 @@ public:
 		    kb_mq_check *out) override
 	{
 		moodycamel::ConsumerToken &tok = ctok_[id]->t;
-		kb_mq_check c = kb_mq_check_start();
-		if (batch <= 1) {
-			for (;;) {
-				uint64_t v;
-				if (!q_.try_dequeue(tok, v)) {
-					if (kb_mq_empty(&w, c.count))
-						break;
-					continue;
-				}
-				w.fails = 0;
-				kb_mq_take(&c, v);
-				c.count++;
-				if (kb_mq_enough(&w, c.count))
-					break;
-			}
-			*out = c;
-			return 0;
-		}
+		if (batch <= 1)
+			KB_MQ_CONSUME_EACH(w, out, v, q_.try_dequeue(tok, v));
 		uint64_t buf[KB_MQ_BATCH];
-		for (;;) {
-			size_t n = q_.try_dequeue_bulk(tok, buf, batch);
-			if (n == 0) {
-				if (kb_mq_empty(&w, c.count))
-					break;
-				continue;
-			}
-			w.fails = 0;
-			kb_mq_take_n(&c, buf, n);
-			c.count += n;
-			if (kb_mq_enough(&w, c.count))
-				break;
-		}
-		*out = c;
-		return 0;
+		KB_MQ_CONSUME_BATCH(w, out, c, n,
+				    (int64_t)q_.try_dequeue_bulk(tok, buf, batch),
+				    kb_mq_take_n(&c, buf, (uint64_t)n));
 	}
 };
 
