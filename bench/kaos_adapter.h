@@ -133,121 +133,71 @@ kaos_peek_n(struct kaos_queue *q, unsigned nwords, uint64_t n,
 	return got;
 }
 
-/* Batch producer: claim up to a batch, write the slots in place (unless
- * the workload leaves them untouched), publish. */
+/* Batches: claim up to a batch, write the slots in place (unless the
+ * workload leaves them untouched), publish; peek, read them in place,
+ * release. */
 KB_INLINE int
 kaos_batch_produce(struct kaos_queue *q, uint64_t events, uint64_t batch,
 		   enum kb_workload wl, unsigned nwords)
 {
-	struct kb_gen g = kb_gen_start();
-	for (uint64_t left = events; left;) {
-		void *slots;
-		int64_t n = kaos_claim_n(q, nwords, left < batch ? left : batch,
-					 &slots);
-		if (n <= 0) {
-			if (n < 0)
-				return kaos_fail("kaos_spsc_claim", n);
-			kb_relax();
-			continue;
-		}
-		if (wl == KB_BATCH_SUM)
-			kb_fill_values(&g, slots, (uint64_t)n);
-		else if (wl == KB_TRACE)
-			kb_fill_trace(&g, slots, (uint64_t)n, nwords);
-		kaos_spsc_publish(q->ring, (uint64_t)n);
-		left -= (uint64_t)n;
-	}
-	return 0;
+	void *slots;
+	KB_PRODUCE_BATCH(events, batch, g, want, n,
+			 kb_kaos_n(kaos_claim_n(q, nwords, want, &slots),
+				   "kaos_spsc_claim"),
+			 (kb_fill_n(&g, wl, nwords, slots, (uint64_t)n),
+			  kaos_spsc_publish(q->ring, (uint64_t)n)));
 }
 
-/* Batch consumer: peek up to a batch, read every slot in place (unless
- * untouched), release. */
 KB_INLINE int
 kaos_batch_consume(struct kaos_queue *q, uint64_t events, uint64_t batch,
 		   enum kb_workload wl, unsigned nwords, struct kb_check *out)
 {
-	struct kb_check c = kb_check_start();
-	while (c.count < events) {
-		const void *slots;
-		uint64_t want = events - c.count < batch ? events - c.count : batch;
-		int64_t n = kaos_peek_n(q, nwords, want, &slots);
-		if (n <= 0) {
-			if (n < 0)
-				return kaos_fail("kaos_spsc_peek", n);
-			kb_relax();
-			continue;
-		}
-		if (wl == KB_BATCH_SUM)
-			kb_take_sum_n(&c, slots, (uint64_t)n);
-		else if (wl == KB_TRACE)
-			kb_take_trace_n(&c, slots, (uint64_t)n, nwords);
-		kaos_spsc_release(q->ring, (uint64_t)n);
-		c.count += (uint64_t)n;
-	}
-	*out = c;
-	return 0;
+	const void *slots;
+	KB_CONSUME_BATCH(events, batch, out, c, want, n,
+			 kb_kaos_n(kaos_peek_n(q, nwords, want, &slots),
+				   "kaos_spsc_peek"),
+			 (kb_take_n(&c, wl, nwords, slots, (uint64_t)n),
+			  kaos_spsc_release(q->ring, (uint64_t)n)));
 }
 
-/* Per-event producer: kaos_spsc8_push (or _push_deferred, then one flush
- * at the end; a deferred push that finds the ring full publishes itself). */
+/* Per event: kaos_spsc8_push (or _push_deferred, then one flush at the
+ * end; a deferred push that finds the ring full publishes itself). */
+KB_INLINE int
+kaos_push_loop(struct kaos_queue *q, uint64_t events, bool deferred)
+{
+	KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v,
+			kb_kaos_try(deferred ? kaos_spsc8_push_deferred(&q->q8, &v)
+					     : kaos_spsc8_push(&q->q8, &v),
+				    -KAOS_EFULL, "kaos_spsc8_push"));
+}
+
 KB_INLINE int
 kaos_push_produce(struct kaos_queue *q, uint64_t events, bool deferred)
 {
-	struct kb_gen g = kb_gen_start();
-	for (uint64_t i = 0; i < events; i++) {
-		uint64_t v = kb_next_value(&g);
-		int rc;
-		while ((rc = deferred ? kaos_spsc8_push_deferred(&q->q8, &v)
-				      : kaos_spsc8_push(&q->q8, &v)) != 0) {
-			if (rc != -KAOS_EFULL)
-				return kaos_fail("kaos_spsc8_push", rc);
-			kb_relax();
-		}
-	}
-	if (deferred)
+	int rc = kaos_push_loop(q, events, deferred);
+	if (rc == 0 && deferred)
 		kaos_spsc8_flush(&q->q8);
-	return 0;
+	return rc;
 }
 
-static int
+KB_INLINE int
 kaos_pop_consume(struct kaos_queue *q, uint64_t events, struct kb_check *out)
 {
-	struct kb_check c = kb_check_start();
-	for (; c.count < events; c.count++) {
-		uint64_t v;
-		int rc;
-		while ((rc = kaos_spsc8_pop(&q->q8, &v)) != 0) {
-			if (rc != -KAOS_EEMPTY)
-				return kaos_fail("kaos_spsc8_pop", rc);
-			kb_relax();
-		}
-		kb_take_in_order(&c, v);
-	}
-	*out = c;
-	return 0;
+	KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v,
+			kb_kaos_try(kaos_spsc8_pop(&q->q8, &v), -KAOS_EEMPTY,
+				    "kaos_spsc8_pop"),
+			out);
 }
 
 static int
 kaos_produce(void *qv, const struct kb_spec *s, uint64_t events)
 {
 	struct kaos_queue *q = qv;
-	switch (s->workload) {
-	case KB_BATCH_SUM:
-		return kaos_batch_produce(q, events, s->batch, KB_BATCH_SUM, 1);
-	case KB_BATCH_UNTOUCHED:
-		return kaos_batch_produce(q, events, s->batch, KB_BATCH_UNTOUCHED, 1);
-	case KB_PER_EVENT:
-		return kaos_push_produce(q, events, false);
-	case KB_PER_EVENT_DEFERRED:
-		return kaos_push_produce(q, events, true);
-	case KB_TRACE:
-		if (s->slot_bytes == 8)
-			return kaos_batch_produce(q, events, s->batch, KB_TRACE, 1);
-		if (s->slot_bytes == 32)
-			return kaos_batch_produce(q, events, s->batch, KB_TRACE, 4);
-		return kaos_batch_produce(q, events, s->batch, KB_TRACE, 8);
-	}
-	return -1;
+#define KAOS_PRODUCE(wl, nw)                                                    \
+	(kb_per_event(wl) ? kaos_push_produce(q, events, wl == KB_PER_EVENT_DEFERRED) \
+			  : kaos_batch_produce(q, events, s->batch, wl, nw))
+	KB_BY_WORKLOAD(s, KB_ANY_WORKLOAD, KAOS_PRODUCE);
+#undef KAOS_PRODUCE
 }
 
 static int
@@ -255,23 +205,11 @@ kaos_consume(void *qv, const struct kb_spec *s, uint64_t events,
 	     struct kb_check *out)
 {
 	struct kaos_queue *q = qv;
-	switch (s->workload) {
-	case KB_BATCH_SUM:
-		return kaos_batch_consume(q, events, s->batch, KB_BATCH_SUM, 1, out);
-	case KB_BATCH_UNTOUCHED:
-		return kaos_batch_consume(q, events, s->batch, KB_BATCH_UNTOUCHED,
-					  1, out);
-	case KB_PER_EVENT:
-	case KB_PER_EVENT_DEFERRED:
-		return kaos_pop_consume(q, events, out);
-	case KB_TRACE:
-		if (s->slot_bytes == 8)
-			return kaos_batch_consume(q, events, s->batch, KB_TRACE, 1, out);
-		if (s->slot_bytes == 32)
-			return kaos_batch_consume(q, events, s->batch, KB_TRACE, 4, out);
-		return kaos_batch_consume(q, events, s->batch, KB_TRACE, 8, out);
-	}
-	return -1;
+#define KAOS_CONSUME(wl, nw)                                                    \
+	(kb_per_event(wl) ? kaos_pop_consume(q, events, out)                    \
+			  : kaos_batch_consume(q, events, s->batch, wl, nw, out))
+	KB_BY_WORKLOAD(s, KB_ANY_WORKLOAD, KAOS_CONSUME);
+#undef KAOS_CONSUME
 }
 
 KAOS_ADAPTER_LINKAGE const struct kb_adapter KAOS_ADAPTER_VAR = {

@@ -190,6 +190,68 @@ kb_take_trace_n(struct kb_check *c, const void *slots, uint64_t n,
 		kb_take_trace(c, w[i * nwords]);
 }
 
+/* ---- one item or a run of them, by workload ------------------------------- */
+
+/* The workload and the words per slot are constants at every call site
+ * (KB_BY_WORKLOAD), so each of these folds to its one case. */
+
+/* One event per call, checked in order. */
+static inline int
+kb_per_event(enum kb_workload wl)
+{
+	return wl == KB_PER_EVENT || wl == KB_PER_EVENT_DEFERRED;
+}
+
+/* Write the next item into a slot of @p nw words. */
+KB_INLINE void
+kb_item_put(struct kb_gen *g, enum kb_workload wl, unsigned nw, uint64_t *w)
+{
+	if (wl == KB_TRACE)
+		kb_put_trace(g, w, nw);
+	else
+		*w = kb_next_value(g);
+}
+
+/* Check one item: per event its order, else its value or trace type. */
+KB_INLINE void
+kb_item_take(struct kb_check *c, enum kb_workload wl, const uint64_t *w)
+{
+	if (wl == KB_TRACE)
+		kb_take_trace(c, w[0]);
+	else if (kb_per_event(wl))
+		kb_take_in_order(c, w[0]);
+	else
+		kb_take_sum(c, w[0]);
+}
+
+/* Fill @p n slots of @p nw words (an untouched batch: nothing). */
+KB_INLINE void
+kb_fill_n(struct kb_gen *g, enum kb_workload wl, unsigned nw, void *slots,
+	  uint64_t n)
+{
+	if (wl == KB_TRACE)
+		kb_fill_trace(g, slots, n, nw);
+	else if (wl != KB_BATCH_UNTOUCHED)
+		kb_fill_values(g, (uint64_t *)slots, n);
+}
+
+/* Check @p n slots: summed, counted by type, in order (values in batches
+ * that must arrive in order: bench_ipc), or untouched. */
+KB_INLINE void
+kb_take_n(struct kb_check *c, enum kb_workload wl, unsigned nw,
+	  const void *slots, uint64_t n)
+{
+	const uint64_t *v = (const uint64_t *)slots;
+	if (wl == KB_TRACE) {
+		kb_take_trace_n(c, slots, n, nw);
+	} else if (kb_per_event(wl)) {
+		for (uint64_t i = 0; i < n; i++)
+			kb_take_in_order(c, v[i]);
+	} else if (wl == KB_BATCH_SUM) {
+		kb_take_sum_n(c, v, n);
+	}
+}
+
 /* Judge a finished run of @p events: 0 if every check passed, else -1 with
  * a description in @p msg. */
 static inline int
@@ -267,6 +329,158 @@ kb_relax(void)
 	__asm__ __volatile__("yield");
 #endif
 }
+
+/* ---- loop templates ----------------------------------------------------- */
+
+/*
+ * The loops of one side of a run, shared by kaos and every peer (and by
+ * bench_ipc's rings, bench/ipc_workload.h). Each is the rest of the
+ * adapter's function: it runs the side to exactly @p events, spinning
+ * (kb_relax) while the queue is full or empty, and returns 0, or -1 when
+ * a queue call failed. The adapter passes its own queue calls as
+ * expressions, so each expansion is its own loop with the calls inlined
+ * (no indirect call per event). A call's expression is > 0 when it did
+ * its work (a count for batch calls), 0 when the queue was full or empty,
+ * < 0 when it failed (having printed why). The variables named in the
+ * arguments (v, c, g, n, want, done) are declared by the template for the
+ * expressions to use.
+ */
+
+/* Producer, one item per call: PUT enqueues v, a T holding the next
+ * value or trace record of @p nw words. */
+#define KB_PRODUCE_EACH(events, wl, nw, T, v, PUT)                              \
+	do {                                                                    \
+		struct kb_gen kb_g_ = kb_gen_start();                           \
+		for (uint64_t kb_i_ = 0; kb_i_ < (events); kb_i_++) {          \
+			T v;                                                    \
+			kb_item_put(&kb_g_, (wl), (nw), (uint64_t *)&v);        \
+			int kb_rc_;                                             \
+			while ((kb_rc_ = (PUT)) <= 0) {                         \
+				if (kb_rc_ < 0)                                 \
+					return -1;                              \
+				kb_relax();                                     \
+			}                                                       \
+		}                                                               \
+		return 0;                                                       \
+	} while (0)
+
+/* Consumer, one item per call: GET dequeues into v (a T); the checks go
+ * to *out. */
+#define KB_CONSUME_EACH(events, wl, T, v, GET, out)                             \
+	do {                                                                    \
+		struct kb_check kb_c_ = kb_check_start();                       \
+		for (; kb_c_.count < (events); kb_c_.count++) {                 \
+			T v;                                                    \
+			int kb_rc_;                                             \
+			while ((kb_rc_ = (GET)) <= 0) {                         \
+				if (kb_rc_ < 0)                                 \
+					return -1;                              \
+				kb_relax();                                     \
+			}                                                       \
+			kb_item_take(&kb_c_, (wl), (const uint64_t *)&v);       \
+		}                                                               \
+		*(out) = kb_c_;                                                 \
+		return 0;                                                       \
+	} while (0)
+
+/* Producer of batches in place: CLAIM reserves up to want slots (n of
+ * them), USE fills them from the generator g (kb_fill_n) and publishes. */
+#define KB_PRODUCE_BATCH(events, batch, g, want, n, CLAIM, USE)                 \
+	do {                                                                    \
+		struct kb_gen g = kb_gen_start();                               \
+		for (uint64_t kb_left_ = (events); kb_left_;) {                 \
+			uint64_t want = kb_left_ < (batch) ? kb_left_ : (batch); \
+			int64_t n = (CLAIM);                                    \
+			if (n <= 0) {                                           \
+				if (n < 0)                                      \
+					return -1;                              \
+				kb_relax();                                     \
+				continue;                                       \
+			}                                                       \
+			USE;                                                    \
+			kb_left_ -= (uint64_t)n;                                \
+		}                                                               \
+		return 0;                                                       \
+	} while (0)
+
+/* Producer through a buffer: up to @p batch items of the workload are
+ * written into buf (n of them), then PUSH enqueues those from done on
+ * (how many it took; 0 when full) until all n are in. */
+#define KB_PRODUCE_COPY(events, batch, wl, nw, buf, done, n, PUSH)              \
+	do {                                                                    \
+		struct kb_gen kb_g_ = kb_gen_start();                           \
+		for (uint64_t kb_left_ = (events); kb_left_;) {                 \
+			uint64_t n = kb_left_ < (batch) ? kb_left_ : (batch);   \
+			kb_fill_n(&kb_g_, (wl), (nw), (buf), n);                \
+			for (uint64_t done = 0; done < n;) {                    \
+				int64_t kb_k_ = (PUSH);                         \
+				if (kb_k_ < 0)                                  \
+					return -1;                              \
+				if (kb_k_ == 0)                                 \
+					kb_relax();                             \
+				done += (uint64_t)kb_k_;                        \
+			}                                                       \
+			kb_left_ -= n;                                          \
+		}                                                               \
+		return 0;                                                       \
+	} while (0)
+
+/* Consumer of batches: TAKE gets up to want items (n of them), in place
+ * or copied out; USE checks them into c (kb_take_n) and gives them back.
+ * The checks go to *out. */
+#define KB_CONSUME_BATCH(events, batch, out, c, want, n, TAKE, USE)             \
+	do {                                                                    \
+		struct kb_check c = kb_check_start();                           \
+		while (c.count < (events)) {                                    \
+			uint64_t want = (events) - c.count < (batch)            \
+					       ? (events) - c.count             \
+					       : (batch);                       \
+			int64_t n = (TAKE);                                     \
+			if (n <= 0) {                                           \
+				if (n < 0)                                      \
+					return -1;                              \
+				kb_relax();                                     \
+				continue;                                       \
+			}                                                       \
+			USE;                                                    \
+			c.count += (uint64_t)n;                                 \
+		}                                                               \
+		*(out) = c;                                                     \
+		return 0;                                                       \
+	} while (0)
+
+/* One (workload, words per slot) of KB_BY_WORKLOAD: SIDE's instantiation
+ * where the adapter implements it (OK, a constant), else -1, with nothing
+ * built for it. */
+#define KB_WL_SIDE(OK, SIDE, wl, nw) ((OK(wl, nw)) ? SIDE(wl, nw) : -1)
+
+/* Return SIDE(wl, nw) with the spec's workload and words per slot as
+ * constants (SIDE: the adapter's macro naming its instantiation for
+ * them) where OK(wl, nw) holds (the adapter's macro saying, as a
+ * constant, which combinations it implements; KB_ANY_WORKLOAD: all);
+ * -1 for any other, as for a workload it does not know: its supports()
+ * keeps such cases from running, and one that gets here fails. */
+#define KB_ANY_WORKLOAD(wl, nw) 1
+#define KB_BY_WORKLOAD(s, OK, SIDE)                                             \
+	do {                                                                    \
+		switch ((s)->workload) {                                        \
+		case KB_BATCH_SUM:                                              \
+			return KB_WL_SIDE(OK, SIDE, KB_BATCH_SUM, 1);           \
+		case KB_BATCH_UNTOUCHED:                                        \
+			return KB_WL_SIDE(OK, SIDE, KB_BATCH_UNTOUCHED, 1);     \
+		case KB_PER_EVENT:                                              \
+			return KB_WL_SIDE(OK, SIDE, KB_PER_EVENT, 1);           \
+		case KB_PER_EVENT_DEFERRED:                                     \
+			return KB_WL_SIDE(OK, SIDE, KB_PER_EVENT_DEFERRED, 1);  \
+		case KB_TRACE:                                                  \
+			if ((s)->slot_bytes == 8)                               \
+				return KB_WL_SIDE(OK, SIDE, KB_TRACE, 1);       \
+			if ((s)->slot_bytes == 32)                              \
+				return KB_WL_SIDE(OK, SIDE, KB_TRACE, 4);       \
+			return KB_WL_SIDE(OK, SIDE, KB_TRACE, 8);               \
+		}                                                               \
+		return -1;                                                      \
+	} while (0)
 
 /* ---- adapters ---------------------------------------------------------- */
 

@@ -13,79 +13,39 @@
 
 namespace {
 
+// What produce() and consume() build (boost_supports): trace records of the
+// queue's own slot size, and 8-byte values one at a time in order or summed.
+#define BQ_WORKLOADS(wl, nw)                                                    \
+	((nw) == NW &&                                                          \
+	 ((wl) == KB_TRACE ||                                                   \
+	  (NW == 1 && ((wl) == KB_PER_EVENT || (wl) == KB_BATCH_SUM))))
+
 template <unsigned NW>
 class boost_queue final : public kb::queue {
 	typedef typename kb::slot_of<NW>::type T;
 	boost::lockfree::spsc_queue<T, boost::lockfree::capacity<KB_RING_SLOTS>> q_;
 	std::unique_ptr<T[]> pbuf_, cbuf_; // each side's batch buffer
 
-	int produce_single(uint64_t events)
+	// Per event push(v)/pop(v); batches through each side's buffer, pushed
+	// in several pushes when the queue is nearly full.
+	template <kb_workload WL> int produce_wl(uint64_t events, uint64_t batch)
 	{
-		kb_gen g = kb_gen_start();
-		for (uint64_t i = 0; i < events; i++) {
-			uint64_t v = kb_next_value(&g);
-			while (!q_.push(v))
-				kb_relax();
-		}
-		return 0;
-	}
-
-	int consume_single(uint64_t events, kb_check *out)
-	{
-		kb_check c = kb_check_start();
-		for (; c.count < events; c.count++) {
-			uint64_t v;
-			while (!q_.pop(v))
-				kb_relax();
-			kb_take_in_order(&c, v);
-		}
-		*out = c;
-		return 0;
-	}
-
-	// Fill a batch in the buffer, push it (in several pushes when the
-	// queue is nearly full).
-	template <kb_workload WL> int produce_bulk(uint64_t events, uint64_t batch)
-	{
-		kb_gen g = kb_gen_start();
+		if (kb_per_event(WL))
+			KB_PRODUCE_EACH(events, WL, NW, T, v, q_.push(v));
 		T *buf = pbuf_.get();
-		for (uint64_t left = events; left;) {
-			size_t n = left < batch ? left : batch;
-			if constexpr (WL == KB_TRACE)
-				kb_fill_trace(&g, buf, n, NW);
-			else
-				kb_fill_values(&g, buf, n);
-			for (size_t done = 0; done < n;) {
-				size_t k = q_.push(buf + done, n - done);
-				if (k == 0)
-					kb_relax();
-				done += k;
-			}
-			left -= n;
-		}
-		return 0;
+		KB_PRODUCE_COPY(events, batch, WL, NW, buf, done, n,
+				(int64_t)q_.push(buf + done, n - done));
 	}
 
 	template <kb_workload WL>
-	int consume_bulk(uint64_t events, uint64_t batch, kb_check *out)
+	int consume_wl(uint64_t events, uint64_t batch, kb_check *out)
 	{
-		kb_check c = kb_check_start();
+		if (kb_per_event(WL))
+			KB_CONSUME_EACH(events, WL, T, v, q_.pop(v), out);
 		T *buf = cbuf_.get();
-		while (c.count < events) {
-			uint64_t want = events - c.count < batch ? events - c.count : batch;
-			size_t n = q_.pop(buf, want);
-			if (n == 0) {
-				kb_relax();
-				continue;
-			}
-			if constexpr (WL == KB_TRACE)
-				kb_take_trace_n(&c, buf, n, NW);
-			else
-				kb_take_sum_n(&c, buf, n);
-			c.count += n;
-		}
-		*out = c;
-		return 0;
+		KB_CONSUME_BATCH(events, batch, out, c, want, n,
+				 (int64_t)q_.pop(buf, want),
+				 kb_take_n(&c, WL, NW, buf, (uint64_t)n));
 	}
 
 public:
@@ -96,30 +56,20 @@ public:
 
 	int produce(const kb_spec &s, uint64_t events) override
 	{
-		if (s.workload == KB_TRACE)
-			return produce_bulk<KB_TRACE>(events, s.batch);
-		if constexpr (NW == 1) {
-			if (s.workload == KB_PER_EVENT)
-				return produce_single(events);
-			if (s.workload == KB_BATCH_SUM)
-				return produce_bulk<KB_BATCH_SUM>(events, s.batch);
-		}
-		return -1;
+#define BQ_PRODUCE(wl, nw) produce_wl<wl>(events, s.batch)
+		KB_BY_WORKLOAD(&s, BQ_WORKLOADS, BQ_PRODUCE);
+#undef BQ_PRODUCE
 	}
 
 	int consume(const kb_spec &s, uint64_t events, kb_check *out) override
 	{
-		if (s.workload == KB_TRACE)
-			return consume_bulk<KB_TRACE>(events, s.batch, out);
-		if constexpr (NW == 1) {
-			if (s.workload == KB_PER_EVENT)
-				return consume_single(events, out);
-			if (s.workload == KB_BATCH_SUM)
-				return consume_bulk<KB_BATCH_SUM>(events, s.batch, out);
-		}
-		return -1;
+#define BQ_CONSUME(wl, nw) consume_wl<wl>(events, s.batch, out)
+		KB_BY_WORKLOAD(&s, BQ_WORKLOADS, BQ_CONSUME);
+#undef BQ_CONSUME
 	}
 };
+
+#undef BQ_WORKLOADS
 
 } // namespace
 

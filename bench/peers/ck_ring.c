@@ -68,72 +68,46 @@ ck_close(void *qv)
 	free(q);
 }
 
+/* Values travel as pointers; one word per slot (ck_supports). What
+ * ck_produce and ck_consume build: values summed or in order, and trace
+ * types. */
+#define CK_WORKLOADS(wl, nw)                                                    \
+	((nw) == 1 && ((wl) == KB_BATCH_SUM || (wl) == KB_PER_EVENT ||          \
+		       (wl) == KB_TRACE))
+
 KB_INLINE int
 ck_produce_wl(struct ck_queue *q, uint64_t events, enum kb_workload wl)
 {
-	struct kb_gen g = kb_gen_start();
-	for (uint64_t i = 0; i < events; i++) {
-		uint64_t v;
-		if (wl == KB_TRACE)
-			kb_put_trace(&g, &v, 1);
-		else
-			v = kb_next_value(&g);
-		while (!ck_ring_enqueue_spsc(&q->ring, q->buf, (void *)(uintptr_t)v))
-			kb_relax();
-	}
-	return 0;
+	KB_PRODUCE_EACH(events, wl, 1, uint64_t, v,
+			ck_ring_enqueue_spsc(&q->ring, q->buf, (void *)(uintptr_t)v));
 }
 
 KB_INLINE int
 ck_consume_wl(struct ck_queue *q, uint64_t events, enum kb_workload wl,
 	      struct kb_check *out)
 {
-	struct kb_check c = kb_check_start();
-	for (; c.count < events; c.count++) {
-		void *p;
-		while (!ck_ring_dequeue_spsc(&q->ring, q->buf, &p))
-			kb_relax();
-		uint64_t v = (uintptr_t)p;
-		if (wl == KB_BATCH_SUM)
-			kb_take_sum(&c, v);
-		else if (wl == KB_PER_EVENT)
-			kb_take_in_order(&c, v);
-		else
-			kb_take_trace(&c, v);
-	}
-	*out = c;
-	return 0;
+	void *p = NULL;
+	KB_CONSUME_EACH(events, wl, uint64_t, v,
+			ck_ring_dequeue_spsc(&q->ring, q->buf, &p) &&
+				(v = (uintptr_t)p, 1),
+			out);
 }
 
 static int
 ck_produce(void *q, const struct kb_spec *s, uint64_t events)
 {
-	switch (s->workload) {
-	case KB_BATCH_SUM:
-		return ck_produce_wl(q, events, KB_BATCH_SUM);
-	case KB_PER_EVENT:
-		return ck_produce_wl(q, events, KB_PER_EVENT);
-	case KB_TRACE:
-		return ck_produce_wl(q, events, KB_TRACE);
-	default:
-		return -1;
-	}
+#define CK_PRODUCE(wl, nw) ck_produce_wl(q, events, wl)
+	KB_BY_WORKLOAD(s, CK_WORKLOADS, CK_PRODUCE);
+#undef CK_PRODUCE
 }
 
 static int
 ck_consume(void *q, const struct kb_spec *s, uint64_t events,
 	   struct kb_check *out)
 {
-	switch (s->workload) {
-	case KB_BATCH_SUM:
-		return ck_consume_wl(q, events, KB_BATCH_SUM, out);
-	case KB_PER_EVENT:
-		return ck_consume_wl(q, events, KB_PER_EVENT, out);
-	case KB_TRACE:
-		return ck_consume_wl(q, events, KB_TRACE, out);
-	default:
-		return -1;
-	}
+#define CK_CONSUME(wl, nw) ck_consume_wl(q, events, wl, out)
+	KB_BY_WORKLOAD(s, CK_WORKLOADS, CK_CONSUME);
+#undef CK_CONSUME
 }
 
 const struct kb_adapter kb_peer_ck_ring = {

@@ -9,6 +9,13 @@
 
 namespace {
 
+// What produce() and consume() build (rwq_supports): trace records of the
+// queue's own slot size, and 8-byte values one at a time in order or summed.
+#define RWQ_WORKLOADS(wl, nw)                                                   \
+	((nw) == NW &&                                                          \
+	 ((wl) == KB_TRACE ||                                                   \
+	  (NW == 1 && ((wl) == KB_PER_EVENT || (wl) == KB_BATCH_SUM))))
+
 template <unsigned NW>
 class rwq_queue final : public kb::queue {
 	typedef typename kb::slot_of<NW>::type T;
@@ -16,35 +23,12 @@ class rwq_queue final : public kb::queue {
 
 	template <kb_workload WL> int produce_wl(uint64_t events)
 	{
-		kb_gen g = kb_gen_start();
-		for (uint64_t i = 0; i < events; i++) {
-			T v;
-			if constexpr (WL == KB_TRACE)
-				kb_put_trace(&g, kb::words(v), NW);
-			else
-				v = kb_next_value(&g);
-			while (!q_.try_enqueue(v))
-				kb_relax();
-		}
-		return 0;
+		KB_PRODUCE_EACH(events, WL, NW, T, v, q_.try_enqueue(v));
 	}
 
 	template <kb_workload WL> int consume_wl(uint64_t events, kb_check *out)
 	{
-		kb_check c = kb_check_start();
-		for (; c.count < events; c.count++) {
-			T v;
-			while (!q_.try_dequeue(v))
-				kb_relax();
-			if constexpr (WL == KB_TRACE)
-				kb_take_trace(&c, kb::words(v)[0]);
-			else if constexpr (WL == KB_PER_EVENT)
-				kb_take_in_order(&c, v);
-			else
-				kb_take_sum(&c, v);
-		}
-		*out = c;
-		return 0;
+		KB_CONSUME_EACH(events, WL, T, v, q_.try_dequeue(v), out);
 	}
 
 public:
@@ -52,30 +36,20 @@ public:
 
 	int produce(const kb_spec &s, uint64_t events) override
 	{
-		if (s.workload == KB_TRACE)
-			return produce_wl<KB_TRACE>(events);
-		if constexpr (NW == 1) {
-			if (s.workload == KB_PER_EVENT)
-				return produce_wl<KB_PER_EVENT>(events);
-			if (s.workload == KB_BATCH_SUM)
-				return produce_wl<KB_BATCH_SUM>(events);
-		}
-		return -1;
+#define RWQ_PRODUCE(wl, nw) produce_wl<wl>(events)
+		KB_BY_WORKLOAD(&s, RWQ_WORKLOADS, RWQ_PRODUCE);
+#undef RWQ_PRODUCE
 	}
 
 	int consume(const kb_spec &s, uint64_t events, kb_check *out) override
 	{
-		if (s.workload == KB_TRACE)
-			return consume_wl<KB_TRACE>(events, out);
-		if constexpr (NW == 1) {
-			if (s.workload == KB_PER_EVENT)
-				return consume_wl<KB_PER_EVENT>(events, out);
-			if (s.workload == KB_BATCH_SUM)
-				return consume_wl<KB_BATCH_SUM>(events, out);
-		}
-		return -1;
+#define RWQ_CONSUME(wl, nw) consume_wl<wl>(events, out)
+		KB_BY_WORKLOAD(&s, RWQ_WORKLOADS, RWQ_CONSUME);
+#undef RWQ_CONSUME
 	}
 };
+
+#undef RWQ_WORKLOADS
 
 } // namespace
 
