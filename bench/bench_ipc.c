@@ -187,7 +187,9 @@ static int
 run_produce(void *arg, uint64_t events)
 {
 	struct ipc_run *r = arg;
-	return r->ad->produce(r->q, r->spec, events, &r->prod, &r->rtt);
+	int rc = r->ad->produce(r->q, r->spec, events, &r->prod, &r->rtt);
+	r->prod.done = rc == 0;
+	return rc;
 }
 
 static int
@@ -201,7 +203,9 @@ static int
 run_consume(void *arg, uint64_t events)
 {
 	struct ipc_run *r = arg;
-	return r->ad->consume(r->q, r->spec, events, r->cons);
+	int rc = r->ad->consume(r->q, r->spec, events, r->cons);
+	r->cons->done = rc == 0;
+	return rc;
 }
 
 static void

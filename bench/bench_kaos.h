@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the benchmark programs' kaos sides share: reporting a failed call,
- * spinning push/pop of one 8-byte value, and channel names that are removed
- * on every path (at the end, by the watchdog, at exit, on SIGINT/SIGTERM;
- * their registry is in bench_kaos.c).
+ * kaos calls as the loop templates want them, and channel names that are
+ * removed on every path (at the end, by the watchdog, at exit, on
+ * SIGINT/SIGTERM; their registry is in bench_kaos.c).
  */
 #ifndef KB_BENCH_KAOS_H
 #define KB_BENCH_KAOS_H
@@ -37,52 +37,17 @@ kb_kaos_n(int64_t n, const char *call)
 	return n >= 0 ? n : kaos_fail(call, n);
 }
 
+/* One 8-byte push or pop on an SPSC ring (round trips). */
 KB_INLINE int
-kaos_push_spin(struct kaos_spsc *r, uint64_t v)
+kaos_try_push(struct kaos_spsc *r, const uint64_t *v)
 {
-	int rc;
-	while ((rc = kaos_spsc_push(r, &v)) != 0) {
-		if (rc != -KAOS_EFULL)
-			return kaos_fail("kaos_spsc_push", rc);
-		kb_relax();
-	}
-	return 0;
+	return kb_kaos_try(kaos_spsc_push(r, v), -KAOS_EFULL, "kaos_spsc_push");
 }
 
 KB_INLINE int
-kaos_pop_spin(struct kaos_spsc *r, uint64_t *v)
+kaos_try_pop(struct kaos_spsc *r, uint64_t *v)
 {
-	int rc;
-	while ((rc = kaos_spsc_pop(r, v)) != 0) {
-		if (rc != -KAOS_EEMPTY)
-			return kaos_fail("kaos_spsc_pop", rc);
-		kb_relax();
-	}
-	return 0;
-}
-
-KB_INLINE int
-kaos_u64_push_spin(struct kaos_u64ring *r, uint64_t v)
-{
-	int rc;
-	while ((rc = kaos_u64ring_push(r, v)) != 0) {
-		if (rc != -KAOS_EFULL)
-			return kaos_fail("kaos_u64ring_push", rc);
-		kb_relax();
-	}
-	return 0;
-}
-
-KB_INLINE int
-kaos_u64_pop_spin(struct kaos_u64ring *r, uint64_t *v)
-{
-	int rc;
-	while ((rc = kaos_u64ring_pop(r, v)) != 0) {
-		if (rc != -KAOS_EEMPTY)
-			return kaos_fail("kaos_u64ring_pop", rc);
-		kb_relax();
-	}
-	return 0;
+	return kb_kaos_try(kaos_spsc_pop(r, v), -KAOS_EEMPTY, "kaos_spsc_pop");
 }
 
 /* ---- channel names -------------------------------------------------------- */

@@ -159,6 +159,22 @@ ki_msg_result(const struct ki_msg_check *c, uint64_t events, size_t want,
 	return 0;
 }
 
+/* ---- loop templates ------------------------------------------------------------ */
+
+/* The 8-byte cases use bench/workload.h's loops with KB_PER_EVENT
+ * (KB_PRODUCE_EACH, KB_CONSUME_EACH, KB_PRODUCE_COPY, KB_CONSUME_BATCH),
+ * the round trips bench/rtt_clock.h's (KI_RTT_PING, KI_RTT_ECHO). */
+
+/* Return SIDE(len) with the message size a constant for the cases' sizes. */
+#define KI_BY_MSG_BYTES(s, SIDE)                                                \
+	do {                                                                    \
+		if ((s)->msg_bytes == 64)                                       \
+			return SIDE(64);                                        \
+		if ((s)->msg_bytes == 1024)                                     \
+			return SIDE(1024);                                      \
+		return SIDE((s)->msg_bytes);                                    \
+	} while (0)
+
 /* ---- adapters ---------------------------------------------------------------- */
 
 /* What a side of a run leaves behind: the consumer's in shared memory (the
@@ -166,7 +182,7 @@ ki_msg_result(const struct ki_msg_check *c, uint64_t events, size_t want,
 struct ki_out {
 	struct kb_check check;   /* 8-byte cases (and the echoes of KI_RTT) */
 	struct ki_msg_check msg; /* KI_MSG */
-	int done;                /* the side ran to its end */
+	int done;                /* the side returned 0 (set by bench_ipc.c) */
 };
 
 /*

@@ -11,9 +11,8 @@
  *
  * What KAOS_COUNTERS=0 changes is the kaos header code compiled into that
  * translation unit, and that is the whole of every timed loop here: the
- * inline kaos_u64ring_push/pop (ipc/single_8B, through
- * kaos_u64_push_spin/pop_spin of bench_kaos.h), kaos_spsc_push/pop
- * (ipc/rtt_8B, through kaos_push_spin/pop_spin), kaos_spsc_peek/release
+ * inline kaos_u64ring_push/pop (ipc/single_8B), kaos_spsc_push/pop
+ * (ipc/rtt_8B), kaos_spsc_peek/release
  * (ipc/sustained_8B) and kaos_msgring_claim/commit_deferred/flush/read
  * (ipc/msg_*). Their counters are the producers' "ring full" counts, paid
  * each time a push or claim finds the ring full.
@@ -297,7 +296,6 @@ kaos_msg_consume(struct kaos_msgring *ring, uint64_t events,
 	}
 	out->msg = x.c;
 	out->check.bad = x.bad_type; /* unused otherwise in KI_MSG */
-	out->done = 1;
 	return 0;
 }
 
@@ -306,14 +304,12 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct kaos_q *q = qv;
-	struct kb_gen g = kb_gen_start();
 	switch (s->kind) {
 	case KI_SINGLE: {
 		struct kaos_u64ring *r = kaos_ipc_u64ring(q->pub);
-		for (uint64_t i = 0; i < events; i++)
-			if (kaos_u64_push_spin(r, kb_next_value(&g)) != 0)
-				return -1;
-		return 0;
+		KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v,
+				kb_kaos_try(kaos_u64ring_push(r, v), -KAOS_EFULL,
+					    "kaos_u64ring_push"));
 	}
 	case KI_SUSTAINED: {
 		/* Values made in a private batch, then copied in by
@@ -321,49 +317,21 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 		static _Alignas(64) uint64_t batch[KSUS_BATCH_MAX];
 		struct kaos_spsc *r = kaos_ipc_spsc(q->pub);
 		uint64_t per = s->batch < KSUS_BATCH_MAX ? s->batch : KSUS_BATCH_MAX;
-		for (uint64_t left = events; left;) {
-			uint64_t n = left < per ? left : per;
-			kb_fill_values(&g, batch, n);
-			for (uint64_t done = 0; done < n;) {
-				int64_t w = kaos_spsc_write(r, batch + done, n - done);
-				if (w < 0)
-					return kaos_fail("kaos_spsc_write", w);
-				if (w == 0)
-					kb_relax();
-				done += (uint64_t)w;
-			}
-			left -= n;
-		}
-		return 0;
+		KB_PRODUCE_COPY(events, per, KB_PER_EVENT, 1, batch, done, n,
+				kb_kaos_n(kaos_spsc_write(r, batch + done, n - done),
+					  "kaos_spsc_write"));
 	}
 	case KI_MSG: {
 		struct kaos_msgring_producer *p = kaos_ipc_msg_producer(q->pub);
-		if (s->msg_bytes == 64)
-			return kaos_msg_produce(p, events, 64);
-		if (s->msg_bytes == 1024)
-			return kaos_msg_produce(p, events, 1024);
-		return kaos_msg_produce(p, events, s->msg_bytes);
+#define KMSG_PRODUCE(len) kaos_msg_produce(p, events, len)
+		KI_BY_MSG_BYTES(s, KMSG_PRODUCE);
+#undef KMSG_PRODUCE
 	}
 	case KI_RTT: {
 		struct kaos_spsc *tx = kaos_ipc_spsc(q->pub);
 		struct kaos_spsc *rx = kaos_ipc_spsc(q->back);
-		struct kb_check c = kb_check_start();
-		uint64_t prev = ki_rtt_start(rtt);
-		for (uint64_t i = 0; i < events; i++) {
-			uint64_t back;
-			if (kaos_push_spin(tx, kb_next_value(&g)) != 0 ||
-			    kaos_pop_spin(rx, &back) != 0)
-				return -1;
-			kb_take_in_order(&c, back);
-			c.count++;
-			uint64_t t = ki_ticks();
-			rtt->samples[i] = t - prev;
-			prev = t;
-		}
-		ki_rtt_stop(rtt, prev);
-		out->check = c;
-		out->done = 1;
-		return 0;
+		KI_RTT_PING(events, rtt, v, kaos_try_push(tx, &v), back,
+			    kaos_try_pop(rx, &back), &out->check);
 	}
 	}
 	return -1;
@@ -374,62 +342,41 @@ kaos_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out)
 {
 	struct kaos_q *q = qv;
-	struct kb_check c = kb_check_start();
 	switch (s->kind) {
 	case KI_SINGLE: {
 		struct kaos_u64ring *r = kaos_ipc_u64ring(q->sub);
-		for (; c.count < events; c.count++) {
-			uint64_t v;
-			if (kaos_u64_pop_spin(r, &v) != 0)
-				return -1;
-			kb_take_in_order(&c, v);
-		}
-		break;
+		KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v,
+				kb_kaos_try(kaos_u64ring_pop(r, &v), -KAOS_EEMPTY,
+					    "kaos_u64ring_pop"),
+				&out->check);
 	}
 	case KI_SUSTAINED: {
 		struct kaos_spsc *r = kaos_ipc_spsc(q->sub);
-		while (c.count < events) {
-			const void *slots = NULL;
-			uint64_t want = events - c.count < s->batch ? events - c.count
-								    : s->batch;
-			int64_t n = kaos_spsc_peek(r, want, &slots);
-			if (n <= 0) {
-				if (n < 0)
-					return kaos_fail("kaos_spsc_peek", n);
-				kb_relax();
-				continue;
-			}
-			const uint64_t *v = slots;
-			for (int64_t i = 0; i < n; i++)
-				kb_take_in_order(&c, v[i]);
-			kaos_spsc_release(r, (uint64_t)n);
-			c.count += (uint64_t)n;
-		}
-		break;
+		const void *slots = NULL;
+		KB_CONSUME_BATCH(events, s->batch, &out->check, c, want, n,
+				 kb_kaos_n(kaos_spsc_peek(r, want, &slots),
+					   "kaos_spsc_peek"),
+				 (kb_take_n(&c, KB_PER_EVENT, 1, slots, (uint64_t)n),
+				  kaos_spsc_release(r, (uint64_t)n)));
 	}
 	case KI_MSG: {
 		struct kaos_msgring *ring = kaos_ipc_msgring(q->sub);
-		if (s->msg_bytes == 64)
-			return kaos_msg_consume(ring, events, kmsg_take_64, out);
-		if (s->msg_bytes == 1024)
-			return kaos_msg_consume(ring, events, kmsg_take_1k, out);
-		return kaos_msg_consume(ring, events, kmsg_take_any, out);
+#define KMSG_CONSUME(len)                                                       \
+	kaos_msg_consume(ring, events,                                          \
+			 len == 64 ? kmsg_take_64 : len == 1024 ? kmsg_take_1k  \
+								: kmsg_take_any, \
+			 out)
+		KI_BY_MSG_BYTES(s, KMSG_CONSUME);
+#undef KMSG_CONSUME
 	}
 	case KI_RTT: {
 		struct kaos_spsc *rx = kaos_ipc_spsc(q->sub);
 		struct kaos_spsc *tx = kaos_ipc_spsc(q->echo);
-		for (; c.count < events; c.count++) {
-			uint64_t v;
-			if (kaos_pop_spin(rx, &v) != 0 || kaos_push_spin(tx, v) != 0)
-				return -1;
-			kb_take_in_order(&c, v);
-		}
-		break;
+		KI_RTT_ECHO(events, v, kaos_try_pop(rx, &v), kaos_try_push(tx, &v),
+			    &out->check);
 	}
 	}
-	out->check = c;
-	out->done = 1;
-	return 0;
+	return -1;
 }
 
 KAOS_ADAPTER_LINKAGE const struct ki_adapter KAOS_ADAPTER_VAR = {

@@ -79,4 +79,58 @@ ki_rtt_ns_per_tick(const struct ki_rtt *r)
 	return (double)(r->ns1 - r->ns0) / (double)(r->tick1 - r->tick0);
 }
 
+/* ---- round-trip loops --------------------------------------------------- */
+
+/* As bench/workload.h's loop templates: the rest of a side's function, the
+ * adapter's calls as expressions (> 0 done, 0 not yet: spin, < 0 failed
+ * and printed). */
+
+/* Spin on EXPR until it has done its work; the side fails if it fails. */
+#define KI_SPIN(EXPR)                                                           \
+	do {                                                                    \
+		int kb_rc_;                                                     \
+		while ((kb_rc_ = (EXPR)) <= 0) {                                \
+			if (kb_rc_ < 0)                                         \
+				return -1;                                      \
+			kb_relax();                                             \
+		}                                                               \
+	} while (0)
+
+/* Round trips, the timing side: PUT sends the uint64_t v, GET receives its
+ * echo into back; each trip's ticks go to rtt->samples, the echoes' checks
+ * to *out. */
+#define KI_RTT_PING(events, rtt, v, PUT, back, GET, out)                        \
+	do {                                                                    \
+		struct kb_gen kb_g_ = kb_gen_start();                           \
+		struct kb_check kb_c_ = kb_check_start();                       \
+		uint64_t kb_prev_ = ki_rtt_start(rtt);                          \
+		for (uint64_t kb_i_ = 0; kb_i_ < (events); kb_i_++) {          \
+			uint64_t v = kb_next_value(&kb_g_), back;               \
+			KI_SPIN(PUT);                                           \
+			KI_SPIN(GET);                                           \
+			kb_take_in_order(&kb_c_, back);                         \
+			kb_c_.count++;                                          \
+			uint64_t kb_t_ = ki_ticks();                            \
+			(rtt)->samples[kb_i_] = kb_t_ - kb_prev_;               \
+			kb_prev_ = kb_t_;                                       \
+		}                                                               \
+		ki_rtt_stop(rtt, kb_prev_);                                     \
+		*(out) = kb_c_;                                                 \
+		return 0;                                                       \
+	} while (0)
+
+/* The echo side: GET receives the uint64_t v, PUT sends it back. */
+#define KI_RTT_ECHO(events, v, GET, PUT, out)                                   \
+	do {                                                                    \
+		struct kb_check kb_c_ = kb_check_start();                       \
+		for (; kb_c_.count < (events); kb_c_.count++) {                 \
+			uint64_t v;                                             \
+			KI_SPIN(GET);                                           \
+			KI_SPIN(PUT);                                           \
+			kb_take_in_order(&kb_c_, v);                            \
+		}                                                               \
+		*(out) = kb_c_;                                                 \
+		return 0;                                                       \
+	} while (0)
+
 #endif /* KAOS_BENCH_RTT_CLOCK_H */

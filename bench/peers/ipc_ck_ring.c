@@ -76,20 +76,21 @@ ck_ipc_open(const struct ki_spec *s)
 	return q;
 }
 
-KB_INLINE void
-ck_put(struct ck_ring *r, struct ck_ring_buffer *b, uint64_t v)
+/* Ring i (1: the echo); values travel as pointers. */
+KB_INLINE int
+ck_put(struct ck_ipc *q, int i, uint64_t v)
 {
-	while (!ck_ring_enqueue_spsc(r, b, (void *)(uintptr_t)v))
-		kb_relax();
+	return ck_ring_enqueue_spsc(q->ring[i], q->buf[i], (void *)(uintptr_t)v);
 }
 
-KB_INLINE uint64_t
-ck_get(struct ck_ring *r, struct ck_ring_buffer *b)
+KB_INLINE int
+ck_get(struct ck_ipc *q, int i, uint64_t *v)
 {
 	void *p;
-	while (!ck_ring_dequeue_spsc(r, b, &p))
-		kb_relax();
-	return (uint64_t)(uintptr_t)p;
+	if (!ck_ring_dequeue_spsc(q->ring[i], q->buf[i], &p))
+		return 0;
+	*v = (uint64_t)(uintptr_t)p;
+	return 1;
 }
 
 static int
@@ -97,26 +98,10 @@ ck_ipc_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	       struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct ck_ipc *q = qv;
-	struct kb_gen g = kb_gen_start();
-	if (s->kind != KI_RTT) {
-		for (uint64_t i = 0; i < events; i++)
-			ck_put(q->ring[0], q->buf[0], kb_next_value(&g));
-		return 0;
-	}
-	struct kb_check c = kb_check_start();
-	uint64_t prev = ki_rtt_start(rtt);
-	for (uint64_t i = 0; i < events; i++) {
-		ck_put(q->ring[0], q->buf[0], kb_next_value(&g));
-		kb_take_in_order(&c, ck_get(q->ring[1], q->buf[1]));
-		c.count++;
-		uint64_t t = ki_ticks();
-		rtt->samples[i] = t - prev;
-		prev = t;
-	}
-	ki_rtt_stop(rtt, prev);
-	out->check = c;
-	out->done = 1;
-	return 0;
+	if (s->kind == KI_RTT)
+		KI_RTT_PING(events, rtt, v, ck_put(q, 0, v), back,
+			    ck_get(q, 1, &back), &out->check);
+	KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, ck_put(q, 0, v));
 }
 
 static int
@@ -124,20 +109,11 @@ ck_ipc_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	       struct ki_out *out)
 {
 	struct ck_ipc *q = qv;
-	struct kb_check c = kb_check_start();
-	if (s->kind != KI_RTT) {
-		for (; c.count < events; c.count++)
-			kb_take_in_order(&c, ck_get(q->ring[0], q->buf[0]));
-	} else {
-		for (; c.count < events; c.count++) {
-			uint64_t v = ck_get(q->ring[0], q->buf[0]);
-			ck_put(q->ring[1], q->buf[1], v);
-			kb_take_in_order(&c, v);
-		}
-	}
-	out->check = c;
-	out->done = 1;
-	return 0;
+	if (s->kind == KI_RTT)
+		KI_RTT_ECHO(events, v, ck_get(q, 0, &v), ck_put(q, 1, v),
+			    &out->check);
+	KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, ck_get(q, 0, &v),
+			&out->check);
 }
 
 const struct ki_adapter ki_peer_ck_ring = {

@@ -554,6 +554,29 @@ ice_take(iox_sub_t sub, const void **p)
 	}
 }
 
+/* One 8-byte sample: 1, or -1 (printed). */
+KB_INLINE int
+ice_send8(iox_pub_t pub, uint64_t v)
+{
+	void *p;
+	if (ice_loan(pub, &p, 8, 0) != 0)
+		return -1;
+	*(uint64_t *)p = v;
+	iox_pub_publish_chunk(pub, p);
+	return 1;
+}
+
+KB_INLINE int
+ice_recv8(iox_sub_t sub, uint64_t *v)
+{
+	const void *p;
+	if (ice_take(sub, &p) != 0)
+		return -1;
+	*v = *(const uint64_t *)p;
+	iox_sub_release_chunk(sub, p);
+	return 1;
+}
+
 /* ---- one implementation ------------------------------------------------------ */
 
 /* Shared with the helper and the consumer children (MAP_SHARED, made by
@@ -598,27 +621,27 @@ ice_msg_produce(iox_pub_t pub, uint64_t events, uint32_t len)
 	return 0;
 }
 
+KB_INLINE int
+ice_ping(iox_pub_t pub, iox_sub_t back, uint64_t events, struct ki_rtt *clock,
+	 struct kb_check *out)
+{
+	KI_RTT_PING(events, clock, v, ice_send8(pub, v), b, ice_recv8(back, &b), out);
+}
+
 /* One run, in the helper. */
 static int
 ice_helper_run(struct ice_q *q, iox_pub_t pub, iox_sub_t back, uint64_t events)
 {
 	const struct ki_spec *s = &q->spec;
-	struct kb_gen g = kb_gen_start();
 	if (!iox_pub_has_subscribers(pub)) {
 		fprintf(stderr, "bench: iceoryx: no subscriber at the start of a run\n");
 		return -1;
 	}
 	switch (s->kind) {
 	case KI_SINGLE:
-		for (uint64_t i = 0; i < events; i++) {
-			void *p;
-			if (ice_loan(pub, &p, 8, 0) != 0)
-				return -1;
-			*(uint64_t *)p = kb_next_value(&g);
-			iox_pub_publish_chunk(pub, p);
-		}
-		return 0;
+		KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, ice_send8(pub, v));
 	case KI_SUSTAINED: {
+		struct kb_gen g = kb_gen_start();
 		uint64_t per = s->io_bytes / 8; /* 8 KiB samples: 1024 values */
 		for (uint64_t left = events; left;) {
 			uint64_t n = left < per ? left : per;
@@ -633,33 +656,16 @@ ice_helper_run(struct ice_q *q, iox_pub_t pub, iox_sub_t back, uint64_t events)
 		return 0;
 	}
 	case KI_MSG:
-		if (s->msg_bytes == 64)
-			return ice_msg_produce(pub, events, 64);
-		if (s->msg_bytes == 1024)
-			return ice_msg_produce(pub, events, 1024);
-		return ice_msg_produce(pub, events, s->msg_bytes);
+#define ICE_MSG_PRODUCE(len) ice_msg_produce(pub, events, len)
+		KI_BY_MSG_BYTES(s, ICE_MSG_PRODUCE);
+#undef ICE_MSG_PRODUCE
 	case KI_RTT: {
-		struct kb_check c = kb_check_start();
-		struct ki_rtt clock = { NULL, 0, 0, 0, 0 };
-		uint64_t prev = ki_rtt_start(&clock);
-		for (uint64_t i = 0; i < events; i++) {
-			void *p;
-			const void *b;
-			if (ice_loan(pub, &p, 8, 0) != 0)
-				return -1;
-			*(uint64_t *)p = kb_next_value(&g);
-			iox_pub_publish_chunk(pub, p);
-			if (ice_take(back, &b) != 0)
-				return -1;
-			uint64_t v = *(const uint64_t *)b;
-			iox_sub_release_chunk(back, b);
-			kb_take_in_order(&c, v);
-			c.count++;
-			uint64_t t = ki_ticks();
-			q->samples[i] = t - prev;
-			prev = t;
-		}
-		ki_rtt_stop(&clock, prev);
+		/* Into the shared samples; the clock and the checks for
+		 * ice_produce() in the benchmark process. */
+		struct ki_rtt clock = { q->samples, 0, 0, 0, 0 };
+		struct kb_check c;
+		if (ice_ping(pub, back, events, &clock, &c) != 0)
+			return -1;
 		q->ctl->echo = c;
 		q->ctl->clock = clock;
 		return 0;
@@ -980,7 +986,6 @@ ice_produce(void *qv, const struct ki_spec *s, uint64_t events,
 		rtt->ns0 = q->ctl->clock.ns0;
 		rtt->ns1 = q->ctl->clock.ns1;
 		out->check = q->ctl->echo;
-		out->done = 1;
 	}
 	return 0;
 }
@@ -999,7 +1004,6 @@ ice_msg_consume(iox_sub_t sub, uint64_t events, size_t want, struct ki_out *out)
 		iox_sub_release_chunk(sub, p);
 	}
 	out->msg = c;
-	out->done = 1;
 	return 0;
 }
 
@@ -1007,19 +1011,12 @@ static int
 ice_consume_kind(struct ice_q *q, const struct ki_spec *s, uint64_t events,
 		 struct ki_out *out)
 {
-	struct kb_check c = kb_check_start();
 	switch (s->kind) {
 	case KI_SINGLE:
-		for (; c.count < events; c.count++) {
-			const void *p;
-			if (ice_take(q->sub, &p) != 0)
-				return -1;
-			uint64_t v = *(const uint64_t *)p;
-			iox_sub_release_chunk(q->sub, p);
-			kb_take_in_order(&c, v);
-		}
-		break;
-	case KI_SUSTAINED:
+		KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, ice_recv8(q->sub, &v),
+				&out->check);
+	case KI_SUSTAINED: {
+		struct kb_check c = kb_check_start();
 		while (c.count < events) {
 			const void *p;
 			if (ice_take(q->sub, &p) != 0)
@@ -1037,32 +1034,18 @@ ice_consume_kind(struct ice_q *q, const struct ki_spec *s, uint64_t events,
 			c.count += len / 8;
 			iox_sub_release_chunk(q->sub, p);
 		}
-		break;
-	case KI_MSG:
-		if (s->msg_bytes == 64)
-			return ice_msg_consume(q->sub, events, 64, out);
-		if (s->msg_bytes == 1024)
-			return ice_msg_consume(q->sub, events, 1024, out);
-		return ice_msg_consume(q->sub, events, s->msg_bytes, out);
-	case KI_RTT:
-		for (; c.count < events; c.count++) {
-			const void *p;
-			void *e;
-			if (ice_take(q->sub, &p) != 0)
-				return -1;
-			uint64_t v = *(const uint64_t *)p;
-			iox_sub_release_chunk(q->sub, p);
-			if (ice_loan(q->echo, &e, 8, 0) != 0)
-				return -1;
-			*(uint64_t *)e = v;
-			iox_pub_publish_chunk(q->echo, e);
-			kb_take_in_order(&c, v);
-		}
-		break;
+		out->check = c;
+		return 0;
 	}
-	out->check = c;
-	out->done = 1;
-	return 0;
+	case KI_MSG:
+#define ICE_MSG_CONSUME(len) ice_msg_consume(q->sub, events, len, out)
+		KI_BY_MSG_BYTES(s, ICE_MSG_CONSUME);
+#undef ICE_MSG_CONSUME
+	case KI_RTT:
+		KI_RTT_ECHO(events, v, ice_recv8(q->sub, &v), ice_send8(q->echo, v),
+			    &out->check);
+	}
+	return -1;
 }
 
 static int

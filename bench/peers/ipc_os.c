@@ -242,46 +242,48 @@ mq_open_queue(const struct ki_spec *s)
 
 /* ---- 8-byte values, one per call ------------------------------------------- */
 
+/* One value through the channel (pipe, socket or queue): 1, or -1
+ * (printed). */
+KB_INLINE int
+os_send8(struct os_queue *q, uint64_t v)
+{
+	if (q->kind == OS_MQ) {
+		while (mq_send(q->mq, (const char *)&v, 8, 0) != 0)
+			if (errno != EINTR)
+				return os_fail("mq_send");
+		return 1;
+	}
+	return os_write_all(q, q->wfd, &v, 8) == 0 ? 1 : -1;
+}
+
+KB_INLINE int
+os_recv8(struct os_queue *q, uint64_t *v)
+{
+	if (q->kind == OS_MQ) {
+		ssize_t r;
+		while ((r = mq_receive(q->mq, (char *)v, 8, NULL)) < 0)
+			if (errno != EINTR)
+				return os_fail("mq_receive");
+		if (r != 8) {
+			fprintf(stderr, "bench: mq_receive: %zd bytes\n", r);
+			return -1;
+		}
+		return 1;
+	}
+	return os_read_all(q, q->rfd, v, 8) == 0 ? 1 : -1;
+}
+
 static int
 single_produce(struct os_queue *q, uint64_t events)
 {
-	struct kb_gen g = kb_gen_start();
-	for (uint64_t i = 0; i < events; i++) {
-		uint64_t v = kb_next_value(&g);
-		if (q->kind == OS_MQ) {
-			while (mq_send(q->mq, (const char *)&v, 8, 0) != 0)
-				if (errno != EINTR)
-					return os_fail("mq_send");
-		} else if (os_write_all(q, q->wfd, &v, 8) != 0) {
-			return -1;
-		}
-	}
-	return 0;
+	KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, os_send8(q, v));
 }
 
 static int
 single_consume(struct os_queue *q, uint64_t events, struct ki_out *out)
 {
-	struct kb_check c = kb_check_start();
-	for (; c.count < events; c.count++) {
-		uint64_t v;
-		if (q->kind == OS_MQ) {
-			ssize_t r;
-			while ((r = mq_receive(q->mq, (char *)&v, 8, NULL)) < 0)
-				if (errno != EINTR)
-					return os_fail("mq_receive");
-			if (r != 8) {
-				fprintf(stderr, "bench: mq_receive: %zd bytes\n", r);
-				return -1;
-			}
-		} else if (os_read_all(q, q->rfd, &v, 8) != 0) {
-			return -1;
-		}
-		kb_take_in_order(&c, v);
-	}
-	out->check = c;
-	out->done = 1;
-	return 0;
+	KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, os_recv8(q, &v),
+			&out->check);
 }
 
 /* ---- 8-byte values, 8 KiB writes and reads ---------------------------------- */
@@ -289,17 +291,9 @@ single_consume(struct os_queue *q, uint64_t events, struct ki_out *out)
 static int
 stream_produce(struct os_queue *q, uint64_t events, unsigned io_bytes)
 {
-	struct kb_gen g = kb_gen_start();
 	uint64_t *buf = (uint64_t *)q->pbuf;
-	uint64_t per = io_bytes / 8;
-	for (uint64_t left = events; left;) {
-		uint64_t n = left < per ? left : per;
-		kb_fill_values(&g, buf, n);
-		if (os_write_all(q, q->wfd, buf, n * 8) != 0)
-			return -1;
-		left -= n;
-	}
-	return 0;
+	KB_PRODUCE_COPY(events, io_bytes / 8, KB_PER_EVENT, 1, buf, done, n,
+			os_write_all(q, q->wfd, buf, n * 8) == 0 ? (int64_t)n : -1);
 }
 
 /* Reads of up to io_bytes; a read may end inside a value (a stream may
@@ -331,7 +325,6 @@ stream_consume(struct os_queue *q, uint64_t events, unsigned io_bytes,
 			memmove(buf, buf + whole * 8, have);
 	}
 	out->check = c;
-	out->done = 1;
 	return 0;
 }
 
@@ -372,7 +365,6 @@ msg_consume_each(struct os_queue *q, uint64_t events, uint32_t want,
 		ki_msg_take(&c, buf, len, want);
 	}
 	out->msg = c;
-	out->done = 1;
 	return 0;
 }
 
@@ -436,7 +428,6 @@ msg_consume_batch(struct os_queue *q, uint64_t events, uint32_t want,
 			memmove(buf, buf + at, have);
 	}
 	out->msg = c;
-	out->done = 1;
 	return 0;
 }
 
@@ -446,40 +437,16 @@ static int
 rtt_ping(struct os_queue *q, uint64_t events, struct ki_out *out,
 	 struct ki_rtt *rtt)
 {
-	struct kb_check c = kb_check_start();
-	struct kb_gen g = kb_gen_start();
-	uint64_t prev = ki_rtt_start(rtt);
-	for (uint64_t i = 0; i < events; i++) {
-		uint64_t v = kb_next_value(&g), back;
-		if (os_write_all(q, q->wfd, &v, 8) != 0 ||
-		    os_read_all(q, q->rfd2, &back, 8) != 0)
-			return -1;
-		kb_take_in_order(&c, back);
-		c.count++;
-		uint64_t t = ki_ticks();
-		rtt->samples[i] = t - prev;
-		prev = t;
-	}
-	ki_rtt_stop(rtt, prev);
-	out->check = c;
-	out->done = 1;
-	return 0;
+	KI_RTT_PING(events, rtt, v, os_write_all(q, q->wfd, &v, 8) == 0 ? 1 : -1,
+		    back, os_read_all(q, q->rfd2, &back, 8) == 0 ? 1 : -1,
+		    &out->check);
 }
 
 static int
 rtt_echo(struct os_queue *q, uint64_t events, struct ki_out *out)
 {
-	struct kb_check c = kb_check_start();
-	for (; c.count < events; c.count++) {
-		uint64_t v;
-		if (os_read_all(q, q->rfd, &v, 8) != 0 ||
-		    os_write_all(q, q->wfd2, &v, 8) != 0)
-			return -1;
-		kb_take_in_order(&c, v);
-	}
-	out->check = c;
-	out->done = 1;
-	return 0;
+	KI_RTT_ECHO(events, v, os_read_all(q, q->rfd, &v, 8) == 0 ? 1 : -1,
+		    os_write_all(q, q->wfd2, &v, 8) == 0 ? 1 : -1, &out->check);
 }
 
 /* ---- adapters ------------------------------------------------------------------ */
@@ -602,11 +569,9 @@ os_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	case KI_SUSTAINED:
 		return stream_produce(q, events, s->io_bytes);
 	case KI_MSG:
-		if (s->msg_bytes == 64)
-			return msg_produce_each(q, events, 64);
-		if (s->msg_bytes == 1024)
-			return msg_produce_each(q, events, 1024);
-		return msg_produce_each(q, events, s->msg_bytes);
+#define OS_MSG_PRODUCE(len) msg_produce_each(q, events, len)
+		KI_BY_MSG_BYTES(s, OS_MSG_PRODUCE);
+#undef OS_MSG_PRODUCE
 	case KI_RTT:
 		return rtt_ping(q, events, out, rtt);
 	}
@@ -624,11 +589,9 @@ os_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	case KI_SUSTAINED:
 		return stream_consume(q, events, s->io_bytes, out);
 	case KI_MSG:
-		if (s->msg_bytes == 64)
-			return msg_consume_each(q, events, 64, out);
-		if (s->msg_bytes == 1024)
-			return msg_consume_each(q, events, 1024, out);
-		return msg_consume_each(q, events, s->msg_bytes, out);
+#define OS_MSG_CONSUME(len) msg_consume_each(q, events, len, out)
+		KI_BY_MSG_BYTES(s, OS_MSG_CONSUME);
+#undef OS_MSG_CONSUME
 	case KI_RTT:
 		return rtt_echo(q, events, out);
 	}
@@ -642,11 +605,9 @@ batch_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	struct os_queue *q = qv;
 	(void)out;
 	(void)rtt;
-	if (s->msg_bytes == 64)
-		return msg_produce_batch(q, events, 64, s->io_bytes);
-	if (s->msg_bytes == 1024)
-		return msg_produce_batch(q, events, 1024, s->io_bytes);
-	return msg_produce_batch(q, events, s->msg_bytes, s->io_bytes);
+#define OS_BATCH_PRODUCE(len) msg_produce_batch(q, events, len, s->io_bytes)
+	KI_BY_MSG_BYTES(s, OS_BATCH_PRODUCE);
+#undef OS_BATCH_PRODUCE
 }
 
 static int
@@ -654,11 +615,9 @@ batch_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	      struct ki_out *out)
 {
 	struct os_queue *q = qv;
-	if (s->msg_bytes == 64)
-		return msg_consume_batch(q, events, 64, s->io_bytes, out);
-	if (s->msg_bytes == 1024)
-		return msg_consume_batch(q, events, 1024, s->io_bytes, out);
-	return msg_consume_batch(q, events, s->msg_bytes, s->io_bytes, out);
+#define OS_BATCH_CONSUME(len) msg_consume_batch(q, events, len, s->io_bytes, out)
+	KI_BY_MSG_BYTES(s, OS_BATCH_CONSUME);
+#undef OS_BATCH_CONSUME
 }
 
 #define OS_ADAPTER(var, nm, sys, sup, nt, op, prod, cons)                    \

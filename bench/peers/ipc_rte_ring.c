@@ -102,20 +102,17 @@ copy_note(const struct ki_spec *s)
 	return "single-element enqueue/dequeue; ring in a MAP_SHARED mapping";
 }
 
-KB_INLINE void
-rte_put(struct rte_ring *r, uint64_t v)
+/* Ring i (1: the echo), one element. */
+KB_INLINE int
+rte_put(struct rte_ipc *q, int i, uint64_t v)
 {
-	while (rte_ring_sp_enqueue_elem(r, &v, 8) != 0)
-		kb_relax();
+	return rte_ring_sp_enqueue_elem(q->r[i], &v, 8) == 0;
 }
 
-KB_INLINE uint64_t
-rte_get(struct rte_ring *r)
+KB_INLINE int
+rte_get(struct rte_ipc *q, int i, uint64_t *v)
 {
-	uint64_t v;
-	while (rte_ring_sc_dequeue_elem(r, &v, 8) != 0)
-		kb_relax();
-	return v;
+	return rte_ring_sc_dequeue_elem(q->r[i], v, 8) == 0;
 }
 
 static int
@@ -123,42 +120,17 @@ copy_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct rte_ipc *q = qv;
-	struct kb_gen g = kb_gen_start();
 	switch (s->kind) {
 	case KI_SINGLE:
-		for (uint64_t i = 0; i < events; i++)
-			rte_put(q->r[0], kb_next_value(&g));
-		return 0;
+		KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, rte_put(q, 0, v));
 	case KI_SUSTAINED:
-		for (uint64_t left = events; left;) {
-			unsigned n = (unsigned)(left < s->batch ? left : s->batch);
-			kb_fill_values(&g, q->pbuf, n);
-			for (unsigned done = 0; done < n;) {
-				unsigned k = rte_ring_sp_enqueue_burst_elem(
-					q->r[0], q->pbuf + done, 8, n - done, NULL);
-				if (k == 0)
-					kb_relax();
-				done += k;
-			}
-			left -= n;
-		}
-		return 0;
-	case KI_RTT: {
-		struct kb_check c = kb_check_start();
-		uint64_t prev = ki_rtt_start(rtt);
-		for (uint64_t i = 0; i < events; i++) {
-			rte_put(q->r[0], kb_next_value(&g));
-			kb_take_in_order(&c, rte_get(q->r[1]));
-			c.count++;
-			uint64_t t = ki_ticks();
-			rtt->samples[i] = t - prev;
-			prev = t;
-		}
-		ki_rtt_stop(rtt, prev);
-		out->check = c;
-		out->done = 1;
-		return 0;
-	}
+		KB_PRODUCE_COPY(events, s->batch, KB_PER_EVENT, 1, q->pbuf, done, n,
+				rte_ring_sp_enqueue_burst_elem(q->r[0], q->pbuf + done, 8,
+							       (unsigned)(n - done),
+							       NULL));
+	case KI_RTT:
+		KI_RTT_PING(events, rtt, v, rte_put(q, 0, v), back,
+			    rte_get(q, 1, &back), &out->check);
 	case KI_MSG:
 		break;
 	}
@@ -170,40 +142,22 @@ copy_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out)
 {
 	struct rte_ipc *q = qv;
-	struct kb_check c = kb_check_start();
 	switch (s->kind) {
 	case KI_SINGLE:
-		for (; c.count < events; c.count++)
-			kb_take_in_order(&c, rte_get(q->r[0]));
-		break;
+		KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, rte_get(q, 0, &v),
+				&out->check);
 	case KI_SUSTAINED:
-		while (c.count < events) {
-			uint64_t want = events - c.count < s->batch ? events - c.count
-								    : s->batch;
-			unsigned n = rte_ring_sc_dequeue_burst_elem(
-				q->r[0], q->cbuf, 8, (unsigned)want, NULL);
-			if (n == 0) {
-				kb_relax();
-				continue;
-			}
-			for (unsigned i = 0; i < n; i++)
-				kb_take_in_order(&c, q->cbuf[i]);
-			c.count += n;
-		}
-		break;
+		KB_CONSUME_BATCH(events, s->batch, &out->check, c, want, n,
+				 rte_ring_sc_dequeue_burst_elem(q->r[0], q->cbuf, 8,
+								(unsigned)want, NULL),
+				 kb_take_n(&c, KB_PER_EVENT, 1, q->cbuf, (uint64_t)n));
 	case KI_RTT:
-		for (; c.count < events; c.count++) {
-			uint64_t v = rte_get(q->r[0]);
-			rte_put(q->r[1], v);
-			kb_take_in_order(&c, v);
-		}
-		break;
+		KI_RTT_ECHO(events, v, rte_get(q, 0, &v), rte_put(q, 1, v),
+			    &out->check);
 	case KI_MSG:
-		return -1;
+		break;
 	}
-	out->check = c;
-	out->done = 1;
-	return 0;
+	return -1;
 }
 
 const struct ki_adapter ki_peer_rte_ring = {
@@ -226,29 +180,21 @@ zc_note(const struct ki_spec *s)
 	return "zero-copy burst API, in place; ring in a MAP_SHARED mapping";
 }
 
+/* In place, in up to two regions (at the wrap). */
 static int
 zc_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	   struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct rte_ipc *q = qv;
-	struct kb_gen g = kb_gen_start();
+	struct rte_ring_zc_data z;
 	(void)out;
 	(void)rtt;
-	for (uint64_t left = events; left;) {
-		struct rte_ring_zc_data z;
-		unsigned n = rte_ring_enqueue_zc_burst_elem_start(
-			q->r[0], 8, (unsigned)(left < s->batch ? left : s->batch),
-			&z, NULL);
-		if (n == 0) {
-			kb_relax();
-			continue;
-		}
-		kb_fill_values(&g, z.ptr1, z.n1);
-		kb_fill_values(&g, z.ptr2, n - z.n1);
-		rte_ring_enqueue_zc_elem_finish(q->r[0], n);
-		left -= n;
-	}
-	return 0;
+	KB_PRODUCE_BATCH(events, s->batch, g, want, n,
+			 rte_ring_enqueue_zc_burst_elem_start(q->r[0], 8, (unsigned)want,
+							      &z, NULL),
+			 (kb_fill_n(&g, KB_PER_EVENT, 1, z.ptr1, z.n1),
+			  kb_fill_n(&g, KB_PER_EVENT, 1, z.ptr2, (uint64_t)n - z.n1),
+			  rte_ring_enqueue_zc_elem_finish(q->r[0], (unsigned)n)));
 }
 
 static int
@@ -256,28 +202,13 @@ zc_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	   struct ki_out *out)
 {
 	struct rte_ipc *q = qv;
-	struct kb_check c = kb_check_start();
-	while (c.count < events) {
-		struct rte_ring_zc_data z;
-		uint64_t want = events - c.count < s->batch ? events - c.count
-							    : s->batch;
-		unsigned n = rte_ring_dequeue_zc_burst_elem_start(
-			q->r[0], 8, (unsigned)want, &z, NULL);
-		if (n == 0) {
-			kb_relax();
-			continue;
-		}
-		const uint64_t *v1 = z.ptr1, *v2 = z.ptr2;
-		for (unsigned i = 0; i < z.n1; i++)
-			kb_take_in_order(&c, v1[i]);
-		for (unsigned i = 0; i < n - z.n1; i++)
-			kb_take_in_order(&c, v2[i]);
-		rte_ring_dequeue_zc_elem_finish(q->r[0], n);
-		c.count += n;
-	}
-	out->check = c;
-	out->done = 1;
-	return 0;
+	struct rte_ring_zc_data z;
+	KB_CONSUME_BATCH(events, s->batch, &out->check, c, want, n,
+			 rte_ring_dequeue_zc_burst_elem_start(q->r[0], 8, (unsigned)want,
+							      &z, NULL),
+			 (kb_take_n(&c, KB_PER_EVENT, 1, z.ptr1, z.n1),
+			  kb_take_n(&c, KB_PER_EVENT, 1, z.ptr2, (uint64_t)n - z.n1),
+			  rte_ring_dequeue_zc_elem_finish(q->r[0], (unsigned)n)));
 }
 
 const struct ki_adapter ki_peer_rte_ring_zc = {
