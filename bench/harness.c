@@ -94,117 +94,26 @@ kb_watchdog(const char *what, uint64_t events)
 	alarm(secs);
 }
 
-/* ---- two-thread runner -------------------------------------------------- */
-
-struct kb_pair;
-
-struct kb_side {
-	struct kb_pair *pair;
-	kb_side_fn fn;
-	void *arg;
-	uint64_t events;
-	int cpu;     /* -1: unpinned */
-	int starter; /* this side starts the clock */
-	int rc;
-	struct timespec end;
-};
-
-struct kb_pair {
-	_Atomic unsigned ready; /* sides pinned and waiting */
-	_Atomic unsigned go;    /* the clock has started */
-	struct timespec start;  /* written by the starter before go */
-	struct kb_side side[2]; /* [0] producer, [1] consumer */
-};
+/* ---- threads ---------------------------------------------------------------- */
 
 static void
 kb_wait_pause(unsigned *spins)
 {
 	kaos_cpu_relax();
-	/* Only matters when both sides share a CPU (unpinned, one CPU). */
+	/* Only matters when threads share a CPU (unpinned, oversubscribed). */
 	if (++*spins % 1024 == 0)
 		sched_yield();
 }
 
-static void *
-kb_side_main(void *p)
-{
-	struct kb_side *s = p;
-	struct kb_pair *pair = s->pair;
-	unsigned spins = 0;
-
-	if (s->cpu >= 0) {
-		int rc = kaos_pin_thread(s->cpu);
-		if (rc < 0) {
-			/* The other side would wait for this one forever. */
-			fprintf(stderr, "bench: cannot pin a thread to CPU %d: %s\n",
-				s->cpu, kaos_strerror(rc));
-			exit(1);
-		}
-	}
-	/* R1: release, pairs with R2: this side is pinned and about to wait. */
-	atomic_fetch_add_explicit(&pair->ready, 1, memory_order_release);
-	if (s->starter) {
-		/* R2: acquire, pairs with R1 of both sides. Both threads exist,
-		 * are pinned and spin on their CPUs before the clock starts. */
-		while (atomic_load_explicit(&pair->ready, memory_order_acquire) < 2)
-			kb_wait_pause(&spins);
-		clock_gettime(CLOCK_MONOTONIC, &pair->start);
-		/* G1: release, pairs with G2: the other side leaves its wait. */
-		atomic_store_explicit(&pair->go, 1, memory_order_release);
-	} else {
-		/* G2: acquire, pairs with G1. */
-		while (!atomic_load_explicit(&pair->go, memory_order_acquire))
-			kb_wait_pause(&spins);
-	}
-	s->rc = s->fn(s->arg, s->events);
-	clock_gettime(CLOCK_MONOTONIC, &s->end);
-	return NULL;
-}
-
-/* Run @p prod and @p cons on two threads over @p events; thread creation
- * is outside the timed region, which starts when both wait pinned and ends
- * when the later one finishes. pthread_join() publishes the sides' results
- * to this thread. The main thread sleeps in join meanwhile, so it takes no
- * CPU from the two sides. */
+/* Pin the calling thread to @p cpu (-1: leave it); 0, or -1 (printed). */
 static int
-kb_run_pair(const struct kb_bench *b, kb_side_fn prod, kb_side_fn cons,
-	    void *arg, uint64_t events, double *seconds)
+kb_pin(int cpu)
 {
-	struct kb_pair pair;
-	pthread_t tid[2];
-	int started = 0, rc;
-
-	memset(&pair, 0, sizeof(pair));
-	atomic_init(&pair.ready, 0);
-	atomic_init(&pair.go, 0);
-	for (int i = 0; i < 2; i++) {
-		pair.side[i].pair = &pair;
-		pair.side[i].fn = i == 0 ? prod : cons;
-		pair.side[i].arg = arg;
-		pair.side[i].events = events;
-		pair.side[i].cpu = b->cpu[i];
-		pair.side[i].starter = i == 0;
-	}
-	for (; started < 2; started++) {
-		rc = pthread_create(&tid[started], NULL, kb_side_main,
-				    &pair.side[started]);
-		if (rc) {
-			fprintf(stderr, "bench: pthread_create: %s\n", strerror(rc));
-			break;
-		}
-	}
-	if (started < 2) {
-		/* Only the producer can exist; it waits for the consumer that
-		 * never comes, so it cannot be joined. Give up. */
-		exit(1);
-	}
-	for (int i = 0; i < 2; i++)
-		pthread_join(tid[i], NULL);
-	double end = ts_seconds(&pair.side[0].end);
-	if (ts_seconds(&pair.side[1].end) > end)
-		end = ts_seconds(&pair.side[1].end);
-	*seconds = end - ts_seconds(&pair.start);
-	return pair.side[0].rc || pair.side[1].rc ? -1 : 0;
+	int rc = cpu >= 0 ? kaos_pin_thread(cpu) : 0;
+	if (rc < 0)
+		fprintf(stderr, "bench: cannot pin to CPU %d: %s\n", cpu,
+			kaos_strerror(rc));
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- team runner ------------------------------------------------------------ */
@@ -236,15 +145,8 @@ kb_member_main(void *p)
 	struct kb_crew *crew = m->crew;
 	unsigned spins = 0;
 
-	if (m->cpu >= 0) {
-		int rc = kaos_pin_thread(m->cpu);
-		if (rc < 0) {
-			/* The others would wait for this one forever. */
-			fprintf(stderr, "bench: cannot pin a thread to CPU %d: %s\n",
-				m->cpu, kaos_strerror(rc));
-			exit(1);
-		}
-	}
+	if (kb_pin(m->cpu) != 0)
+		exit(1); /* the others would wait for this one forever */
 	/* T1: release, pairs with T2: this member is pinned and waits. */
 	atomic_fetch_add_explicit(&crew->ready, 1, memory_order_release);
 	if (m->index == 0) {
@@ -265,8 +167,11 @@ kb_member_main(void *p)
 	return NULL;
 }
 
-/* Run a team over @p events: as kb_run_pair(), with team->nthreads threads,
- * thread i pinned to b->cpus[i % b->ncpus]. More threads than CPUs share
+/* Run a team over @p events on team->nthreads threads, thread i pinned to
+ * b->cpus[i % b->ncpus]; thread creation is outside the timed region,
+ * which starts when all wait pinned and ends when the last one finishes.
+ * pthread_join() publishes their results to this thread, which sleeps in
+ * it meanwhile and so takes no CPU from them. More threads than CPUs share
  * them (oversubscription): the waits of the workloads yield. After
  * b->team_cap seconds the team is asked to stop (*capped set). */
 static int
@@ -339,6 +244,31 @@ kb_run_team(const struct kb_bench *b, const struct kb_team *team,
 	return rc;
 }
 
+/* A producer and a consumer: a team of two, thread 0 (the producer)
+ * pinned to cpu[0], which starts the clock, thread 1 to cpu[1]. */
+struct kb_pair {
+	kb_side_fn side[2];
+	void *arg;
+};
+
+static int
+kb_pair_thread(void *arg, unsigned index, uint64_t events)
+{
+	const struct kb_pair *p = arg;
+	return p->side[index](p->arg, events);
+}
+
+static int
+kb_run_pair(const struct kb_bench *b, kb_side_fn prod, kb_side_fn cons,
+	    void *arg, uint64_t events, double *seconds)
+{
+	struct kb_pair pair = { { prod, cons }, arg };
+	struct kb_team team = { .arg = &pair, .nthreads = 2,
+				.thread = kb_pair_thread };
+	int capped;
+	return kb_run_team(b, &team, events, seconds, &capped);
+}
+
 /* ---- process-pair runner ---------------------------------------------------- */
 
 void *
@@ -390,17 +320,12 @@ kb_proc_producer_main(void *v)
 	struct kb_proc_sync *sync = kb_sync;
 	unsigned spins = 0;
 
-	if (s->cpu >= 0) {
-		int rc = kaos_pin_thread(s->cpu);
-		if (rc < 0) {
-			fprintf(stderr, "bench: cannot pin a thread to CPU %d: %s\n",
-				s->cpu, kaos_strerror(rc));
-			s->rc = -1;
-			kill(s->child, SIGKILL); /* it waits for go forever */
-			return NULL;
-		}
+	if (kb_pin(s->cpu) != 0) {
+		s->rc = -1;
+		kill(s->child, SIGKILL); /* it waits for go forever */
+		return NULL;
 	}
-	/* R1 (as in kb_side_main), across the two processes: release, pairs
+	/* R1 (as T1 in kb_member_main), across the two processes: release, pairs
 	 * with the child's acquire of go (it sees a started clock) and ours
 	 * of ready below. */
 	atomic_fetch_add_explicit(&sync->ready, 1, memory_order_release);
@@ -437,15 +362,10 @@ kb_proc_child(const struct kb_bench *b, const struct kb_proc *p,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	if (b->cpu[1] >= 0) {
-		int rc = kaos_pin_thread(b->cpu[1]);
-		if (rc < 0) {
-			fprintf(stderr, "bench: cannot pin the consumer process to "
-					"CPU %d: %s\n", b->cpu[1], kaos_strerror(rc));
-			/* release: pairs with the producer's acquire */
-			atomic_store_explicit(&sync->failed, 1, memory_order_release);
-			_exit(1);
-		}
+	if (kb_pin(b->cpu[1]) != 0) {
+		/* release: pairs with the producer's acquire */
+		atomic_store_explicit(&sync->failed, 1, memory_order_release);
+		_exit(1);
 	}
 	if (p->child_open && p->child_open(p->arg) != 0) {
 		atomic_store_explicit(&sync->failed, 1, memory_order_release);
@@ -898,12 +818,18 @@ kb_case_events(const struct kb_bench *b, const struct kb_case *c)
 
 /* ---- one case ---------------------------------------------------------------- */
 
-/* One implementation of a case, whether a pair or a team runs it. */
+/* One implementation of a case, whatever runs it. */
 struct kb_entry {
 	const char *name, *note, *row;
-	const struct kb_impl *impl; /* a pair runs it, or */
-	const struct kb_team *team; /* a team does, or */
+	void *arg;
+	int (*prepare)(void *arg, uint64_t events);
+	int (*verify)(void *arg, uint64_t events, char *msg, size_t len);
+	int (*latency)(void *arg, struct kb_latency *out);
+	uint64_t (*done)(void *arg, uint64_t events);
+	struct kb_team team;        /* threads run it (a kb_impl: two), or */
 	const struct kb_proc *proc; /* a process pair does */
+	struct kb_pair pair;        /* a kb_impl's sides */
+	int is_team;                /* from kb_run_team_case (JSON threads) */
 	uint64_t events;            /* per measured run; 0: the case's */
 };
 
@@ -935,60 +861,25 @@ kb_run_one(struct kb_bench *b, const struct kb_case *c,
 
 	snprintf(what, sizeof(what), "%s on %s (%llu events)", en->name,
 		 en->row ? en->row : c->name, (unsigned long long)events);
-	if (en->impl) {
-		const struct kb_impl *im = en->impl;
+	rc = en->prepare ? en->prepare(en->arg, events) : 0;
+	if (rc != 0) {
+		printf("!! FAILED: %s: cannot prepare the run\n", what);
+	} else {
 		kb_watchdog(what, events);
-		rc = kb_run_pair(b, im->producer, im->consumer, im->arg, events,
-				 &secs);
+		rc = en->proc ? kb_run_proc_pair(b, en->proc, events, &secs)
+			      : kb_run_team(b, &en->team, events, &secs, capped);
 		alarm(0);
-		if (rc == 0 && im->verify(im->arg, events, msg, sizeof(msg)) != 0) {
+		/* before verify, which may drain what a stopped run left */
+		if (rc == 0 && en->done)
+			done = en->done(en->arg, events);
+		if (rc == 0 && en->verify(en->arg, events, msg, sizeof(msg)) != 0) {
 			printf("!! FAILED: %s: %s\n", what, msg);
 			rc = -1;
 		} else if (rc != 0) {
 			printf("!! FAILED: %s: the run reported an error\n", what);
 		}
-		if (rc == 0 && im->latency)
-			*has_lat = im->latency(im->arg, lat) == 0;
-	} else if (en->proc) {
-		const struct kb_proc *p = en->proc;
-		rc = p->prepare ? p->prepare(p->arg, events) : 0;
-		if (rc == 0) {
-			kb_watchdog(what, events);
-			rc = kb_run_proc_pair(b, p, events, &secs);
-			alarm(0);
-			if (rc == 0 &&
-			    p->verify(p->arg, events, msg, sizeof(msg)) != 0) {
-				printf("!! FAILED: %s: %s\n", what, msg);
-				rc = -1;
-			} else if (rc != 0) {
-				printf("!! FAILED: %s: the run reported an error\n",
-				       what);
-			}
-			if (rc == 0 && p->latency)
-				*has_lat = p->latency(p->arg, lat) == 0;
-		} else {
-			printf("!! FAILED: %s: cannot prepare the run\n", what);
-		}
-	} else {
-		const struct kb_team *t = en->team;
-		rc = t->prepare ? t->prepare(t->arg, events) : 0;
-		if (rc == 0) {
-			kb_watchdog(what, events);
-			rc = kb_run_team(b, t, events, &secs, capped);
-			alarm(0);
-			if (rc == 0 && t->done)
-				done = t->done(t->arg, events);
-			if (rc == 0 &&
-			    t->verify(t->arg, events, msg, sizeof(msg)) != 0) {
-				printf("!! FAILED: %s: %s\n", what, msg);
-				rc = -1;
-			} else if (rc != 0) {
-				printf("!! FAILED: %s: the run reported an error\n",
-				       what);
-			}
-		} else {
-			printf("!! FAILED: %s: cannot prepare the run\n", what);
-		}
+		if (rc == 0 && en->latency)
+			*has_lat = en->latency(en->arg, lat) == 0;
 	}
 	if (rc != 0) {
 		b->failures++;
@@ -1167,9 +1058,9 @@ write_json(struct kb_bench *b, const struct kb_case *c, const struct kb_entry *e
 		json_number(f, "ratio_max", max_of(s->ratio, s->n_ratio), 4);
 	}
 	fprintf(f, ",\"warmup_events\":%llu", (unsigned long long)warm);
-	if (en->team)
+	if (en->is_team)
 		fprintf(f, ",\"threads\":%u,\"capped_runs\":%u",
-			en->team->nthreads, s->capped);
+			en->team.nthreads, s->capped);
 	if (en->proc)
 		fputs(",\"processes\":2", f);
 	if (s->n_lat) {
@@ -1367,9 +1258,16 @@ kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
 	if (!en)
 		abort();
-	for (int i = 0; i < n; i++)
-		en[i] = (struct kb_entry){ impls[i].name, impls[i].note, NULL,
-					   &impls[i], NULL, NULL, 0 };
+	for (int i = 0; i < n; i++) {
+		const struct kb_impl *im = &impls[i];
+		en[i] = (struct kb_entry){
+			.name = im->name, .note = im->note, .arg = im->arg,
+			.verify = im->verify, .latency = im->latency,
+			.team = { .arg = &en[i].pair, .nthreads = 2,
+				  .thread = kb_pair_thread },
+			.pair = { { im->producer, im->consumer }, im->arg },
+		};
+	}
 	kb_run_entries(b, c, en, n);
 	free(en);
 }
@@ -1381,9 +1279,14 @@ kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
 	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
 	if (!en)
 		abort();
-	for (int i = 0; i < n; i++)
-		en[i] = (struct kb_entry){ teams[i].name, teams[i].note,
-					   teams[i].row, NULL, &teams[i], NULL, 0 };
+	for (int i = 0; i < n; i++) {
+		const struct kb_team *t = &teams[i];
+		en[i] = (struct kb_entry){
+			.name = t->name, .note = t->note, .row = t->row,
+			.arg = t->arg, .prepare = t->prepare, .verify = t->verify,
+			.done = t->done, .team = *t, .is_team = 1,
+		};
+	}
 	kb_run_entries(b, c, en, n);
 	free(en);
 }
@@ -1395,10 +1298,14 @@ kb_run_proc_case(struct kb_bench *b, const struct kb_case *c,
 	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
 	if (!en)
 		abort();
-	for (int i = 0; i < n; i++)
-		en[i] = (struct kb_entry){ procs[i].name, procs[i].note,
-					   procs[i].row, NULL, NULL, &procs[i],
-					   procs[i].events };
+	for (int i = 0; i < n; i++) {
+		const struct kb_proc *p = &procs[i];
+		en[i] = (struct kb_entry){
+			.name = p->name, .note = p->note, .row = p->row,
+			.arg = p->arg, .prepare = p->prepare, .verify = p->verify,
+			.latency = p->latency, .proc = p, .events = p->events,
+		};
+	}
 	kb_run_entries(b, c, en, n);
 	free(en);
 }
