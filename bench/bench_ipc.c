@@ -40,6 +40,7 @@
 #include "harness.h"
 #include "bench_kaos.h"
 #include "ipc_workload.h"
+#include "peers/peers.h"
 
 #include "kaos_ipc_adapter.h"
 
@@ -73,36 +74,21 @@ static const struct ki_adapter *const peers[] = {
 static void
 print_peers(void)
 {
-	printf("  peers    ");
-	for (const struct ki_adapter *const *p = peers; *p; p++)
-		printf(" %s", (*p)->name);
-	if (!peers[0])
-		printf(" none");
-	printf("\n  missing  ");
-	int missing = 0;
+	static const char missing[] = ""
 #ifndef KB_HAVE_CK
-	printf(" ck_ring");
-	missing = 1;
+		" ck_ring"
 #endif
 #ifndef KB_HAVE_DPDK
-	printf(" rte_ring rte_ring_zc");
-	missing = 1;
+		" rte_ring rte_ring_zc"
 #endif
 #ifndef KB_HAVE_ICEORYX
-	printf(" iceoryx");
-	missing = 1;
+		" iceoryx"
 #endif
 #ifndef KB_HAVE_OS
-	printf(" pipe pipe_batch socketpair socketpair_batch mq");
-	missing = 1;
+		" pipe pipe_batch socketpair socketpair_batch mq"
 #endif
-#ifdef KB_PEERS_OFF
-	printf(" (disabled: KAOS_BENCH_PEERS=OFF)\n");
-#else
-	printf("%s\n", missing ? " (not found at configure time; make bench-deps)"
-			       : " none");
-#endif
-	(void)missing;
+		;
+	KB_PRINT_PEERS(peers, missing);
 }
 
 /* ---- cases ------------------------------------------------------------------------ */
@@ -373,15 +359,6 @@ main(int argc, char **argv)
 	printf("  processes producer: a thread of this process; consumer: a child "
 	       "process per run\n");
 
-	int ran = 0;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (kb_selected(&b, &cases[i].c)) {
-			run_case(&b, &cases[i]);
-			ran++;
-		}
-	}
-	if (!ran)
-		printf("\nno case of this program matches '%s' in this mode\n",
-		       b.filter ? b.filter : "");
+	KB_RUN_SELECTED(&b, cases, run_case);
 	return kb_finish(&b);
 }

@@ -348,11 +348,16 @@ out:
 /* Quick mode: per case a warm-up of a quarter run and 3 rounds (a probe and
  * a run each); a round trip between two cores takes some 100s of ns, so a
  * few seconds per case. Smoke: SMOKE_EVENTS per run, one round. */
-static const struct kb_case cases[] = {
-	{ "latency/spsc_rtt", 1000 * K, 1, 3, 10,
-	  "\"workload\":\"rtt\",\"slot_bytes\":8,\"capacity\":1024,\"mem\":\"heap\"" },
-	{ "latency/ipc_rtt", 1000 * K, 1, 3, 10,
-	  "\"workload\":\"rtt\",\"slot_bytes\":8,\"capacity\":1024,\"mem\":\"shared\"" },
+static const struct lat_case {
+	struct kb_case c;
+	void (*run)(struct kb_bench *b, const struct kb_case *c);
+} cases[] = {
+	{ { "latency/spsc_rtt", 1000 * K, 1, 3, 10,
+	    "\"workload\":\"rtt\",\"slot_bytes\":8,\"capacity\":1024,\"mem\":\"heap\"" },
+	  case_spsc },
+	{ { "latency/ipc_rtt", 1000 * K, 1, 3, 10,
+	    "\"workload\":\"rtt\",\"slot_bytes\":8,\"capacity\":1024,\"mem\":\"shared\"" },
+	  case_ipc },
 };
 #define SMOKE_EVENTS (20 * K)
 
@@ -367,17 +372,8 @@ main(int argc, char **argv)
 	printf("  histogram log-linear, 64 sub-buckets per power of two, "
 	       "values within %.2f%%\n", KB_HIST_REL_ERR * 100);
 
-	int ran = 0;
-	if (kb_selected(&b, &cases[0])) {
-		case_spsc(&b, &cases[0]);
-		ran++;
-	}
-	if (kb_selected(&b, &cases[1])) {
-		case_ipc(&b, &cases[1]);
-		ran++;
-	}
-	if (!ran)
-		printf("\nno case of this program matches '%s' in this mode\n",
-		       b.filter ? b.filter : "");
+#define RUN_CASE(b, lc) (lc)->run((b), &(lc)->c)
+	KB_RUN_SELECTED(&b, cases, RUN_CASE);
+#undef RUN_CASE
 	return kb_finish(&b);
 }

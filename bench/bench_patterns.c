@@ -45,7 +45,7 @@
 #include "bench_kaos.h"
 #include "harness.h"
 #include "mq_workload.h"
-#include "peers/mq_peers.h"
+#include "peers/peers.h"
 
 #define MAX_THREADS (KB_MQ_MAX_PRODUCERS + KB_MQ_MAX_CONSUMERS)
 
@@ -206,36 +206,21 @@ static const struct kb_mq_adapter *const peers[] = {
 static void
 print_peers(const struct kb_bench *b)
 {
-	printf("  peers    ");
-	for (const struct kb_mq_adapter *const *p = peers; *p; p++)
-		printf(" %s", (*p)->name);
-	if (!peers[0])
-		printf(" none");
-	printf("\n  missing  ");
-	int missing = 0;
+	static const char missing[] = ""
 #ifndef KB_HAVE_CONCURRENTQUEUE
-	printf(" moodycamel");
-	missing = 1;
+		" moodycamel"
 #endif
 #ifndef KB_HAVE_BOOST
-	printf(" boost_queue");
-	missing = 1;
+		" boost_queue"
 #endif
 #ifndef KB_HAVE_CK
-	printf(" ck_ring");
-	missing = 1;
+		" ck_ring"
 #endif
 #ifndef KB_HAVE_DPDK
-	printf(" rte_ring rte_ring_rts rte_ring_hts");
-	missing = 1;
+		" rte_ring rte_ring_rts rte_ring_hts"
 #endif
-#ifdef KB_PEERS_OFF
-	printf(" (disabled: KAOS_BENCH_PEERS=OFF)\n");
-#else
-	printf("%s\n", missing ? " (not found at configure time; make bench-deps)"
-			       : " none");
-#endif
-	(void)missing;
+		;
+	KB_PRINT_PEERS(peers, missing);
 	if (b->ncpus > 0) {
 		printf("  teams     threads pinned round-robin over CPUs");
 		for (int i = 0; i < b->ncpus && i < 16; i++)
@@ -1142,15 +1127,6 @@ main(int argc, char **argv)
 	 * outnumber cores must not hold the program up). */
 	b.team_cap = b.mode == KB_SMOKE ? 0.1 : b.mode == KB_QUICK ? 0.3 : 2.0;
 	print_peers(&b);
-	int ran = 0;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (kb_selected(&b, &cases[i].c)) {
-			run_case(&b, &cases[i]);
-			ran++;
-		}
-	}
-	if (!ran)
-		printf("\nno case of this program matches '%s' in this mode\n",
-		       b.filter ? b.filter : "");
+	KB_RUN_SELECTED(&b, cases, run_case);
 	return kb_finish(&b);
 }

@@ -1310,6 +1310,28 @@ kb_run_proc_case(struct kb_bench *b, const struct kb_case *c,
 	free(en);
 }
 
+void
+kb_print_peers(const char *const *names, size_t n, const char *missing,
+	       int disabled)
+{
+	printf("  peers    ");
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", names[i]);
+	printf("%s\n  missing  %s", n ? "" : " none", missing);
+	if (disabled)
+		printf(" (disabled: KAOS_BENCH_PEERS=OFF)\n");
+	else
+		printf("%s\n", *missing ? " (not found at configure time; make bench-deps)"
+				       : " none");
+}
+
+void
+kb_none_selected(const struct kb_bench *b)
+{
+	printf("\nno case of this program matches '%s' in this mode\n",
+	       b->filter ? b->filter : "");
+}
+
 int
 kb_finish(const struct kb_bench *b)
 {

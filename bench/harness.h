@@ -204,6 +204,51 @@ void kb_set_abort_hook(void (*fn)(void));
  * (20,000 ping-pongs of one cache line); NaN when unpinned. */
 double kb_probe_rtt(const struct kb_bench *b);
 
+/* ---- the programs' own plumbing --------------------------------------- */
+
+/* The machine report's peer lines: the @p n peers built in, and @p missing,
+ * the names of those not found at configure time (" ck_ring rwq", or ""),
+ * or all of them when peers were disabled (KB_PEERS_DISABLED). */
+void kb_print_peers(const char *const *names, size_t n, const char *missing,
+		    int disabled);
+
+/* kb_print_peers() for a NULL-terminated array of pointers to adapters
+ * (each with its name). */
+#define KB_PRINT_PEERS(peers, missing)                                          \
+	do {                                                                    \
+		const char *kb_names_[sizeof(peers) / sizeof((peers)[0])];     \
+		size_t kb_n_ = 0;                                               \
+		for (; (peers)[kb_n_]; kb_n_++)                                 \
+			kb_names_[kb_n_] = (peers)[kb_n_]->name;                \
+		kb_print_peers(kb_names_, kb_n_, (missing), KB_PEERS_DISABLED); \
+	} while (0)
+
+#ifdef KB_PEERS_OFF /* set by CMakeLists.txt with KAOS_BENCH_PEERS=OFF */
+#define KB_PEERS_DISABLED 1
+#else
+#define KB_PEERS_DISABLED 0
+#endif
+
+/* Run RUN(b, &cases[i]) for each case of the array @p cases (structs with
+ * their struct kb_case in member c) that kb_selected() accepts; say so if
+ * none is. */
+#define KB_RUN_SELECTED(b, cases, RUN)                                          \
+	do {                                                                    \
+		int kb_ran_ = 0;                                                \
+		for (size_t kb_i_ = 0; kb_i_ < sizeof(cases) / sizeof((cases)[0]); \
+		     kb_i_++) {                                                 \
+			if (kb_selected((b), &(cases)[kb_i_].c)) {              \
+				RUN((b), &(cases)[kb_i_]);                      \
+				kb_ran_++;                                      \
+			}                                                       \
+		}                                                               \
+		if (!kb_ran_)                                                   \
+			kb_none_selected(b);                                    \
+	} while (0)
+
+/* The line KB_RUN_SELECTED prints when no case matched. */
+void kb_none_selected(const struct kb_bench *b);
+
 /* Print a final line; the program's exit status (0 or 1). */
 int kb_finish(const struct kb_bench *b);
 

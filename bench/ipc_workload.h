@@ -211,23 +211,4 @@ struct ki_adapter {
 		       struct ki_out *out);
 };
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-extern const struct ki_adapter ki_peer_kaos_nocounters; /* peers/ipc_kaos_nocounters.c */
-extern const struct ki_adapter ki_peer_ck_ring;  /* peers/ipc_ck_ring.c */
-extern const struct ki_adapter ki_peer_rte_ring; /* peers/ipc_rte_ring.c */
-extern const struct ki_adapter ki_peer_rte_ring_zc;
-extern const struct ki_adapter ki_peer_pipe;     /* peers/ipc_os.c */
-extern const struct ki_adapter ki_peer_pipe_batch;
-extern const struct ki_adapter ki_peer_socketpair;
-extern const struct ki_adapter ki_peer_socketpair_batch;
-extern const struct ki_adapter ki_peer_mq;
-extern const struct ki_adapter ki_peer_iceoryx;  /* peers/ipc_iceoryx.c */
-
-#ifdef __cplusplus
-}
-#endif
-
 #endif /* KAOS_BENCH_IPC_WORKLOAD_H */

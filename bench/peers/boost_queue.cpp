@@ -10,7 +10,8 @@
 
 #include <boost/lockfree/queue.hpp>
 
-#include "mq_peers.h"
+#include "../mq_workload.h"
+#include "peers.h"
 
 namespace {
 

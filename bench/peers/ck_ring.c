@@ -12,6 +12,7 @@
 #include <ck_ring.h>
 #include <kaos/mem.h>
 
+#include "../workload.h"
 #include "peers.h"
 
 struct ck_queue {

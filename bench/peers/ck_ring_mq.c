@@ -15,7 +15,8 @@
 #include <ck_ring.h>
 #include <kaos/mem.h>
 
-#include "mq_peers.h"
+#include "../mq_workload.h"
+#include "peers.h"
 
 struct ck_mq {
 	struct ck_ring ring; /* CK pads its producer and consumer lines */

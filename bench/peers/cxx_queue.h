@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <new>
 
+#include "../workload.h"
 #include "peers.h"
 
 namespace kb {

@@ -17,6 +17,7 @@
 
 #include "../harness.h"
 #include "../ipc_workload.h"
+#include "peers.h"
 
 struct ck_ipc {
 	void *shm; /* [ring 0][ring 1]: each a struct ck_ring, then its slots */

@@ -81,6 +81,7 @@
 
 #include "../harness.h"
 #include "../ipc_workload.h"
+#include "peers.h"
 
 #define ICE_QUEUE 256           /* subscriber queue: iceoryx 2.0's largest */
 #define ICE_SERVICE "kaos-bench"

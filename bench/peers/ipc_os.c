@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "../ipc_workload.h"
+#include "peers.h"
 
 enum os_kind { OS_PIPE, OS_SOCKET, OS_MQ };
 

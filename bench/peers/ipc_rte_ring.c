@@ -27,6 +27,7 @@
 
 #include "../harness.h"
 #include "../ipc_workload.h"
+#include "peers.h"
 
 struct rte_ipc {
 	void *shm;

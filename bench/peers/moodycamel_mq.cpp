@@ -26,7 +26,8 @@
 
 #include <concurrentqueue.h>
 
-#include "mq_peers.h"
+#include "../mq_workload.h"
+#include "peers.h"
 
 namespace {
 

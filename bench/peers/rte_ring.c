@@ -23,6 +23,7 @@
 
 #include <kaos/mem.h>
 
+#include "../workload.h"
 #include "peers.h"
 
 struct rte_queue {

@@ -29,7 +29,8 @@
 
 #include <kaos/mem.h>
 
-#include "mq_peers.h"
+#include "../mq_workload.h"
+#include "peers.h"
 
 enum rte_mq_mode { RTE_MQ_DEFAULT, RTE_MQ_RTS, RTE_MQ_HTS };
 
