@@ -176,12 +176,9 @@ hist_new(void)
 static struct kaos_spsc *
 ring_new(void)
 {
-	size_t size = (sizeof(struct kaos_spsc) + KAOS_CACHELINE - 1) /
-		      KAOS_CACHELINE * KAOS_CACHELINE;
-	struct kaos_spsc *r = aligned_alloc(KAOS_CACHELINE, size);
+	struct kaos_spsc *r = kb_alloc_lines(KAOS_CACHELINE, sizeof(*r));
 	if (!r)
 		return NULL;
-	memset(r, 0, size);
 	int rc = kaos_spsc_create(r, SLOTS, 8, KAOS_MEM_HEAP);
 	if (rc != 0) {
 		kaos_fail("kaos_spsc_create", rc);

@@ -48,16 +48,8 @@
 #include "peers/peers.h"
 
 #define MAX_THREADS (KB_MQ_MAX_PRODUCERS + KB_MQ_MAX_CONSUMERS)
-
-static void *
-alloc_lines(size_t size)
-{
-	size = (size + 127) / 128 * 128;
-	void *p = aligned_alloc(128, size);
-	if (p)
-		memset(p, 0, size);
-	return p;
-}
+/* Shared state on lines of its own, in pairs (adjacent-line prefetch). */
+#define alloc_lines(size) kb_alloc_lines(128, (size))
 
 /* ---- kaos MPSC / SPMC / MPMC adapter ---------------------------------------- */
 

@@ -349,19 +349,41 @@ kb_proc_producer_main(void *v)
 	return NULL;
 }
 
-/* The child of a process pair: never returns. */
+void *
+kb_alloc_lines(size_t line, size_t size)
+{
+	size = (size + line - 1) / line * line;
+	void *p = aligned_alloc(line, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+pid_t
+kb_fork(int sig)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, sig);
+		if (getppid() != parent)
+			_exit(1);
+	}
+	return pid;
+}
+
+/* The child of a process pair: never returns. It dies with the program
+ * (SIGKILL: the watchdog's _exit included), rather than spin on an empty
+ * channel forever. */
 static void
 kb_proc_child(const struct kb_bench *b, const struct kb_proc *p,
-	      uint64_t events, pid_t parent)
+	      uint64_t events)
 {
 	struct kb_proc_sync *sync = kb_sync;
 	unsigned spins = 0;
 
-	/* Die with the program (the watchdog's _exit included), rather than
-	 * spin on an empty channel forever. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
 	if (kb_pin(b->cpu[1]) != 0) {
 		/* release: pairs with the producer's acquire */
 		atomic_store_explicit(&sync->failed, 1, memory_order_release);
@@ -413,17 +435,14 @@ kb_run_proc_pair(const struct kb_bench *b, const struct kb_proc *p,
 	atomic_init(&kb_sync->ready, 0);
 	atomic_init(&kb_sync->go, 0);
 	atomic_init(&kb_sync->failed, 0);
-	fflush(stdout);
-	fflush(stderr);
 
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid = kb_fork(SIGKILL);
 	if (pid < 0) {
 		fprintf(stderr, "bench: fork: %s\n", strerror(errno));
 		return -1;
 	}
 	if (pid == 0)
-		kb_proc_child(b, p, events, parent);
+		kb_proc_child(b, p, events);
 
 	struct kb_proc_side side = { p, events, b->cpu[0], pid, 0, { 0, 0 } };
 	pthread_t tid;
@@ -1117,9 +1136,19 @@ kb_entry_events(const struct kb_bench *b, const struct kb_case *c,
 	return events;
 }
 
+static struct kb_entry *
+kb_new_entries(int n)
+{
+	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
+	if (!en)
+		abort();
+	return en;
+}
+
+/* Run the case for @p n entries (kb_new_entries(), freed here). */
 static void
 kb_run_entries(struct kb_bench *b, const struct kb_case *c,
-	       const struct kb_entry *en, int n)
+	       struct kb_entry *en, int n)
 {
 	unsigned rounds = b->mode == KB_SMOKE  ? 1
 			  : b->mode == KB_FULL ? c->rounds_full
@@ -1249,15 +1278,14 @@ kb_run_entries(struct kb_bench *b, const struct kb_case *c,
 	free(s);
 	free(events);
 	free(warm);
+	free(en);
 }
 
 void
 kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 	    int n)
 {
-	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
-	if (!en)
-		abort();
+	struct kb_entry *en = kb_new_entries(n);
 	for (int i = 0; i < n; i++) {
 		const struct kb_impl *im = &impls[i];
 		en[i] = (struct kb_entry){
@@ -1269,16 +1297,13 @@ kb_run_case(struct kb_bench *b, const struct kb_case *c, struct kb_impl *impls,
 		};
 	}
 	kb_run_entries(b, c, en, n);
-	free(en);
 }
 
 void
 kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
 		 struct kb_team *teams, int n)
 {
-	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
-	if (!en)
-		abort();
+	struct kb_entry *en = kb_new_entries(n);
 	for (int i = 0; i < n; i++) {
 		const struct kb_team *t = &teams[i];
 		en[i] = (struct kb_entry){
@@ -1288,16 +1313,13 @@ kb_run_team_case(struct kb_bench *b, const struct kb_case *c,
 		};
 	}
 	kb_run_entries(b, c, en, n);
-	free(en);
 }
 
 void
 kb_run_proc_case(struct kb_bench *b, const struct kb_case *c,
 		 struct kb_proc *procs, int n)
 {
-	struct kb_entry *en = calloc((size_t)(n > 0 ? n : 1), sizeof(*en));
-	if (!en)
-		abort();
+	struct kb_entry *en = kb_new_entries(n);
 	for (int i = 0; i < n; i++) {
 		const struct kb_proc *p = &procs[i];
 		en[i] = (struct kb_entry){
@@ -1307,7 +1329,6 @@ kb_run_proc_case(struct kb_bench *b, const struct kb_case *c,
 		};
 	}
 	kb_run_entries(b, c, en, n);
-	free(en);
 }
 
 void

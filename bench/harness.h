@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* pid_t */
 
 enum kb_mode { KB_SMOKE, KB_QUICK, KB_FULL };
 
@@ -188,6 +189,15 @@ struct kb_proc {
  * running (it forks). */
 void kb_run_proc_case(struct kb_bench *b, const struct kb_case *c,
 		      struct kb_proc *procs, int n);
+
+/* Zeroed memory for @p size bytes, aligned to and rounded up to whole
+ * @p line-byte lines (nothing else on its lines); NULL if none. */
+void *kb_alloc_lines(size_t line, size_t size);
+
+/* fork() with stdio flushed first (nothing printed twice); the child gets
+ * signal @p sig when this process dies, and leaves at once if it already
+ * has. As fork(): 0 in the child, the child's pid or -1 here. */
+pid_t kb_fork(int sig);
 
 /* Memory shared with the child processes forked after this call
  * (MAP_SHARED | MAP_ANONYMOUS), zeroed and faulted in; NULL on failure. */

@@ -44,15 +44,12 @@ kaos_supports(const struct kb_spec *s)
 static void *
 kaos_open(const struct kb_spec *s)
 {
-	size_t size = (sizeof(struct kaos_queue) + KAOS_CACHELINE - 1) /
-		      KAOS_CACHELINE * KAOS_CACHELINE;
-	struct kaos_queue *q = aligned_alloc(KAOS_CACHELINE, size);
+	struct kaos_queue *q = kb_alloc_lines(KAOS_CACHELINE, sizeof(*q));
 	enum kaos_mem mem = s->mapped ? KAOS_MEM_MAPPED : KAOS_MEM_HEAP;
 	int rc;
 
 	if (!q)
 		return NULL;
-	memset(q, 0, sizeof(*q));
 	if (s->slot_bytes == 8) {
 		rc = kaos_spsc8_create(&q->q8, s->capacity, mem);
 		q->ring = kaos_spsc8_ring(&q->q8);

@@ -9,17 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ck_ring.h>
-#include <kaos/mem.h>
-
 #include "../workload.h"
+#include "ck_ring_mem.h"
 #include "peers.h"
-
-struct ck_queue {
-	struct ck_ring ring; /* CK pads its producer and consumer lines */
-	struct ck_ring_buffer *buf;
-	struct kaos_region mem;
-};
 
 static int
 ck_supports(const struct kb_spec *s)
@@ -47,26 +39,7 @@ ck_note(void *q, const struct kb_spec *s)
 static void *
 ck_open(const struct kb_spec *s)
 {
-	struct ck_queue *q = aligned_alloc(128, (sizeof(*q) + 127) / 128 * 128);
-	if (!q)
-		return NULL;
-	memset(q, 0, sizeof(*q));
-	if (kaos_region_alloc(&q->mem, s->capacity * sizeof(*q->buf),
-			      s->mapped ? KAOS_MEM_MAPPED : KAOS_MEM_HEAP) != 0) {
-		free(q);
-		return NULL;
-	}
-	q->buf = q->mem.base;
-	ck_ring_init(&q->ring, (unsigned)s->capacity);
-	return q;
-}
-
-static void
-ck_close(void *qv)
-{
-	struct ck_queue *q = qv;
-	kaos_region_free(&q->mem);
-	free(q);
+	return kb_ck_open(s->capacity, s->mapped ? KAOS_MEM_MAPPED : KAOS_MEM_HEAP);
 }
 
 /* Values travel as pointers; one word per slot (ck_supports). What
@@ -77,14 +50,14 @@ ck_close(void *qv)
 		       (wl) == KB_TRACE))
 
 KB_INLINE int
-ck_produce_wl(struct ck_queue *q, uint64_t events, enum kb_workload wl)
+ck_produce_wl(struct kb_ck *q, uint64_t events, enum kb_workload wl)
 {
 	KB_PRODUCE_EACH(events, wl, 1, uint64_t, v,
 			ck_ring_enqueue_spsc(&q->ring, q->buf, (void *)(uintptr_t)v));
 }
 
 KB_INLINE int
-ck_consume_wl(struct ck_queue *q, uint64_t events, enum kb_workload wl,
+ck_consume_wl(struct kb_ck *q, uint64_t events, enum kb_workload wl,
 	      struct kb_check *out)
 {
 	void *p = NULL;
@@ -112,5 +85,5 @@ ck_consume(void *q, const struct kb_spec *s, uint64_t events,
 }
 
 const struct kb_adapter kb_peer_ck_ring = {
-	"ck_ring", ck_supports, ck_note, ck_open, ck_close, ck_produce, ck_consume,
+	"ck_ring", ck_supports, ck_note, ck_open, kb_ck_close, ck_produce, ck_consume,
 };

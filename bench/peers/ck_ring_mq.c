@@ -12,17 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ck_ring.h>
-#include <kaos/mem.h>
-
 #include "../mq_workload.h"
+#include "ck_ring_mem.h"
 #include "peers.h"
-
-struct ck_mq {
-	struct ck_ring ring; /* CK pads its producer and consumer lines */
-	struct ck_ring_buffer *buf;
-	struct kaos_region mem;
-};
 
 static int
 ck_mq_supports(const struct kb_mq_spec *s)
@@ -48,26 +40,7 @@ ck_mq_note(const struct kb_mq_spec *s)
 static void *
 ck_mq_open(const struct kb_mq_spec *s)
 {
-	struct ck_mq *q = aligned_alloc(128, (sizeof(*q) + 127) / 128 * 128);
-	if (!q)
-		return NULL;
-	memset(q, 0, sizeof(*q));
-	if (kaos_region_alloc(&q->mem, s->capacity * sizeof(*q->buf),
-			      KAOS_MEM_HEAP) != 0) {
-		free(q);
-		return NULL;
-	}
-	q->buf = q->mem.base;
-	ck_ring_init(&q->ring, (unsigned)s->capacity);
-	return q;
-}
-
-static void
-ck_mq_close(void *qv)
-{
-	struct ck_mq *q = qv;
-	kaos_region_free(&q->mem);
-	free(q);
+	return kb_ck_open(s->capacity, KAOS_MEM_HEAP);
 }
 
 /* One shape's functions in the shared loops; values travel as pointers. */
@@ -76,7 +49,7 @@ ck_mq_close(void *qv)
 				      unsigned id, uint64_t events,             \
 				      struct kb_mq_ctl *ctl)                    \
 	{                                                                       \
-		struct ck_mq *q = qv;                                           \
+		struct kb_ck *q = qv;                                           \
 		(void)s;                                                        \
 		KB_MQ_PRODUCE_EACH(id, events, ctl, v,                          \
 				   ck_ring_enqueue_##sh(&q->ring, q->buf,       \
@@ -86,7 +59,7 @@ ck_mq_close(void *qv)
 				      unsigned id, struct kb_mq_wait w,         \
 				      struct kb_mq_check *out)                  \
 	{                                                                       \
-		struct ck_mq *q = qv;                                           \
+		struct kb_ck *q = qv;                                           \
 		void *p = NULL;                                                 \
 		(void)s;                                                        \
 		(void)id;                                                       \
@@ -100,6 +73,6 @@ CK_MQ_SHAPE(mpmc)
 KB_MQ_BY_SHAPE(ck_mq)
 
 const struct kb_mq_adapter kb_mq_ck_ring = {
-	"ck_ring", ck_mq_supports, ck_mq_note, ck_mq_open, ck_mq_close,
+	"ck_ring", ck_mq_supports, ck_mq_note, ck_mq_open, kb_ck_close,
 	ck_mq_produce, ck_mq_consume,
 };

@@ -63,7 +63,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/un.h>
@@ -318,16 +317,10 @@ roudi_start(char *why, size_t len)
 			close(cfg);
 		return -1;
 	}
-	fflush(stdout);
-	fflush(stderr);
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	/* RouDi cleans up on SIGTERM: it gets one if this program dies
+	 * without stopping it (the watchdog, a signal). */
+	pid_t pid = kb_fork(SIGTERM);
 	if (pid == 0) {
-		/* RouDi cleans up on SIGTERM: it gets one if this program dies
-		 * without stopping it (the watchdog, a signal). */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(127);
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null >= 0)
 			dup2(null, STDIN_FILENO);
@@ -405,14 +398,8 @@ ice_process_init(char role)
 static int
 ice_probe(char *why, size_t len)
 {
-	fflush(stdout);
-	fflush(stderr);
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid = kb_fork(SIGKILL);
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
 		ice_process_init('r');
 		/* Let the runtime's keep-alive thread send its first message
 		 * (it starts with one) before the deregistration, or RouDi
@@ -845,14 +832,8 @@ ice_open(const struct ki_spec *s)
 		fprintf(stderr, "bench: iceoryx: pipe2: %s\n", strerror(errno));
 		goto fail;
 	}
-	fflush(stdout);
-	fflush(stderr);
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid = kb_fork(SIGKILL);
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
 		close(cmd[1]);
 		close(ack[0]);
 		ice_helper(q, cmd[0], ack[1]);

@@ -71,6 +71,26 @@ os_read(const struct os_queue *q, int fd, void *buf, size_t len)
 	return q->kind == OS_SOCKET ? recv(fd, buf, len, 0) : read(fd, buf, len);
 }
 
+/* Read what is there, up to @p len bytes (at least one): how many, or -1
+ * (printed; the end of the stream is an error: the writer is not done). */
+KB_INLINE ssize_t
+os_read_some(const struct os_queue *q, int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t r = os_read(q, fd, buf, len);
+		if (KB_UNLIKELY(r <= 0)) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r == 0)
+				fprintf(stderr, "bench: unexpected end of stream\n");
+			else
+				os_fail(q->kind == OS_SOCKET ? "recv" : "read");
+			return -1;
+		}
+		return r;
+	}
+}
+
 /* Write all @p len bytes (a blocking stream may take them in parts). */
 KB_INLINE int
 os_write_all(const struct os_queue *q, int fd, const void *buf, size_t len)
@@ -95,16 +115,9 @@ os_read_all(const struct os_queue *q, int fd, void *buf, size_t len)
 {
 	unsigned char *p = (unsigned char *)buf;
 	while (len) {
-		ssize_t r = os_read(q, fd, p, len);
-		if (KB_UNLIKELY(r <= 0)) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r == 0)
-				fprintf(stderr, "bench: unexpected end of stream\n");
-			else
-				os_fail(q->kind == OS_SOCKET ? "recv" : "read");
+		ssize_t r = os_read_some(q, fd, p, len);
+		if (r < 0)
 			return -1;
-		}
 		p += r;
 		len -= (size_t)r;
 	}
@@ -307,14 +320,9 @@ stream_consume(struct os_queue *q, uint64_t events, unsigned io_bytes,
 	unsigned char *buf = q->cbuf;
 	size_t have = 0;
 	while (c.count < events) {
-		ssize_t r = os_read(q, q->rfd, buf + have, io_bytes - have);
-		if (KB_UNLIKELY(r <= 0)) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r == 0)
-				fprintf(stderr, "bench: unexpected end of stream\n");
-			return r == 0 ? -1 : os_fail("read");
-		}
+		ssize_t r = os_read_some(q, q->rfd, buf + have, io_bytes - have);
+		if (r < 0)
+			return -1;
 		have += (size_t)r;
 		size_t whole = have / 8;
 		const uint64_t *v = (const uint64_t *)(void *)buf;
@@ -401,14 +409,9 @@ msg_consume_batch(struct os_queue *q, uint64_t events, uint32_t want,
 	unsigned char *buf = q->cbuf;
 	size_t have = 0;
 	while (c.count < events) {
-		ssize_t r = os_read(q, q->rfd, buf + have, io_bytes - have);
-		if (KB_UNLIKELY(r <= 0)) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r == 0)
-				fprintf(stderr, "bench: unexpected end of stream\n");
-			return r == 0 ? -1 : os_fail("read");
-		}
+		ssize_t r = os_read_some(q, q->rfd, buf + have, io_bytes - have);
+		if (r < 0)
+			return -1;
 		have += (size_t)r;
 		size_t at = 0;
 		while (have - at >= KI_FRAME_HDR) {
