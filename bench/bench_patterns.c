@@ -507,8 +507,9 @@ bc_open(unsigned ncons, int pipeline, unsigned batch)
 }
 
 static void
-bc_close(struct bc_team *t)
+bc_close(void *arg)
 {
+	struct bc_team *t = arg;
 	bc_leave(t);
 	kaos_bcast_destroy(&t->ring);
 	free(t->cons);
@@ -771,8 +772,9 @@ sp_open(unsigned nrings, int chain, unsigned batch)
 }
 
 static void
-sp_close(struct sp_team *t)
+sp_close(void *arg)
 {
+	struct sp_team *t = arg;
 	for (unsigned r = 0; r < t->nrings; r++)
 		kaos_spsc8_destroy(&t->rings[r].q);
 	free(t->rings);
@@ -920,34 +922,38 @@ static const char *const shape_name[] = {
 	[KB_MQ_MPMC] = "mpmc",
 };
 
-/* One implementation's state in the case being run. */
-struct pat_impl {
-	enum { IMPL_MQ, IMPL_BC, IMPL_SP, IMPL_CLAIM } kind;
-	struct mq_team *mq;
-	struct bc_team *bc;
-	struct sp_team *sp;
-	struct claim_team *claim;
-};
+/* The kaos_spsc line next to a multi ring: @p nrings SPSC rings, a
+ * fan-out (the producer writes into each) or a chain (pipeline stages);
+ * 0, or -1 (counted as a failure). */
+static int
+sp_team(struct kb_bench *b, unsigned nrings, int chain, unsigned batch,
+	struct kb_team *team)
+{
+	struct sp_team *s = sp_open(nrings, chain, batch);
+	if (!s) {
+		b->failures++;
+		return -1;
+	}
+	*team = (struct kb_team){
+		.name = "kaos_spsc",
+		.note = chain ? "a chain of SPSC rings; each stage copies into "
+				"the next"
+			: nrings > 1 ? "one SPSC ring per consumer; the producer "
+				       "writes each event into every one"
+				     : "the SPSC ring on the same work",
+		.arg = s, .nthreads = 1 + nrings, .thread = sp_thread,
+		.prepare = sp_prepare, .verify = sp_verify, .stop = sp_stop,
+		.done = sp_done };
+	return 0;
+}
 
 static void
-pat_close(struct pat_impl *im)
+mq_close(void *arg)
 {
-	switch (im->kind) {
-	case IMPL_MQ:
-		im->mq->ad->close(im->mq->q);
-		free(im->mq->ctl);
-		free(im->mq);
-		break;
-	case IMPL_BC:
-		bc_close(im->bc);
-		break;
-	case IMPL_SP:
-		sp_close(im->sp);
-		break;
-	case IMPL_CLAIM:
-		free(im->claim);
-		break;
-	}
+	struct mq_team *t = arg;
+	t->ad->close(t->q);
+	free(t->ctl);
+	free(t);
 }
 
 /* An MQ team for @p ad, or NULL (not supported, or failed: counted). */
@@ -986,7 +992,7 @@ mq_open(struct kb_bench *b, const struct pat_case *pc,
 static void
 run_case(struct kb_bench *b, const struct pat_case *pc)
 {
-	struct pat_impl impls[2 + N_PEERS];
+	void (*close[2 + N_PEERS])(void *arg); /* of teams[i].arg */
 	struct kb_team teams[2 + N_PEERS];
 	char extra[256];
 	int n = 0;
@@ -1009,27 +1015,16 @@ run_case(struct kb_bench *b, const struct pat_case *pc)
 		struct mq_team *t = mq_open(b, pc, &kaos_mq_adapter, &teams[0]);
 		if (!t)
 			return;
-		impls[n++] = (struct pat_impl){ IMPL_MQ, t, NULL, NULL, NULL };
+		close[n++] = mq_close;
 		if (pc->kind == PAT_1P1C) {
-			struct sp_team *s = sp_open(1, 0, pc->batch);
-			if (!s) {
-				b->failures++;
-				break;
-			}
-			teams[n] = (struct kb_team){
-				.name = "kaos_spsc",
-				.note = "the SPSC ring on the same work",
-				.arg = s, .nthreads = 2, .thread = sp_thread,
-				.prepare = sp_prepare, .verify = sp_verify,
-				.stop = sp_stop, .done = sp_done };
-			impls[n++] = (struct pat_impl){ IMPL_SP, NULL, NULL, s, NULL };
+			if (sp_team(b, 1, 0, pc->batch, &teams[n]) == 0)
+				close[n++] = sp_close;
 			break;
 		}
 		for (const struct kb_mq_adapter *const *ad = peers; *ad; ad++) {
 			struct mq_team *p = mq_open(b, pc, *ad, &teams[n]);
 			if (p)
-				impls[n++] = (struct pat_impl){ IMPL_MQ, p, NULL, NULL,
-								NULL };
+				close[n++] = mq_close;
 		}
 		break;
 	}
@@ -1051,24 +1046,9 @@ run_case(struct kb_bench *b, const struct pat_case *pc)
 			.arg = t, .nthreads = 1 + pc->consumers, .thread = bc_thread,
 			.prepare = bc_prepare, .verify = bc_verify, .stop = bc_stop,
 			.done = bc_done };
-		impls[n++] = (struct pat_impl){ IMPL_BC, NULL, t, NULL, NULL };
-		struct sp_team *s = sp_open(pc->consumers, pipe, pc->batch);
-		if (!s) {
-			b->failures++;
-			break;
-		}
-		teams[n] = (struct kb_team){
-			.name = "kaos_spsc",
-			.note = pipe ? "a chain of SPSC rings; each stage copies into "
-				       "the next"
-				: pc->consumers > 1 ? "one SPSC ring per consumer; the "
-						      "producer writes each event "
-						      "into every one"
-						    : "the SPSC ring on the same work",
-			.arg = s, .nthreads = 1 + pc->consumers, .thread = sp_thread,
-			.prepare = sp_prepare, .verify = sp_verify, .stop = sp_stop,
-			.done = sp_done };
-		impls[n++] = (struct pat_impl){ IMPL_SP, NULL, NULL, s, NULL };
+		close[n++] = bc_close;
+		if (sp_team(b, pc->consumers, pipe, pc->batch, &teams[n]) == 0)
+			close[n++] = sp_close;
 		break;
 	}
 	case PAT_CLAIM: {
@@ -1093,7 +1073,7 @@ run_case(struct kb_bench *b, const struct pat_case *pc)
 				.nthreads = pc->producers,
 				.thread = k ? claim_faa : claim_cas,
 				.prepare = claim_prepare, .verify = claim_verify };
-			impls[n++] = (struct pat_impl){ IMPL_CLAIM, NULL, NULL, NULL, t };
+			close[n++] = free;
 		}
 		break;
 	}
@@ -1101,7 +1081,7 @@ run_case(struct kb_bench *b, const struct pat_case *pc)
 	if (n > 0)
 		kb_run_team_case(b, &c, teams, n);
 	for (int i = 0; i < n; i++)
-		pat_close(&impls[i]);
+		close[i](teams[i].arg);
 }
 
 int

@@ -1063,24 +1063,22 @@ ice_per_sample(const struct ki_spec *s)
 static const char *
 ice_note(const struct ki_spec *s)
 {
-	switch (s->kind) {
-	case KI_SINGLE:
-		return "C binding, a sample per value: loan, publish / take, release; "
-		       "queue of 256 that blocks the publisher; producer in a helper "
-		       "process";
-	case KI_SUSTAINED:
-		return "C binding, 8 KiB samples of 1024 values (length in a user "
-		       "header); queue of 256 that blocks the publisher; producer in a "
-		       "helper process";
-	case KI_MSG:
-		return "C binding, a sample per message (length in a user header); "
-		       "queue of 256 that blocks the publisher; producer in a helper "
-		       "process";
-	case KI_RTT:
-		return "C binding, a topic each way, a sample per value; producer in a "
-		       "helper process";
-	}
-	return NULL;
+	/* by kind; parenthesised: each is one string (clang's
+	 * -Wstring-concatenation) */
+	static const char *const note[] = {
+		[KI_SINGLE] = ("C binding, a sample per value: loan, publish / take, release; "
+			"queue of 256 that blocks the publisher; producer in a helper "
+			"process"),
+		[KI_SUSTAINED] = ("C binding, 8 KiB samples of 1024 values (length in a user "
+			"header); queue of 256 that blocks the publisher; producer in a "
+			"helper process"),
+		[KI_MSG] = ("C binding, a sample per message (length in a user header); "
+			"queue of 256 that blocks the publisher; producer in a helper "
+			"process"),
+		[KI_RTT] = ("C binding, a topic each way, a sample per value; producer in a "
+			"helper process"),
+	};
+	return note[s->kind];
 }
 
 const struct ki_adapter ki_peer_iceoryx = {

@@ -499,39 +499,33 @@ mq_supports(const struct ki_spec *s)
 static const char *
 pipe_note(const struct ki_spec *s)
 {
-	switch (s->kind) {
-	case KI_SINGLE:
-		return "write()/read() of 8 bytes per value, blocking";
-	case KI_SUSTAINED:
-		return "8 KiB write()s, read()s of up to 8 KiB, blocking";
-	case KI_MSG:
-		return "a write() per message (4-byte length + payload); the "
-		       "reader reads the length, then the payload";
-	case KI_RTT:
-		return "a pipe each way, 8-byte write()/read(), blocking";
-	}
-	return NULL;
+	/* by kind; parenthesised: each is one string (clang's
+	 * -Wstring-concatenation) */
+	static const char *const note[] = {
+		[KI_SINGLE] = "write()/read() of 8 bytes per value, blocking",
+		[KI_SUSTAINED] = "8 KiB write()s, read()s of up to 8 KiB, blocking",
+		[KI_MSG] = ("a write() per message (4-byte length + payload); the "
+			"reader reads the length, then the payload"),
+		[KI_RTT] = "a pipe each way, 8-byte write()/read(), blocking",
+	};
+	return note[s->kind];
 }
 
 static const char *
 socket_note(const struct ki_spec *s)
 {
-	switch (s->kind) {
-	case KI_SINGLE:
-		return "AF_UNIX SOCK_STREAM, send()/recv() of 8 bytes per value, "
-		       "blocking";
-	case KI_SUSTAINED:
-		return "AF_UNIX SOCK_STREAM, 8 KiB send()s, recv()s of up to "
-		       "8 KiB, blocking";
-	case KI_MSG:
-		return "AF_UNIX SOCK_STREAM, a send() per message (4-byte "
-		       "length + payload); the reader recv()s the length, then "
-		       "the payload";
-	case KI_RTT:
-		return "AF_UNIX SOCK_STREAM, both directions, 8-byte "
-		       "send()/recv(), blocking";
-	}
-	return NULL;
+	static const char *const note[] = {
+		[KI_SINGLE] = ("AF_UNIX SOCK_STREAM, send()/recv() of 8 bytes per value, "
+			"blocking"),
+		[KI_SUSTAINED] = ("AF_UNIX SOCK_STREAM, 8 KiB send()s, recv()s of up to "
+			"8 KiB, blocking"),
+		[KI_MSG] = ("AF_UNIX SOCK_STREAM, a send() per message (4-byte "
+			"length + payload); the reader recv()s the length, then "
+			"the payload"),
+		[KI_RTT] = ("AF_UNIX SOCK_STREAM, both directions, 8-byte "
+			"send()/recv(), blocking"),
+	};
+	return note[s->kind];
 }
 
 static const char *

@@ -88,77 +88,25 @@ rte_mq_open_mode(const struct kb_mq_spec *s, enum rte_mq_mode mode)
 	return q;
 }
 
-static void *
-rte_mq_open(const struct kb_mq_spec *s)
-{
-	return rte_mq_open_mode(s, RTE_MQ_DEFAULT);
-}
-
-static void *
-rte_mq_open_rts(const struct kb_mq_spec *s)
-{
-	return rte_mq_open_mode(s, RTE_MQ_RTS);
-}
-
-static void *
-rte_mq_open_hts(const struct kb_mq_spec *s)
-{
-	return rte_mq_open_mode(s, RTE_MQ_HTS);
-}
-
-static int
-rte_mq_supports(const struct kb_mq_spec *s)
-{
-	return s->capacity <= RTE_RING_SZ_MASK;
-}
-
-/* RTS and HTS change only multi-threaded sides; SPMC is left to the
- * default mode (the brief's SP/MC peer). */
-static int
-rte_mq_supports_rts(const struct kb_mq_spec *s)
-{
-	return rte_mq_supports(s) && s->shape != KB_MQ_SPMC;
-}
-
-static int
-rte_mq_supports_hts(const struct kb_mq_spec *s)
-{
-	return rte_mq_supports(s) && s->shape == KB_MQ_MPMC;
-}
-
 static const char *
-rte_mq_note_text(const struct kb_mq_spec *s, const char *mode)
+rte_mq_note_text(const struct kb_mq_spec *s, enum rte_mq_mode mode)
 {
 	static const char *const shape[] = {
 		[KB_MQ_MPSC] = "MP/SC",
 		[KB_MQ_SPMC] = "SP/MC",
 		[KB_MQ_MPMC] = "MP/MC",
 	};
+	static const char *const mode_name[] = {
+		[RTE_MQ_DEFAULT] = "default",
+		[RTE_MQ_RTS] = "RTS",
+		[RTE_MQ_HTS] = "HTS",
+	};
 	static char note[3][3][2][96];
-	int m = mode[0] == 'd' ? 0 : mode[0] == 'R' ? 1 : 2;
-	char *buf = note[s->shape][m][s->batch > 1];
+	char *buf = note[s->shape][mode][s->batch > 1];
 	snprintf(buf, sizeof(note[0][0][0]), "%s, %s mode; %s", shape[s->shape],
-		 mode, s->batch > 1 ? "burst API, copies through a buffer"
-				    : "enqueue_elem/dequeue_elem");
+		 mode_name[mode], s->batch > 1 ? "burst API, copies through a buffer"
+					       : "enqueue_elem/dequeue_elem");
 	return buf;
-}
-
-static const char *
-rte_mq_note(const struct kb_mq_spec *s)
-{
-	return rte_mq_note_text(s, "default");
-}
-
-static const char *
-rte_mq_note_rts(const struct kb_mq_spec *s)
-{
-	return rte_mq_note_text(s, "RTS");
-}
-
-static const char *
-rte_mq_note_hts(const struct kb_mq_spec *s)
-{
-	return rte_mq_note_text(s, "HTS");
 }
 
 /* Batch producer: fill a batch on the stack, enqueue it (maybe in several
@@ -215,17 +163,28 @@ rte_mq_consume(void *qv, const struct kb_mq_spec *s, unsigned id,
 			    kb_mq_take_n(&c, buf, (uint64_t)n));
 }
 
-const struct kb_mq_adapter kb_mq_rte_ring = {
-	"rte_ring", rte_mq_supports, rte_mq_note, rte_mq_open, rte_mq_close,
-	rte_mq_produce, rte_mq_consume,
-};
+/* One adapter per mode. RTS and HTS change only multi-threaded sides;
+ * SPMC is left to the default mode (the brief's SP/MC peer). */
+#define RTE_MQ_ADAPTER(var, name, mode, shapes)                                 \
+	static int var##_supports(const struct kb_mq_spec *s)                   \
+	{                                                                       \
+		return s->capacity <= RTE_RING_SZ_MASK && (shapes);             \
+	}                                                                       \
+	static const char *var##_note(const struct kb_mq_spec *s)               \
+	{                                                                       \
+		return rte_mq_note_text(s, mode);                               \
+	}                                                                       \
+	static void *var##_open(const struct kb_mq_spec *s)                     \
+	{                                                                       \
+		return rte_mq_open_mode(s, mode);                               \
+	}                                                                       \
+	const struct kb_mq_adapter var = {                                      \
+		name, var##_supports, var##_note, var##_open, rte_mq_close,     \
+		rte_mq_produce, rte_mq_consume,                                 \
+	}
 
-const struct kb_mq_adapter kb_mq_rte_ring_rts = {
-	"rte_ring_rts", rte_mq_supports_rts, rte_mq_note_rts, rte_mq_open_rts,
-	rte_mq_close, rte_mq_produce, rte_mq_consume,
-};
-
-const struct kb_mq_adapter kb_mq_rte_ring_hts = {
-	"rte_ring_hts", rte_mq_supports_hts, rte_mq_note_hts, rte_mq_open_hts,
-	rte_mq_close, rte_mq_produce, rte_mq_consume,
-};
+RTE_MQ_ADAPTER(kb_mq_rte_ring, "rte_ring", RTE_MQ_DEFAULT, 1);
+RTE_MQ_ADAPTER(kb_mq_rte_ring_rts, "rte_ring_rts", RTE_MQ_RTS,
+	       s->shape != KB_MQ_SPMC);
+RTE_MQ_ADAPTER(kb_mq_rte_ring_hts, "rte_ring_hts", RTE_MQ_HTS,
+	       s->shape == KB_MQ_MPMC);
