@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the benchmark programs' kaos sides share: reporting a failed call,
- * kaos calls as the loop templates want them, and channel names that are
- * removed on every path (at the end, by the watchdog, at exit, on
- * SIGINT/SIGTERM; their registry is in bench_kaos.c).
+ * spinning push/pop of one 8-byte value, and channel names that are removed
+ * on every path (at the end, by the watchdog, at exit, on SIGINT/SIGTERM;
+ * their registry is in bench_kaos.c).
  */
 #ifndef KB_BENCH_KAOS_H
 #define KB_BENCH_KAOS_H
@@ -22,32 +22,55 @@ kaos_fail(const char *call, int64_t rc)
 	return -1;
 }
 
-/* A kaos call's result as the loop templates of mq_workload.h want it:
- * push and pop 1 done, 0 when the ring says @p again (full or empty), -1
- * failed (printed); claim and peek the count, or -1 failed. */
+/* Spin on one 8-byte push or pop until it is done: 0, or -1 when it
+ * failed (printed). For the round trips' two calls in a row (KI_PING,
+ * KI_ECHO) and bench_ipc's single values. */
 KB_INLINE int
-kb_kaos_try(int rc, int again, const char *call)
+kaos_push_spin(struct kaos_spsc *r, uint64_t v)
 {
-	return rc == 0 ? 1 : rc == again ? 0 : kaos_fail(call, rc);
-}
-
-KB_INLINE int64_t
-kb_kaos_n(int64_t n, const char *call)
-{
-	return n >= 0 ? n : kaos_fail(call, n);
-}
-
-/* One 8-byte push or pop on an SPSC ring (round trips). */
-KB_INLINE int
-kaos_try_push(struct kaos_spsc *r, const uint64_t *v)
-{
-	return kb_kaos_try(kaos_spsc_push(r, v), -KAOS_EFULL, "kaos_spsc_push");
+	int rc;
+	while ((rc = kaos_spsc_push(r, &v)) != 0) {
+		if (rc != -KAOS_EFULL)
+			return kaos_fail("kaos_spsc_push", rc);
+		kb_relax();
+	}
+	return 0;
 }
 
 KB_INLINE int
-kaos_try_pop(struct kaos_spsc *r, uint64_t *v)
+kaos_pop_spin(struct kaos_spsc *r, uint64_t *v)
 {
-	return kb_kaos_try(kaos_spsc_pop(r, v), -KAOS_EEMPTY, "kaos_spsc_pop");
+	int rc;
+	while ((rc = kaos_spsc_pop(r, v)) != 0) {
+		if (rc != -KAOS_EEMPTY)
+			return kaos_fail("kaos_spsc_pop", rc);
+		kb_relax();
+	}
+	return 0;
+}
+
+KB_INLINE int
+kaos_u64_push_spin(struct kaos_u64ring *r, uint64_t v)
+{
+	int rc;
+	while ((rc = kaos_u64ring_push(r, v)) != 0) {
+		if (rc != -KAOS_EFULL)
+			return kaos_fail("kaos_u64ring_push", rc);
+		kb_relax();
+	}
+	return 0;
+}
+
+KB_INLINE int
+kaos_u64_pop_spin(struct kaos_u64ring *r, uint64_t *v)
+{
+	int rc;
+	while ((rc = kaos_u64ring_pop(r, v)) != 0) {
+		if (rc != -KAOS_EEMPTY)
+			return kaos_fail("kaos_u64ring_pop", rc);
+		kb_relax();
+	}
+	return 0;
 }
 
 /* ---- channel names -------------------------------------------------------- */

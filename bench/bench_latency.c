@@ -51,9 +51,9 @@ ping(struct kaos_spsc *tx, struct kaos_spsc *rx, uint64_t events,
 	kb_hist_reset(h);
 	uint64_t prev = ki_rtt_start(clk);
 	for (uint64_t i = 0; i < events; i++) {
-		uint64_t v = kb_next_value(&g), back;
-		KI_SPIN(kaos_try_push(tx, &v));
-		KI_SPIN(kaos_try_pop(rx, &back));
+		uint64_t back;
+		if (kaos_push_spin(tx, kb_next_value(&g)) != 0 || kaos_pop_spin(rx, &back) != 0)
+			return -1;
 		kb_take_in_order(&c, back);
 		c.count++;
 		uint64_t t = ki_ticks();
@@ -70,7 +70,8 @@ static int
 pong(struct kaos_spsc *rx, struct kaos_spsc *tx, uint64_t events,
      struct kb_check *out)
 {
-	KI_RTT_ECHO(events, v, kaos_try_pop(rx, &v), kaos_try_push(tx, &v), out);
+	KI_RTT_ECHO(events, v,
+		    kaos_pop_spin(rx, &v) != 0 || kaos_push_spin(tx, v) != 0, out);
 }
 
 /* ---- what a case keeps: the histogram, the clock, both sides' checks ------ */

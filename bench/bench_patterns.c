@@ -66,9 +66,7 @@ struct kaos_mq {
 	enum kb_mq_shape shape;
 };
 
-/* One shape's ring: create/destroy, and its calls in the shared loops
- * (bench/mq_workload.h): push/pop one event, or claim/publish and
- * peek/release up to a batch in place. */
+/* One shape's ring: create and destroy. */
 #define KQ_SHAPE(sh)                                                            \
 	static int kq_create_##sh(struct kaos_mq *q, uint64_t slots)            \
 	{                                                                       \
@@ -77,46 +75,175 @@ struct kaos_mq {
 	static void kq_destroy_##sh(struct kaos_mq *q)                          \
 	{                                                                       \
 		kb_k##sh##_destroy(&q->sh);                                     \
-	}                                                                       \
-	static int kq_produce_##sh(void *qv, const struct kb_mq_spec *s,        \
-				   unsigned id, uint64_t events,                \
-				   struct kb_mq_ctl *ctl)                       \
-	{                                                                       \
-		struct kaos_mq *q = qv;                                         \
-		uint64_t batch = s->batch;                                      \
-		struct kaos_batch b;                                            \
-		if (batch <= 1)                                                 \
-			KB_MQ_PRODUCE_EACH(id, events, ctl, v,                  \
-					   kb_kaos_try(kb_k##sh##_push(&q->sh, &v), \
-						       -KAOS_EFULL, "kaos push")); \
-		KB_MQ_PRODUCE_CLAIM(                                            \
-			id, events, ctl, batch, g, want, n,                     \
-			kb_kaos_n(kb_k##sh##_claim(&q->sh, want, &b), "kaos claim"), \
-			(kb_mq_fill(&g, b.slots, (uint64_t)n),                  \
-			 kaos_##sh##_publish(kb_k##sh##_ring(&q->sh), &b)));    \
-	}                                                                       \
-	static int kq_consume_##sh(void *qv, const struct kb_mq_spec *s,        \
-				   unsigned id, struct kb_mq_wait w,            \
-				   struct kb_mq_check *out)                     \
-	{                                                                       \
-		struct kaos_mq *q = qv;                                         \
-		uint64_t batch = s->batch;                                      \
-		struct kaos_batch b;                                            \
-		(void)id;                                                       \
-		if (batch <= 1)                                                 \
-			KB_MQ_CONSUME_EACH(w, out, v,                           \
-					   kb_kaos_try(kb_k##sh##_pop(&q->sh, &v), \
-						       -KAOS_EEMPTY, "kaos pop")); \
-		KB_MQ_CONSUME_BATCH(                                            \
-			w, out, c, n,                                           \
-			kb_kaos_n(kb_k##sh##_peek(&q->sh, batch, &b), "kaos peek"), \
-			(kb_mq_take_n(&c, b.slots, (uint64_t)n),                \
-			 kaos_##sh##_release(kb_k##sh##_ring(&q->sh), &b)));    \
 	}
 KQ_SHAPE(mpsc)
 KQ_SHAPE(spmc)
 KQ_SHAPE(mpmc)
-KB_MQ_BY_SHAPE(kq)
+
+/* The ring calls of a shape (a constant at every call site). */
+KB_INLINE int
+kq_push(struct kaos_mq *q, enum kb_mq_shape sh, const uint64_t *v)
+{
+	switch (sh) {
+	case KB_MQ_MPSC:
+		return kb_kmpsc_push(&q->mpsc, v);
+	case KB_MQ_SPMC:
+		return kb_kspmc_push(&q->spmc, v);
+	default:
+		return kb_kmpmc_push(&q->mpmc, v);
+	}
+}
+
+KB_INLINE int
+kq_pop(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t *v)
+{
+	switch (sh) {
+	case KB_MQ_MPSC:
+		return kb_kmpsc_pop(&q->mpsc, v);
+	case KB_MQ_SPMC:
+		return kb_kspmc_pop(&q->spmc, v);
+	default:
+		return kb_kmpmc_pop(&q->mpmc, v);
+	}
+}
+
+KB_INLINE int64_t
+kq_claim(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t n, struct kaos_batch *b)
+{
+	switch (sh) {
+	case KB_MQ_MPSC:
+		return kb_kmpsc_claim(&q->mpsc, n, b);
+	case KB_MQ_SPMC:
+		return kb_kspmc_claim(&q->spmc, n, b);
+	default:
+		return kb_kmpmc_claim(&q->mpmc, n, b);
+	}
+}
+
+KB_INLINE void
+kq_publish(struct kaos_mq *q, enum kb_mq_shape sh, const struct kaos_batch *b)
+{
+	switch (sh) {
+	case KB_MQ_MPSC:
+		kaos_mpsc_publish(kb_kmpsc_ring(&q->mpsc), b);
+		break;
+	case KB_MQ_SPMC:
+		kaos_spmc_publish(kb_kspmc_ring(&q->spmc), b);
+		break;
+	default:
+		kaos_mpmc_publish(kb_kmpmc_ring(&q->mpmc), b);
+		break;
+	}
+}
+
+KB_INLINE int64_t
+kq_peek(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t n, struct kaos_batch *b)
+{
+	switch (sh) {
+	case KB_MQ_MPSC:
+		return kb_kmpsc_peek(&q->mpsc, n, b);
+	case KB_MQ_SPMC:
+		return kb_kspmc_peek(&q->spmc, n, b);
+	default:
+		return kb_kmpmc_peek(&q->mpmc, n, b);
+	}
+}
+
+KB_INLINE void
+kq_release(struct kaos_mq *q, enum kb_mq_shape sh, const struct kaos_batch *b)
+{
+	switch (sh) {
+	case KB_MQ_MPSC:
+		kaos_mpsc_release(kb_kmpsc_ring(&q->mpsc), b);
+		break;
+	case KB_MQ_SPMC:
+		kaos_spmc_release(kb_kspmc_ring(&q->spmc), b);
+		break;
+	default:
+		kaos_mpmc_release(kb_kmpmc_ring(&q->mpmc), b);
+		break;
+	}
+}
+
+/* One shape's sides (a constant), in the shared loops
+ * (bench/mq_workload.h): push/pop one event, or claim/publish and
+ * peek/release up to a batch in place. */
+KB_INLINE int
+kq_produce_sh(struct kaos_mq *q, enum kb_mq_shape sh, unsigned id,
+	      uint64_t events, uint64_t batch, struct kb_mq_ctl *ctl)
+{
+	struct kb_mq_gen g = kb_mq_gen_start(id, ctl);
+	unsigned fails = 0;
+	uint64_t unsent = 0;
+	if (batch <= 1) {
+		int rc;
+		KB_MQ_PUT_EACH(g, fails, unsent, events, v,
+			       (rc = kq_push(q, sh, &v)) == 0,
+			       if (rc != -KAOS_EFULL)
+					return kaos_fail("kaos push", rc));
+		kb_mq_gen_end(&g, unsent);
+		return 0;
+	}
+	/* Claim up to a batch, write the values in place, publish. */
+	KB_MQ_PUT_CLAIMS(g, fails, events, batch, want, n, struct kaos_batch b,
+			 kq_claim(q, sh, want, &b),
+			 if (n < 0) return kaos_fail("kaos claim", n),
+			 (kb_mq_fill(&g, b.slots, (uint64_t)n),
+			  kq_publish(q, sh, &b)));
+	kb_mq_gen_end(&g, 0);
+	return 0;
+}
+
+KB_INLINE int
+kq_consume_sh(struct kaos_mq *q, enum kb_mq_shape sh, uint64_t batch,
+	      struct kb_mq_wait w, struct kb_mq_check *out)
+{
+	struct kb_mq_check c = kb_mq_check_start();
+	if (batch <= 1) {
+		int rc;
+		KB_MQ_TAKE_EACH(w, c, v, (rc = kq_pop(q, sh, &v)) == 0,
+				if (rc != -KAOS_EEMPTY)
+					return kaos_fail("kaos pop", rc));
+		*out = c;
+		return 0;
+	}
+	/* Take up to a batch in place, check every value, release. */
+	KB_MQ_TAKE_BATCHES(w, c, n, struct kaos_batch b, kq_peek(q, sh, batch, &b),
+			   if (n < 0) return kaos_fail("kaos peek", n),
+			   (kb_mq_take_n(&c, b.slots, (uint64_t)n),
+			    kq_release(q, sh, &b)));
+	*out = c;
+	return 0;
+}
+
+static int
+kq_produce(void *q, const struct kb_mq_spec *s, unsigned id, uint64_t events,
+	   struct kb_mq_ctl *ctl)
+{
+	switch (s->shape) {
+	case KB_MQ_MPSC:
+		return kq_produce_sh(q, KB_MQ_MPSC, id, events, s->batch, ctl);
+	case KB_MQ_SPMC:
+		return kq_produce_sh(q, KB_MQ_SPMC, id, events, s->batch, ctl);
+	default:
+		return kq_produce_sh(q, KB_MQ_MPMC, id, events, s->batch, ctl);
+	}
+}
+
+static int
+kq_consume(void *q, const struct kb_mq_spec *s, unsigned id, struct kb_mq_wait w,
+	   struct kb_mq_check *out)
+{
+	(void)id;
+	switch (s->shape) {
+	case KB_MQ_MPSC:
+		return kq_consume_sh(q, KB_MQ_MPSC, s->batch, w, out);
+	case KB_MQ_SPMC:
+		return kq_consume_sh(q, KB_MQ_SPMC, s->batch, w, out);
+	default:
+		return kq_consume_sh(q, KB_MQ_MPMC, s->batch, w, out);
+	}
+}
 
 static const struct {
 	const char *name;
@@ -395,48 +522,57 @@ bc_prepare(void *arg, uint64_t events)
 static int
 bc_produce(struct bc_team *t, uint64_t events)
 {
-	void *slots = NULL;
-	if (t->batch <= 1)
-		KB_MQ_PRODUCE_EACH(0, events, t->ctl, v,
-				   kb_kaos_try(kaos_bcast_push(&t->ring, &v), -KAOS_EFULL,
-					       "kaos_bcast_push"));
-	KB_MQ_PRODUCE_CLAIM(0, events, t->ctl, t->batch, g, want, n,
-			    kb_kaos_n(kaos_bcast_claim(&t->ring, want, &slots),
-				      "kaos_bcast_claim"),
-			    (kb_mq_fill(&g, slots, (uint64_t)n),
-			     kaos_bcast_publish(&t->ring, (uint64_t)n)));
-}
-
-/* Check @p n events in place: a plain consumer takes them; pipeline stage
- * @p k checks that stage k - 1 passed each and marks it for stage k + 1. */
-KB_INLINE void
-bc_check(struct kb_mq_check *c, uint64_t *v, int64_t n, unsigned k, bool pipeline)
-{
-	if (pipeline) {
-		for (int64_t i = 0; i < n; i++)
-			v[i] = kb_mq_stage(c, v[i], k);
-	} else {
-		kb_mq_take_n(c, v, (uint64_t)n);
+	struct kb_mq_gen g = kb_mq_gen_start(0, t->ctl);
+	unsigned fails = 0;
+	uint64_t unsent = 0;
+	if (t->batch <= 1) {
+		int rc;
+		KB_MQ_PUT_EACH(g, fails, unsent, events, v,
+			       (rc = kaos_bcast_push(&t->ring, &v)) == 0,
+			       if (rc != -KAOS_EFULL)
+					return kaos_fail("kaos_bcast_push", rc));
+		kb_mq_gen_end(&g, unsent);
+		return 0;
 	}
+	KB_MQ_PUT_CLAIMS(g, fails, events, t->batch, want, n, void *slots = NULL,
+			 kaos_bcast_claim(&t->ring, want, &slots),
+			 if (n < 0) return kaos_fail("kaos_bcast_claim", n),
+			 (kb_mq_fill(&g, slots, (uint64_t)n),
+			  kaos_bcast_publish(&t->ring, (uint64_t)n)));
+	kb_mq_gen_end(&g, 0);
+	return 0;
 }
 
-/* A consumer that sees every event; a pipeline stage uses peek/release
- * also per event (one at a time), to mark the events in place. */
+/* A consumer that sees every event; in a pipeline, stage k checks that
+ * stage k - 1 passed the value and marks it in place for stage k + 1
+ * (peek/release, also per event: one at a time). */
 KB_INLINE int
 bc_consume_k(struct bc_team *t, unsigned k, uint64_t events, bool pipeline)
 {
 	struct kaos_bcast_consumer *con = &t->cons[k].c;
+	struct kb_mq_check c = kb_mq_check_start();
 	struct kb_mq_wait w = kb_mq_wait_start(t->ctl, events, 0);
-	void *slots = NULL;
-	if (!pipeline && t->batch <= 1)
-		KB_MQ_CONSUME_EACH(w, &t->check[k], v,
-				   kb_kaos_try(kaos_bcast_pop(con, &v), -KAOS_EEMPTY,
-					       "kaos_bcast_pop"));
-	KB_MQ_CONSUME_BATCH(w, &t->check[k], c, n,
-			    kb_kaos_n(kaos_bcast_peek(con, t->batch, &slots),
-				      "kaos_bcast_peek"),
-			    (bc_check(&c, slots, n, k, pipeline),
-			     kaos_bcast_release(con, (uint64_t)n)));
+	if (!pipeline && t->batch <= 1) {
+		int rc;
+		KB_MQ_TAKE_EACH(w, c, v, (rc = kaos_bcast_pop(con, &v)) == 0,
+				if (rc != -KAOS_EEMPTY)
+					return kaos_fail("kaos_bcast_pop", rc));
+		t->check[k] = c;
+		return 0;
+	}
+	KB_MQ_TAKE_BATCHES(w, c, n, void *slots = NULL,
+			   kaos_bcast_peek(con, t->batch, &slots),
+			   if (n < 0) return kaos_fail("kaos_bcast_peek", n),
+			   uint64_t *v = slots;
+			   if (pipeline) {
+				   for (int64_t i = 0; i < n; i++)
+					   v[i] = kb_mq_stage(&c, v[i], k);
+			   } else {
+				   kb_mq_take_n(&c, v, (uint64_t)n);
+			   }
+			   kaos_bcast_release(con, (uint64_t)n));
+	t->check[k] = c;
+	return 0;
 }
 
 static int
@@ -622,14 +758,18 @@ static int
 sp_consume(struct sp_team *t, unsigned k, uint64_t events)
 {
 	struct kaos_spsc8 *in = &t->rings[k].q;
+	struct kb_mq_check c = kb_mq_check_start();
 	struct kb_mq_wait w = kb_mq_wait_start(t->ctl, events, 0);
-	const uint64_t *v = NULL;
 	if (t->batch <= 1)
-		KB_MQ_CONSUME_EACH(w, &t->check[k], x, kaos_spsc8_pop(in, &x) == 0);
-	KB_MQ_CONSUME_BATCH(w, &t->check[k], c, n,
-			    kb_kaos_n(kaos_spsc8_peek(in, t->batch, &v), "kaos_spsc8_peek"),
-			    (kb_mq_take_n(&c, v, (uint64_t)n),
-			     kaos_spsc8_release(in, (uint64_t)n)));
+		KB_MQ_TAKE_EACH(w, c, v, kaos_spsc8_pop(in, &v) == 0, KB_NO_FAILURE);
+	else
+		KB_MQ_TAKE_BATCHES(w, c, n, const uint64_t *v = NULL,
+				   kaos_spsc8_peek(in, t->batch, &v),
+				   if (n < 0) return kaos_fail("kaos_spsc8_peek", n),
+				   (kb_mq_take_n(&c, v, (uint64_t)n),
+				    kaos_spsc8_release(in, (uint64_t)n)));
+	t->check[k] = c;
+	return 0;
 }
 
 /* Stage k of a chain: from ring k into ring k + 1 (none after the last),

@@ -162,8 +162,8 @@ ki_msg_result(const struct ki_msg_check *c, uint64_t events, size_t want,
 /* ---- loop templates ------------------------------------------------------------ */
 
 /* The 8-byte cases use bench/workload.h's loops with KB_PER_EVENT
- * (KB_PRODUCE_EACH, KB_CONSUME_EACH, KB_PRODUCE_COPY, KB_CONSUME_BATCH),
- * the round trips bench/rtt_clock.h's (KI_RTT_PING, KI_RTT_ECHO). */
+ * (KB_PUT_EACH, KB_TAKE_EACH, KB_PUT_COPIES, KB_TAKE_BATCHES, ...), the
+ * round trips bench/rtt_clock.h's (KI_PING, KI_ECHO). */
 
 /* Return SIDE(len) with the message size a constant for the cases' sizes. */
 #define KI_BY_MSG_BYTES(s, SIDE)                                                \

@@ -137,11 +137,10 @@ KB_INLINE int
 kaos_batch_produce(struct kaos_queue *q, uint64_t events, uint64_t batch,
 		   enum kb_workload wl, unsigned nwords)
 {
-	void *slots;
-	KB_PRODUCE_BATCH(events, batch, g, want, n,
-			 kb_kaos_n(kaos_claim_n(q, nwords, want, &slots),
-				   "kaos_spsc_claim"),
-			 (kb_fill_n(&g, wl, nwords, slots, (uint64_t)n),
+	KB_PRODUCE_BATCH(events, batch, g, uint64_t, want, n, void *slots,
+			 kaos_claim_n(q, nwords, want, &slots),
+			 if (n < 0) return kaos_fail("kaos_spsc_claim", n),
+			 (KB_FILL_N(&g, wl, nwords, slots, (uint64_t)n),
 			  kaos_spsc_publish(q->ring, (uint64_t)n)));
 }
 
@@ -149,40 +148,36 @@ KB_INLINE int
 kaos_batch_consume(struct kaos_queue *q, uint64_t events, uint64_t batch,
 		   enum kb_workload wl, unsigned nwords, struct kb_check *out)
 {
-	const void *slots;
-	KB_CONSUME_BATCH(events, batch, out, c, want, n,
-			 kb_kaos_n(kaos_peek_n(q, nwords, want, &slots),
-				   "kaos_spsc_peek"),
-			 (kb_take_n(&c, wl, nwords, slots, (uint64_t)n),
+	KB_CONSUME_BATCH(events, batch, out, c, want, n, const void *slots,
+			 kaos_peek_n(q, nwords, want, &slots),
+			 if (n < 0) return kaos_fail("kaos_spsc_peek", n),
+			 (KB_TAKE_N(&c, wl, nwords, slots, (uint64_t)n),
 			  kaos_spsc_release(q->ring, (uint64_t)n)));
 }
 
 /* Per event: kaos_spsc8_push (or _push_deferred, then one flush at the
  * end; a deferred push that finds the ring full publishes itself). */
 KB_INLINE int
-kaos_push_loop(struct kaos_queue *q, uint64_t events, bool deferred)
-{
-	KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v,
-			kb_kaos_try(deferred ? kaos_spsc8_push_deferred(&q->q8, &v)
-					     : kaos_spsc8_push(&q->q8, &v),
-				    -KAOS_EFULL, "kaos_spsc8_push"));
-}
-
-KB_INLINE int
 kaos_push_produce(struct kaos_queue *q, uint64_t events, bool deferred)
 {
-	int rc = kaos_push_loop(q, events, deferred);
-	if (rc == 0 && deferred)
+	struct kb_gen g = kb_gen_start();
+	int rc;
+	KB_PUT_EACH(g, events, KB_PER_EVENT, 1, uint64_t, v,
+		    (rc = deferred ? kaos_spsc8_push_deferred(&q->q8, &v)
+				   : kaos_spsc8_push(&q->q8, &v)) == 0,
+		    if (rc != -KAOS_EFULL) return kaos_fail("kaos_spsc8_push", rc));
+	if (deferred)
 		kaos_spsc8_flush(&q->q8);
-	return rc;
+	return 0;
 }
 
-KB_INLINE int
+static int
 kaos_pop_consume(struct kaos_queue *q, uint64_t events, struct kb_check *out)
 {
+	int rc;
 	KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v,
-			kb_kaos_try(kaos_spsc8_pop(&q->q8, &v), -KAOS_EEMPTY,
-				    "kaos_spsc8_pop"),
+			(rc = kaos_spsc8_pop(&q->q8, &v)) == 0,
+			if (rc != -KAOS_EEMPTY) return kaos_fail("kaos_spsc8_pop", rc),
 			out);
 }
 
@@ -191,8 +186,9 @@ kaos_produce(void *qv, const struct kb_spec *s, uint64_t events)
 {
 	struct kaos_queue *q = qv;
 #define KAOS_PRODUCE(wl, nw)                                                    \
-	(kb_per_event(wl) ? kaos_push_produce(q, events, wl == KB_PER_EVENT_DEFERRED) \
-			  : kaos_batch_produce(q, events, s->batch, wl, nw))
+	(KB_PER_EVENT_WL(wl)                                                    \
+		 ? kaos_push_produce(q, events, wl == KB_PER_EVENT_DEFERRED)    \
+		 : kaos_batch_produce(q, events, s->batch, wl, nw))
 	KB_BY_WORKLOAD(s, KB_ANY_WORKLOAD, KAOS_PRODUCE);
 #undef KAOS_PRODUCE
 }
@@ -203,9 +199,9 @@ kaos_consume(void *qv, const struct kb_spec *s, uint64_t events,
 {
 	struct kaos_queue *q = qv;
 #define KAOS_CONSUME(wl, nw)                                                    \
-	(kb_per_event(wl) ? kaos_pop_consume(q, events, out)                    \
-			  : kaos_batch_consume(q, events, s->batch, wl, nw, out))
-	KB_BY_WORKLOAD(s, KB_ANY_WORKLOAD, KAOS_CONSUME);
+	(KB_PER_EVENT_WL(wl) ? kaos_pop_consume(q, events, out)                 \
+			     : kaos_batch_consume(q, events, s->batch, wl, nw, out))
+	KB_BY_WORKLOAD_CONSUME(s, KB_ANY_WORKLOAD, KAOS_CONSUME);
 #undef KAOS_CONSUME
 }
 

@@ -11,8 +11,9 @@
  *
  * What KAOS_COUNTERS=0 changes is the kaos header code compiled into that
  * translation unit, and that is the whole of every timed loop here: the
- * inline kaos_u64ring_push/pop (ipc/single_8B), kaos_spsc_push/pop
- * (ipc/rtt_8B), kaos_spsc_peek/release
+ * inline kaos_u64ring_push/pop (ipc/single_8B, through
+ * kaos_u64_push_spin/pop_spin of bench_kaos.h), kaos_spsc_push/pop
+ * (ipc/rtt_8B, through kaos_push_spin/pop_spin), kaos_spsc_peek/release
  * (ipc/sustained_8B) and kaos_msgring_claim/commit_deferred/flush/read
  * (ipc/msg_*). Their counters are the producers' "ring full" counts, paid
  * each time a push or claim finds the ring full.
@@ -304,12 +305,13 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct kaos_q *q = qv;
+	struct kb_gen g = kb_gen_start();
 	switch (s->kind) {
 	case KI_SINGLE: {
 		struct kaos_u64ring *r = kaos_ipc_u64ring(q->pub);
-		KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v,
-				kb_kaos_try(kaos_u64ring_push(r, v), -KAOS_EFULL,
-					    "kaos_u64ring_push"));
+		KB_PUT_EACH(g, events, KB_PER_EVENT, 1, uint64_t, v,
+			    kaos_u64_push_spin(r, v) == 0, return -1);
+		return 0;
 	}
 	case KI_SUSTAINED: {
 		/* Values made in a private batch, then copied in by
@@ -317,9 +319,10 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 		static _Alignas(64) uint64_t batch[KSUS_BATCH_MAX];
 		struct kaos_spsc *r = kaos_ipc_spsc(q->pub);
 		uint64_t per = s->batch < KSUS_BATCH_MAX ? s->batch : KSUS_BATCH_MAX;
-		KB_PRODUCE_COPY(events, per, KB_PER_EVENT, 1, batch, done, n,
-				kb_kaos_n(kaos_spsc_write(r, batch + done, n - done),
-					  "kaos_spsc_write"));
+		KB_PUT_COPIES(g, events, per, KB_PER_EVENT, 1, batch, uint64_t,
+			      done, n, k, kaos_spsc_write(r, batch + done, n - done),
+			      if (k < 0) return kaos_fail("kaos_spsc_write", k));
+		return 0;
 	}
 	case KI_MSG: {
 		struct kaos_msgring_producer *p = kaos_ipc_msg_producer(q->pub);
@@ -330,8 +333,12 @@ kaos_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	case KI_RTT: {
 		struct kaos_spsc *tx = kaos_ipc_spsc(q->pub);
 		struct kaos_spsc *rx = kaos_ipc_spsc(q->back);
-		KI_RTT_PING(events, rtt, v, kaos_try_push(tx, &v), back,
-			    kaos_try_pop(rx, &back), &out->check);
+		struct kb_check c = kb_check_start();
+		KI_PING(c, events, rtt, back, KB_NO_DECL,
+			kaos_push_spin(tx, kb_next_value(&g)) != 0 ||
+				kaos_pop_spin(rx, &back) != 0);
+		out->check = c;
+		return 0;
 	}
 	}
 	return -1;
@@ -342,41 +349,43 @@ kaos_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out)
 {
 	struct kaos_q *q = qv;
+	struct kb_check c = kb_check_start();
 	switch (s->kind) {
 	case KI_SINGLE: {
 		struct kaos_u64ring *r = kaos_ipc_u64ring(q->sub);
-		KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v,
-				kb_kaos_try(kaos_u64ring_pop(r, &v), -KAOS_EEMPTY,
-					    "kaos_u64ring_pop"),
-				&out->check);
+		KB_TAKE_EACH(c, events, KB_PER_EVENT, uint64_t, v,
+			     kaos_u64_pop_spin(r, &v) == 0, return -1);
+		break;
 	}
 	case KI_SUSTAINED: {
 		struct kaos_spsc *r = kaos_ipc_spsc(q->sub);
-		const void *slots = NULL;
-		KB_CONSUME_BATCH(events, s->batch, &out->check, c, want, n,
-				 kb_kaos_n(kaos_spsc_peek(r, want, &slots),
-					   "kaos_spsc_peek"),
-				 (kb_take_n(&c, KB_PER_EVENT, 1, slots, (uint64_t)n),
-				  kaos_spsc_release(r, (uint64_t)n)));
+		KB_TAKE_BATCHES(c, events, s->batch, want, n,
+				const void *slots = NULL,
+				kaos_spsc_peek(r, want, &slots),
+				if (n < 0) return kaos_fail("kaos_spsc_peek", n),
+				KB_TAKE_IN_ORDER(&c, (const uint64_t *)slots, n);
+				kaos_spsc_release(r, (uint64_t)n));
+		break;
 	}
 	case KI_MSG: {
 		struct kaos_msgring *ring = kaos_ipc_msgring(q->sub);
-#define KMSG_CONSUME(len)                                                       \
-	kaos_msg_consume(ring, events,                                          \
-			 len == 64 ? kmsg_take_64 : len == 1024 ? kmsg_take_1k  \
-								: kmsg_take_any, \
-			 out)
-		KI_BY_MSG_BYTES(s, KMSG_CONSUME);
-#undef KMSG_CONSUME
+		if (s->msg_bytes == 64)
+			return kaos_msg_consume(ring, events, kmsg_take_64, out);
+		if (s->msg_bytes == 1024)
+			return kaos_msg_consume(ring, events, kmsg_take_1k, out);
+		return kaos_msg_consume(ring, events, kmsg_take_any, out);
 	}
 	case KI_RTT: {
 		struct kaos_spsc *rx = kaos_ipc_spsc(q->sub);
 		struct kaos_spsc *tx = kaos_ipc_spsc(q->echo);
-		KI_RTT_ECHO(events, v, kaos_try_pop(rx, &v), kaos_try_push(tx, &v),
-			    &out->check);
+		KI_ECHO(c, events, v,
+			kaos_pop_spin(rx, &v) != 0 ||
+				kaos_push_spin(tx, v) != 0);
+		break;
 	}
 	}
-	return -1;
+	out->check = c;
+	return 0;
 }
 
 KAOS_ADAPTER_LINKAGE const struct ki_adapter KAOS_ADAPTER_VAR = {

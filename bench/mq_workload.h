@@ -394,113 +394,124 @@ kb_mq_verify(const struct kb_mq_check *c, unsigned nc, unsigned np,
 /* ---- loop templates ------------------------------------------------------------ */
 
 /*
- * The loops of one side of a run, shared by kaos and every peer. Each is
- * the rest of the adapter's function: it runs the side, stores the checks
- * (consumers) and returns 0, or -1 when a queue call failed. The adapter
- * passes its own queue calls as expressions, so each expansion is its own
- * loop with the calls inlined (no indirect call per event). A call's
- * expression is > 0 when it did its work (a count for batch calls), 0 when
- * the queue was full or empty, < 0 when it failed (having printed why).
- * The variables named in the arguments (v, c, g, n, want) are declared by
- * the template for the expressions to use.
+ * The loops of one side of a run, shared by kaos and every peer, as
+ * bench/workload.h's templates: the adapter passes its own queue call as
+ * an expression, DONE (or a count: CLAIM, TAKE) true when it did its work,
+ * false when the queue was full or empty, and then IF_FAILED, a statement
+ * that returns from the adapter's function if it failed instead
+ * (KB_NO_FAILURE: it cannot); DECL declares what one batch call needs,
+ * anew for each (KB_NO_DECL: nothing). The variables named in the
+ * arguments (v, n, want) are declared by the template for the expressions
+ * to use; n has the type of its call. Each loop is the hand-written one it
+ * replaced, token for token, and compiles to the same blocks.
+ *
+ * KB_MQ_PUT_... and KB_MQ_TAKE_... are the loops alone, on the adapter's
+ * generator g (with its count of failed attempts, fails, and unsent) or
+ * checks c; KB_MQ_PRODUCE_EACH and KB_MQ_CONSUME_EACH the rest of the
+ * adapter's function, with their own (ending the generator, storing the
+ * checks in *out, returning 0).
  */
 
-/* Producer @p id, one event per call: PUT enqueues the uint64_t v. */
-#define KB_MQ_PRODUCE_EACH(id, events, ctl, v, PUT)                             \
+/* Producer, one event per call: DONE enqueues the uint64_t v, the next of
+ * g; unsent is set to 1 if the run was stopped with v in hand. */
+#define KB_MQ_PUT_EACH(g, fails, unsent, events, v, DONE, IF_FAILED)          \
 	do {                                                                    \
-		struct kb_mq_gen kb_g_ = kb_mq_gen_start((id), (ctl));          \
-		unsigned kb_fails_ = 0;                                         \
-		uint64_t kb_unsent_ = 0;                                        \
-		for (uint64_t kb_i_ = 0; kb_i_ < (events) && kb_mq_go(&kb_g_); \
+		for (uint64_t kb_i_ = 0; kb_i_ < (events) && kb_mq_go(&(g));   \
 		     kb_i_++) {                                                 \
-			uint64_t v = kb_mq_next(&kb_g_);                        \
-			int kb_rc_;                                             \
-			while ((kb_rc_ = (PUT)) <= 0) {                         \
-				if (kb_rc_ < 0)                                 \
-					return -1;                              \
-				if (!kb_mq_retry(&kb_g_, &kb_fails_)) {         \
-					kb_unsent_ = 1;                         \
+			uint64_t v = kb_mq_next(&(g));                          \
+			while (!(DONE)) {                                       \
+				IF_FAILED;                                      \
+				if (!kb_mq_retry(&(g), &(fails))) {             \
+					(unsent) = 1;                           \
 					break;                                  \
 				}                                               \
 			}                                                       \
-			if (kb_unsent_)                                         \
+			if (unsent)                                             \
 				break;                                          \
-			kb_fails_ = 0;                                          \
+			(fails) = 0;                                            \
 		}                                                               \
-		kb_mq_gen_end(&kb_g_, kb_unsent_);                              \
-		return 0;                                                       \
 	} while (0)
 
-/* Producer @p id, batches written in place: CLAIM reserves up to want
- * slots (n of them), USE fills them from the generator g and publishes. */
-#define KB_MQ_PRODUCE_CLAIM(id, events, ctl, batch, g, want, n, CLAIM, USE)    \
+/* Producer, batches written in place: CLAIM reserves up to want slots (n
+ * of them), USE fills them from g and publishes. */
+#define KB_MQ_PUT_CLAIMS(g, fails, events, batch, want, n, DECL, CLAIM,        \
+			 IF_FAILED, USE)                                        \
 	do {                                                                    \
-		struct kb_mq_gen g = kb_mq_gen_start((id), (ctl));              \
-		unsigned kb_fails_ = 0;                                         \
-		for (uint64_t kb_left_ = (events); kb_left_ && kb_mq_go(&g);) { \
+		for (uint64_t kb_left_ = (events); kb_left_ && kb_mq_go(&(g));) { \
+			DECL;                                                   \
 			uint64_t want = kb_left_ < (batch) ? kb_left_ : (batch); \
-			int64_t n = (CLAIM);                                    \
+			KB_TYPEOF(CLAIM) n = (CLAIM);                           \
 			if (n <= 0) {                                           \
-				if (n < 0)                                      \
-					return -1;                              \
-				if (!kb_mq_retry(&g, &kb_fails_))               \
+				IF_FAILED;                                      \
+				if (!kb_mq_retry(&(g), &(fails)))               \
 					break;                                  \
 				continue;                                       \
 			}                                                       \
-			kb_fails_ = 0;                                          \
+			(fails) = 0;                                            \
 			USE;                                                    \
 			kb_left_ -= (uint64_t)n;                                \
 		}                                                               \
-		kb_mq_gen_end(&g, 0);                                           \
-		return 0;                                                       \
 	} while (0)
 
-/* Consumer under the stop rule @p w, one event per call: GET dequeues into
- * the uint64_t v; the checks go to *out. */
-#define KB_MQ_CONSUME_EACH(w, out, v, GET)                                      \
+/* Consumer under the stop rule @p w, one event per call: DONE dequeues
+ * into the uint64_t v, checked into c. */
+#define KB_MQ_TAKE_EACH(w, c, v, DONE, IF_FAILED)                              \
 	do {                                                                    \
-		struct kb_mq_check kb_c_ = kb_mq_check_start();                 \
 		for (;;) {                                                      \
 			uint64_t v;                                             \
-			int kb_rc_ = (GET);                                     \
-			if (kb_rc_ <= 0) {                                      \
-				if (kb_rc_ < 0)                                 \
-					return -1;                              \
-				if (kb_mq_empty(&(w), kb_c_.count))             \
+			if (!(DONE)) {                                          \
+				IF_FAILED;                                      \
+				if (kb_mq_empty(&(w), (c).count))               \
 					break;                                  \
 				continue;                                       \
 			}                                                       \
 			(w).fails = 0;                                          \
-			kb_mq_take(&kb_c_, v);                                  \
-			kb_c_.count++;                                          \
-			if (kb_mq_enough(&(w), kb_c_.count))                    \
+			kb_mq_take(&(c), v);                                    \
+			(c).count++;                                            \
+			if (kb_mq_enough(&(w), (c).count))                      \
 				break;                                          \
 		}                                                               \
-		*(out) = kb_c_;                                                 \
-		return 0;                                                       \
 	} while (0)
 
 /* Consumer, up to a batch per call: TAKE gets n events, USE checks them
  * into c (kb_mq_take_n, or a pipeline stage) and gives them back. */
-#define KB_MQ_CONSUME_BATCH(w, out, c, n, TAKE, USE)                            \
+#define KB_MQ_TAKE_BATCHES(w, c, n, DECL, TAKE, IF_FAILED, USE)                \
 	do {                                                                    \
-		struct kb_mq_check c = kb_mq_check_start();                     \
 		for (;;) {                                                      \
-			int64_t n = (TAKE);                                     \
+			DECL;                                                   \
+			KB_TYPEOF(TAKE) n = (TAKE);                             \
 			if (n <= 0) {                                           \
-				if (n < 0)                                      \
-					return -1;                              \
-				if (kb_mq_empty(&(w), c.count))                 \
+				IF_FAILED;                                      \
+				if (kb_mq_empty(&(w), (c).count))               \
 					break;                                  \
 				continue;                                       \
 			}                                                       \
 			(w).fails = 0;                                          \
 			USE;                                                    \
-			c.count += (uint64_t)n;                                 \
-			if (kb_mq_enough(&(w), c.count))                        \
+			(c).count += (uint64_t)n;                               \
+			if (kb_mq_enough(&(w), (c).count))                      \
 				break;                                          \
 		}                                                               \
-		*(out) = c;                                                     \
+	} while (0)
+
+/* The same as the rest of a function: producer @p id of up to @p events,
+ * a consumer with its checks stored in *out. */
+#define KB_MQ_PRODUCE_EACH(id, events, ctl, v, DONE, IF_FAILED)                \
+	do {                                                                    \
+		struct kb_mq_gen kb_g_ = kb_mq_gen_start((id), (ctl));          \
+		unsigned kb_fails_ = 0;                                         \
+		uint64_t kb_unsent_ = 0;                                        \
+		KB_MQ_PUT_EACH(kb_g_, kb_fails_, kb_unsent_, events, v, DONE,   \
+			       IF_FAILED);                                      \
+		kb_mq_gen_end(&kb_g_, kb_unsent_);                              \
+		return 0;                                                       \
+	} while (0)
+
+#define KB_MQ_CONSUME_EACH(w, out, v, DONE, IF_FAILED)                         \
+	do {                                                                    \
+		struct kb_mq_check kb_c_ = kb_mq_check_start();                 \
+		KB_MQ_TAKE_EACH(w, kb_c_, v, DONE, IF_FAILED);                  \
+		*(out) = kb_c_;                                                 \
 		return 0;                                                       \
 	} while (0)
 
@@ -531,34 +542,6 @@ struct kb_mq_adapter {
 	kb_mq_produce_fn *produce;
 	kb_mq_consume_fn *consume;
 };
-
-/* For an API with a function per shape: pfx##_produce and pfx##_consume,
- * which hand a run to pfx##_produce_mpsc, _spmc, _mpmc (and the same for
- * consume), each with its own loops; one table lookup per run. C only (the
- * tables' designated initializers). */
-#define KB_MQ_BY_SHAPE(pfx)                                                     \
-	static int pfx##_produce(void *q, const struct kb_mq_spec *s,           \
-				 unsigned id, uint64_t events,                  \
-				 struct kb_mq_ctl *ctl)                         \
-	{                                                                       \
-		static kb_mq_produce_fn *const fn[] = {                         \
-			[KB_MQ_MPSC] = pfx##_produce_mpsc,                      \
-			[KB_MQ_SPMC] = pfx##_produce_spmc,                      \
-			[KB_MQ_MPMC] = pfx##_produce_mpmc,                      \
-		};                                                              \
-		return fn[s->shape](q, s, id, events, ctl);                     \
-	}                                                                       \
-	static int pfx##_consume(void *q, const struct kb_mq_spec *s,           \
-				 unsigned id, struct kb_mq_wait w,              \
-				 struct kb_mq_check *out)                       \
-	{                                                                       \
-		static kb_mq_consume_fn *const fn[] = {                         \
-			[KB_MQ_MPSC] = pfx##_consume_mpsc,                      \
-			[KB_MQ_SPMC] = pfx##_consume_spmc,                      \
-			[KB_MQ_MPMC] = pfx##_consume_mpmc,                      \
-		};                                                              \
-		return fn[s->shape](q, s, id, w, out);                          \
-	}
 
 #ifdef __cplusplus
 }

@@ -81,54 +81,51 @@ ki_rtt_ns_per_tick(const struct ki_rtt *r)
 
 /* ---- round-trip loops --------------------------------------------------- */
 
-/* As bench/workload.h's loop templates: the rest of a side's function, the
- * adapter's calls as expressions (> 0 done, 0 not yet: spin, < 0 failed
- * and printed). */
+/* As bench/workload.h's loop templates: KI_PING and KI_ECHO are the loops
+ * alone, on the adapter's checks c (and its generator g, which TRIP names);
+ * KI_RTT_ECHO the rest of the adapter's function (storing the checks in
+ * *out, returning 0). TRIP is the adapter's expression for one trip, its
+ * calls spinning while the channel is full or empty: nonzero when a call
+ * failed (printed), and the function returns -1. Each is the hand-written
+ * loop it replaced, token for token. */
 
-/* Spin on EXPR until it has done its work; the side fails if it fails. */
-#define KI_SPIN(EXPR)                                                           \
+/* The timing side: TRIP sends the next value of the adapter's generator
+ * (kb_next_value(&g)) and receives its echo into back, checked into c;
+ * each trip's ticks go to rtt->samples. DECL declares what one trip needs
+ * (KB_NO_DECL: nothing). */
+#define KI_PING(c, events, rtt, back, DECL, TRIP)                               \
 	do {                                                                    \
-		int kb_rc_;                                                     \
-		while ((kb_rc_ = (EXPR)) <= 0) {                                \
-			if (kb_rc_ < 0)                                         \
-				return -1;                                      \
-			kb_relax();                                             \
-		}                                                               \
-	} while (0)
-
-/* Round trips, the timing side: PUT sends the uint64_t v, GET receives its
- * echo into back; each trip's ticks go to rtt->samples, the echoes' checks
- * to *out. */
-#define KI_RTT_PING(events, rtt, v, PUT, back, GET, out)                        \
-	do {                                                                    \
-		struct kb_gen kb_g_ = kb_gen_start();                           \
-		struct kb_check kb_c_ = kb_check_start();                       \
 		uint64_t kb_prev_ = ki_rtt_start(rtt);                          \
 		for (uint64_t kb_i_ = 0; kb_i_ < (events); kb_i_++) {          \
-			uint64_t v = kb_next_value(&kb_g_), back;               \
-			KI_SPIN(PUT);                                           \
-			KI_SPIN(GET);                                           \
-			kb_take_in_order(&kb_c_, back);                         \
-			kb_c_.count++;                                          \
+			DECL;                                                   \
+			uint64_t back;                                          \
+			if (TRIP)                                               \
+				return -1;                                      \
+			kb_take_in_order(&(c), back);                           \
+			(c).count++;                                            \
 			uint64_t kb_t_ = ki_ticks();                            \
 			(rtt)->samples[kb_i_] = kb_t_ - kb_prev_;               \
 			kb_prev_ = kb_t_;                                       \
 		}                                                               \
 		ki_rtt_stop(rtt, kb_prev_);                                     \
-		*(out) = kb_c_;                                                 \
-		return 0;                                                       \
 	} while (0)
 
-/* The echo side: GET receives the uint64_t v, PUT sends it back. */
-#define KI_RTT_ECHO(events, v, GET, PUT, out)                                   \
+/* The echo side: TRIP receives the uint64_t v and sends it back; the
+ * values are checked into c. */
+#define KI_ECHO(c, events, v, TRIP)                                             \
+	do {                                                                    \
+		for (; (c).count < (events); (c).count++) {                     \
+			uint64_t v;                                             \
+			if (TRIP)                                               \
+				return -1;                                      \
+			kb_take_in_order(&(c), v);                              \
+		}                                                               \
+	} while (0)
+
+#define KI_RTT_ECHO(events, v, TRIP, out)                                       \
 	do {                                                                    \
 		struct kb_check kb_c_ = kb_check_start();                       \
-		for (; kb_c_.count < (events); kb_c_.count++) {                 \
-			uint64_t v;                                             \
-			KI_SPIN(GET);                                           \
-			KI_SPIN(PUT);                                           \
-			kb_take_in_order(&kb_c_, v);                            \
-		}                                                               \
+		KI_ECHO(kb_c_, events, v, TRIP);                                \
 		*(out) = kb_c_;                                                 \
 		return 0;                                                       \
 	} while (0)

@@ -35,6 +35,10 @@ extern "C" {
 #define KB_INLINE static inline
 #endif
 
+/* The type of an expression (not evaluated): a count's, in the loop
+ * templates. GCC and clang, also in C11 and C++17. */
+#define KB_TYPEOF(x) __typeof__(x)
+
 /* The ring every case uses: 2^20 slots (peers that keep one slot free
  * hold one less), batches of up to 8192. */
 #define KB_RING_SLOTS 1048576
@@ -192,65 +196,56 @@ kb_take_trace_n(struct kb_check *c, const void *slots, uint64_t n,
 
 /* ---- one item or a run of them, by workload ------------------------------- */
 
-/* The workload and the words per slot are constants at every call site
- * (KB_BY_WORKLOAD), so each of these folds to its one case. */
+/* The workload and the words per slot are constants at every use (as
+ * KB_BY_WORKLOAD makes them). These are macros, not inline functions, so
+ * that each folds to its one case where it stands, as the hand-written
+ * loops' own if/else did (an inline function in between compiled to other
+ * blocks). */
 
 /* One event per call, checked in order. */
-static inline int
-kb_per_event(enum kb_workload wl)
-{
-	return wl == KB_PER_EVENT || wl == KB_PER_EVENT_DEFERRED;
-}
+#define KB_PER_EVENT_WL(wl)                                                     \
+	((wl) == KB_PER_EVENT || (wl) == KB_PER_EVENT_DEFERRED)
 
-/* Write the next item into a slot of @p nw words. */
-KB_INLINE void
-kb_item_put(struct kb_gen *g, enum kb_workload wl, unsigned nw, uint64_t *w)
-{
-	if (wl == KB_TRACE)
-		kb_put_trace(g, w, nw);
-	else
-		*w = kb_next_value(g);
-}
+/* Write the next item into the slot of @p nw words at w (uint64_t *). */
+#define KB_ITEM_PUT(g, wl, nw, w)                                               \
+	((wl) == KB_TRACE ? kb_put_trace((g), (w), (nw))                        \
+			  : (void)(*(w) = kb_next_value(g)))
 
-/* Check one item: per event its order, else its value or trace type. */
-KB_INLINE void
-kb_item_take(struct kb_check *c, enum kb_workload wl, const uint64_t *w)
-{
-	if (wl == KB_TRACE)
-		kb_take_trace(c, w[0]);
-	else if (kb_per_event(wl))
-		kb_take_in_order(c, w[0]);
-	else
-		kb_take_sum(c, w[0]);
-}
+/* Check the item at w (const uint64_t *): per event its order, else its
+ * value or trace type. */
+#define KB_ITEM_TAKE(c, wl, w)                                                  \
+	((wl) == KB_TRACE      ? kb_take_trace((c), (w)[0])                     \
+	 : KB_PER_EVENT_WL(wl) ? kb_take_in_order((c), (w)[0])                  \
+			       : kb_take_sum((c), (w)[0]))
 
 /* Fill @p n slots of @p nw words (an untouched batch: nothing). */
-KB_INLINE void
-kb_fill_n(struct kb_gen *g, enum kb_workload wl, unsigned nw, void *slots,
-	  uint64_t n)
+#define KB_FILL_N(g, wl, nw, slots, n)                                          \
+	((wl) == KB_TRACE             ? kb_fill_trace((g), (slots), (n), (nw))  \
+	 : (wl) != KB_BATCH_UNTOUCHED ? kb_fill_values((g), (uint64_t *)(slots), \
+						       (n))                     \
+				      : (void)0)
+
+/* Per event, @p n consecutive values at v, each the next in order (values
+ * in batches that must arrive in order: bench_ipc). A statement, its index
+ * of n's type. */
+#define KB_TAKE_IN_ORDER(c, v, n)                                               \
+	for (KB_TYPEOF(n) kb_j_ = 0; kb_j_ < (n); kb_j_++)                     \
+		kb_take_in_order((c), (v)[kb_j_])
+
+static inline void
+kb_take_in_order_n(struct kb_check *c, const uint64_t *v, uint64_t n)
 {
-	if (wl == KB_TRACE)
-		kb_fill_trace(g, slots, n, nw);
-	else if (wl != KB_BATCH_UNTOUCHED)
-		kb_fill_values(g, (uint64_t *)slots, n);
+	KB_TAKE_IN_ORDER(c, v, n);
 }
 
-/* Check @p n slots: summed, counted by type, in order (values in batches
- * that must arrive in order: bench_ipc), or untouched. */
-KB_INLINE void
-kb_take_n(struct kb_check *c, enum kb_workload wl, unsigned nw,
-	  const void *slots, uint64_t n)
-{
-	const uint64_t *v = (const uint64_t *)slots;
-	if (wl == KB_TRACE) {
-		kb_take_trace_n(c, slots, n, nw);
-	} else if (kb_per_event(wl)) {
-		for (uint64_t i = 0; i < n; i++)
-			kb_take_in_order(c, v[i]);
-	} else if (wl == KB_BATCH_SUM) {
-		kb_take_sum_n(c, v, n);
-	}
-}
+/* Check @p n slots: summed, counted by type, in order, or untouched. */
+#define KB_TAKE_N(c, wl, nw, slots, n)                                          \
+	((wl) == KB_TRACE ? kb_take_trace_n((c), (slots), (n), (nw))            \
+	 : KB_PER_EVENT_WL(wl)                                                  \
+		 ? kb_take_in_order_n((c), (const uint64_t *)(slots), (n))      \
+	 : (wl) == KB_BATCH_SUM                                                 \
+		 ? kb_take_sum_n((c), (const uint64_t *)(slots), (n))           \
+		 : (void)0)
 
 /* Judge a finished run of @p events: 0 if every check passed, else -1 with
  * a description in @p msg. */
@@ -334,117 +329,174 @@ kb_relax(void)
 
 /*
  * The loops of one side of a run, shared by kaos and every peer (and by
- * bench_ipc's rings, bench/ipc_workload.h). Each is the rest of the
- * adapter's function: it runs the side to exactly @p events, spinning
- * (kb_relax) while the queue is full or empty, and returns 0, or -1 when
- * a queue call failed. The adapter passes its own queue calls as
- * expressions, so each expansion is its own loop with the calls inlined
- * (no indirect call per event). A call's expression is > 0 when it did
- * its work (a count for batch calls), 0 when the queue was full or empty,
- * < 0 when it failed (having printed why). The variables named in the
- * arguments (v, c, g, n, want, done) are declared by the template for the
- * expressions to use.
+ * bench_ipc's rings, bench/ipc_workload.h). Each runs the side to exactly
+ * @p events, spinning (kb_relax) while the queue is full or empty. The
+ * adapter passes its own queue call as an expression, so each expansion is
+ * its own loop with the call inlined (no indirect call per event):
+ *
+ *   DONE (or a count: CLAIM, TAKE, PUSH)  true (> 0) when the call did its
+ *             work, false (0) when the queue was full or empty (for a call
+ *             that waits itself: `(call, 1)`, or true unless it failed),
+ *   IF_FAILED a statement that returns from the adapter's function if the
+ *             call failed instead: `if (rc != -KAOS_EFULL) return
+ *             kaos_fail(...)`; KB_NO_FAILURE for a call that cannot fail;
+ *             `return -1` for one that waits itself (false: it failed)
+ *   DECL      what one batch call needs, declared anew for each call;
+ *             KB_NO_DECL: nothing.
+ *
+ * The status of a call that can fail is kept in a variable the adapter
+ * declares (DONE assigns it, IF_FAILED reads it), or in the count n. The
+ * variables named in the arguments (v, n, want, done, k) are declared by
+ * the template for the expressions to use; a count has the type of its
+ * call (n, k), want is WT, the copy loop's n and done are NT.
+ *
+ * So each loop is, token for token, the hand-written loop it replaced,
+ * and compiles to the same blocks in the same order (gcc 12 -O3, compared
+ * by disassembly). Close is not enough: a three-way result (> 0, 0, < 0)
+ * tested in the template with a `return -1` after it, a failure test the
+ * call cannot have, even a dead `if (0) return -1`, an inline function for
+ * the workload's if/else, or a declaration moved out of the loop each gave
+ * the same instructions in other blocks, and gcc laid the hot path out
+ * differently (core/per_event's consumer: the loop rotated to end at the
+ * ring's wake-up test, not at the count).
+ *
+ * KB_PUT_... and KB_TAKE_... are the loops alone, on the adapter's
+ * generator g or checks c (for a function that does more around them);
+ * KB_PRODUCE_... and KB_CONSUME_... are the rest of the adapter's
+ * function: the loop with its own generator or checks, storing those in
+ * *out, returning 0.
  */
+#define KB_NO_FAILURE
+#define KB_NO_DECL
 
-/* Producer, one item per call: PUT enqueues v, a T holding the next
- * value or trace record of @p nw words. */
-#define KB_PRODUCE_EACH(events, wl, nw, T, v, PUT)                              \
+/* One item per call: DONE enqueues v, a T holding the next value or trace
+ * record of @p nw words from g. */
+#define KB_PUT_EACH(g, events, wl, nw, T, v, DONE, IF_FAILED)                  \
 	do {                                                                    \
-		struct kb_gen kb_g_ = kb_gen_start();                           \
 		for (uint64_t kb_i_ = 0; kb_i_ < (events); kb_i_++) {          \
 			T v;                                                    \
-			kb_item_put(&kb_g_, (wl), (nw), (uint64_t *)&v);        \
-			int kb_rc_;                                             \
-			while ((kb_rc_ = (PUT)) <= 0) {                         \
-				if (kb_rc_ < 0)                                 \
-					return -1;                              \
+			KB_ITEM_PUT(&(g), (wl), (nw), (uint64_t *)&v);          \
+			while (!(DONE)) {                                       \
+				IF_FAILED;                                      \
 				kb_relax();                                     \
 			}                                                       \
 		}                                                               \
-		return 0;                                                       \
 	} while (0)
 
-/* Consumer, one item per call: GET dequeues into v (a T); the checks go
- * to *out. */
-#define KB_CONSUME_EACH(events, wl, T, v, GET, out)                             \
+/* One item per call: DONE dequeues into v (a T), checked into c. */
+#define KB_TAKE_EACH(c, events, wl, T, v, DONE, IF_FAILED)                     \
 	do {                                                                    \
-		struct kb_check kb_c_ = kb_check_start();                       \
-		for (; kb_c_.count < (events); kb_c_.count++) {                 \
+		for (; (c).count < (events); (c).count++) {                     \
 			T v;                                                    \
-			int kb_rc_;                                             \
-			while ((kb_rc_ = (GET)) <= 0) {                         \
-				if (kb_rc_ < 0)                                 \
-					return -1;                              \
+			while (!(DONE)) {                                       \
+				IF_FAILED;                                      \
 				kb_relax();                                     \
 			}                                                       \
-			kb_item_take(&kb_c_, (wl), (const uint64_t *)&v);       \
+			KB_ITEM_TAKE(&(c), (wl), (const uint64_t *)&v);         \
 		}                                                               \
-		*(out) = kb_c_;                                                 \
-		return 0;                                                       \
 	} while (0)
 
-/* Producer of batches in place: CLAIM reserves up to want slots (n of
- * them), USE fills them from the generator g (kb_fill_n) and publishes. */
-#define KB_PRODUCE_BATCH(events, batch, g, want, n, CLAIM, USE)                 \
+/* Batches in place: CLAIM reserves up to want slots (n of them), USE fills
+ * them from g (KB_FILL_N) and publishes. */
+#define KB_PUT_BATCHES(g, events, batch, WT, want, n, DECL, CLAIM, IF_FAILED,  \
+		       USE)                                                     \
 	do {                                                                    \
-		struct kb_gen g = kb_gen_start();                               \
 		for (uint64_t kb_left_ = (events); kb_left_;) {                 \
-			uint64_t want = kb_left_ < (batch) ? kb_left_ : (batch); \
-			int64_t n = (CLAIM);                                    \
+			DECL;                                                   \
+			WT want = (WT)(kb_left_ < (batch) ? kb_left_ : (batch)); \
+			KB_TYPEOF(CLAIM) n = (CLAIM);                           \
 			if (n <= 0) {                                           \
-				if (n < 0)                                      \
-					return -1;                              \
+				IF_FAILED;                                      \
 				kb_relax();                                     \
 				continue;                                       \
 			}                                                       \
 			USE;                                                    \
 			kb_left_ -= (uint64_t)n;                                \
 		}                                                               \
-		return 0;                                                       \
 	} while (0)
 
-/* Producer through a buffer: up to @p batch items of the workload are
- * written into buf (n of them), then PUSH enqueues those from done on
- * (how many it took; 0 when full) until all n are in. */
-#define KB_PRODUCE_COPY(events, batch, wl, nw, buf, done, n, PUSH)              \
+/* Through a buffer: up to @p batch items of the workload are written from
+ * g into buf (n of them), then PUSH enqueues those from done on (k of
+ * them: 0 when full) until all n are in. */
+#define KB_PUT_COPIES(g, events, batch, wl, nw, buf, NT, done, n, k, PUSH,      \
+		      IF_FAILED)                                                \
 	do {                                                                    \
-		struct kb_gen kb_g_ = kb_gen_start();                           \
 		for (uint64_t kb_left_ = (events); kb_left_;) {                 \
-			uint64_t n = kb_left_ < (batch) ? kb_left_ : (batch);   \
-			kb_fill_n(&kb_g_, (wl), (nw), (buf), n);                \
-			for (uint64_t done = 0; done < n;) {                    \
-				int64_t kb_k_ = (PUSH);                         \
-				if (kb_k_ < 0)                                  \
-					return -1;                              \
-				if (kb_k_ == 0)                                 \
+			NT n = (NT)(kb_left_ < (batch) ? kb_left_ : (batch));   \
+			KB_FILL_N(&(g), (wl), (nw), (buf), n);                  \
+			for (NT done = 0; done < n;) {                          \
+				KB_TYPEOF(PUSH) k = (PUSH);                     \
+				IF_FAILED;                                      \
+				if (k == 0)                                     \
 					kb_relax();                             \
-				done += (uint64_t)kb_k_;                        \
+				done += (NT)k;                                  \
 			}                                                       \
 			kb_left_ -= n;                                          \
 		}                                                               \
-		return 0;                                                       \
 	} while (0)
 
-/* Consumer of batches: TAKE gets up to want items (n of them), in place
- * or copied out; USE checks them into c (kb_take_n) and gives them back.
- * The checks go to *out. */
-#define KB_CONSUME_BATCH(events, batch, out, c, want, n, TAKE, USE)             \
+/* Batches: TAKE gets up to want items (n of them), in place or copied
+ * out; USE checks them into c (KB_TAKE_N) and gives them back. */
+#define KB_TAKE_BATCHES(c, events, batch, want, n, DECL, TAKE, IF_FAILED, USE)  \
 	do {                                                                    \
-		struct kb_check c = kb_check_start();                           \
-		while (c.count < (events)) {                                    \
-			uint64_t want = (events) - c.count < (batch)            \
-					       ? (events) - c.count             \
+		while ((c).count < (events)) {                                  \
+			DECL;                                                   \
+			uint64_t want = (events) - (c).count < (batch)          \
+					       ? (events) - (c).count           \
 					       : (batch);                       \
-			int64_t n = (TAKE);                                     \
+			KB_TYPEOF(TAKE) n = (TAKE);                             \
 			if (n <= 0) {                                           \
-				if (n < 0)                                      \
-					return -1;                              \
+				IF_FAILED;                                      \
 				kb_relax();                                     \
 				continue;                                       \
 			}                                                       \
 			USE;                                                    \
-			c.count += (uint64_t)n;                                 \
+			(c).count += (uint64_t)n;                               \
 		}                                                               \
+	} while (0)
+
+/* The same as the rest of a function: a producer with its own generator
+ * (g, where USE names it), a consumer with its own checks (c) stored in
+ * *out. */
+#define KB_PRODUCE_EACH(events, wl, nw, T, v, DONE, IF_FAILED)                 \
+	do {                                                                    \
+		struct kb_gen kb_g_ = kb_gen_start();                           \
+		KB_PUT_EACH(kb_g_, events, wl, nw, T, v, DONE, IF_FAILED);      \
+		return 0;                                                       \
+	} while (0)
+
+#define KB_CONSUME_EACH(events, wl, T, v, DONE, IF_FAILED, out)                \
+	do {                                                                    \
+		struct kb_check kb_c_ = kb_check_start();                       \
+		KB_TAKE_EACH(kb_c_, events, wl, T, v, DONE, IF_FAILED);         \
+		*(out) = kb_c_;                                                 \
+		return 0;                                                       \
+	} while (0)
+
+#define KB_PRODUCE_BATCH(events, batch, g, WT, want, n, DECL, CLAIM, IF_FAILED, \
+			 USE)                                                   \
+	do {                                                                    \
+		struct kb_gen g = kb_gen_start();                               \
+		KB_PUT_BATCHES(g, events, batch, WT, want, n, DECL, CLAIM,      \
+			       IF_FAILED, USE);                                 \
+		return 0;                                                       \
+	} while (0)
+
+#define KB_PRODUCE_COPY(events, batch, wl, nw, buf, NT, done, n, k, PUSH,       \
+			IF_FAILED)                                              \
+	do {                                                                    \
+		struct kb_gen kb_g_ = kb_gen_start();                           \
+		KB_PUT_COPIES(kb_g_, events, batch, wl, nw, buf, NT, done, n, k, \
+			      PUSH, IF_FAILED);                                 \
+		return 0;                                                       \
+	} while (0)
+
+#define KB_CONSUME_BATCH(events, batch, out, c, want, n, DECL, TAKE, IF_FAILED, \
+			 USE)                                                   \
+	do {                                                                    \
+		struct kb_check c = kb_check_start();                           \
+		KB_TAKE_BATCHES(c, events, batch, want, n, DECL, TAKE,          \
+				IF_FAILED, USE);                                \
 		*(out) = c;                                                     \
 		return 0;                                                       \
 	} while (0)
@@ -459,19 +511,34 @@ kb_relax(void)
  * them) where OK(wl, nw) holds (the adapter's macro saying, as a
  * constant, which combinations it implements; KB_ANY_WORKLOAD: all);
  * -1 for any other, as for a workload it does not know: its supports()
- * keeps such cases from running, and one that gets here fails. */
+ * keeps such cases from running, and one that gets here fails.
+ * KB_BY_WORKLOAD_CONSUME: for a consumer, to which a deferred publication
+ * makes no difference: both per-event workloads are SIDE(KB_PER_EVENT, 1)
+ * (one copy of it). For kaos, which implements every workload: an adapter
+ * that implements some keeps a switch of its own cases (a case returning
+ * -1 changes how gcc weighs the others, and lays their loops out
+ * differently). */
 #define KB_ANY_WORKLOAD(wl, nw) 1
-#define KB_BY_WORKLOAD(s, OK, SIDE)                                             \
+#define KB_BY_WORKLOAD(s, OK, SIDE) KB_BY_WORKLOAD_(s, OK, SIDE, KB_EVENT_CASES_)
+#define KB_BY_WORKLOAD_CONSUME(s, OK, SIDE)                                     \
+	KB_BY_WORKLOAD_(s, OK, SIDE, KB_EVENT_CASES_CONSUME_)
+#define KB_EVENT_CASES_(OK, SIDE)                                               \
+	case KB_PER_EVENT:                                                      \
+		return KB_WL_SIDE(OK, SIDE, KB_PER_EVENT, 1);                   \
+	case KB_PER_EVENT_DEFERRED:                                             \
+		return KB_WL_SIDE(OK, SIDE, KB_PER_EVENT_DEFERRED, 1);
+#define KB_EVENT_CASES_CONSUME_(OK, SIDE)                                       \
+	case KB_PER_EVENT:                                                      \
+	case KB_PER_EVENT_DEFERRED:                                             \
+		return KB_WL_SIDE(OK, SIDE, KB_PER_EVENT, 1);
+#define KB_BY_WORKLOAD_(s, OK, SIDE, EVENT_CASES)                               \
 	do {                                                                    \
 		switch ((s)->workload) {                                        \
 		case KB_BATCH_SUM:                                              \
 			return KB_WL_SIDE(OK, SIDE, KB_BATCH_SUM, 1);           \
 		case KB_BATCH_UNTOUCHED:                                        \
 			return KB_WL_SIDE(OK, SIDE, KB_BATCH_UNTOUCHED, 1);     \
-		case KB_PER_EVENT:                                              \
-			return KB_WL_SIDE(OK, SIDE, KB_PER_EVENT, 1);           \
-		case KB_PER_EVENT_DEFERRED:                                     \
-			return KB_WL_SIDE(OK, SIDE, KB_PER_EVENT_DEFERRED, 1);  \
+		EVENT_CASES(OK, SIDE)                                           \
 		case KB_TRACE:                                                  \
 			if ((s)->slot_bytes == 8)                               \
 				return KB_WL_SIDE(OK, SIDE, KB_TRACE, 1);       \

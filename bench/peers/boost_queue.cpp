@@ -55,14 +55,14 @@ static int bq_produce(void *qv, const kb_mq_spec *, unsigned id, uint64_t events
 		      kb_mq_ctl *ctl)
 {
 	bq_mq *m = static_cast<bq_mq *>(qv);
-	KB_MQ_PRODUCE_EACH(id, events, ctl, v, m->q.push(v));
+	KB_MQ_PRODUCE_EACH(id, events, ctl, v, m->q.push(v), KB_NO_FAILURE);
 }
 
 static int bq_consume(void *qv, const kb_mq_spec *, unsigned, kb_mq_wait w,
 		      kb_mq_check *out)
 {
 	bq_mq *m = static_cast<bq_mq *>(qv);
-	KB_MQ_CONSUME_EACH(w, out, v, m->q.pop(v));
+	KB_MQ_CONSUME_EACH(w, out, v, m->q.pop(v), KB_NO_FAILURE);
 }
 
 const kb_mq_adapter kb_mq_boost_queue = {

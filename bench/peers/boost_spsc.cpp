@@ -13,39 +13,43 @@
 
 namespace {
 
-// What produce() and consume() build (boost_supports): trace records of the
-// queue's own slot size, and 8-byte values one at a time in order or summed.
-#define BQ_WORKLOADS(wl, nw)                                                    \
-	((nw) == NW &&                                                          \
-	 ((wl) == KB_TRACE ||                                                   \
-	  (NW == 1 && ((wl) == KB_PER_EVENT || (wl) == KB_BATCH_SUM))))
-
 template <unsigned NW>
 class boost_queue final : public kb::queue {
 	typedef typename kb::slot_of<NW>::type T;
 	boost::lockfree::spsc_queue<T, boost::lockfree::capacity<KB_RING_SLOTS>> q_;
 	std::unique_ptr<T[]> pbuf_, cbuf_; // each side's batch buffer
 
-	// Per event push(v)/pop(v); batches through each side's buffer, pushed
-	// in several pushes when the queue is nearly full.
-	template <kb_workload WL> int produce_wl(uint64_t events, uint64_t batch)
+	int produce_single(uint64_t events)
 	{
-		if (kb_per_event(WL))
-			KB_PRODUCE_EACH(events, WL, NW, T, v, q_.push(v));
+		KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, q_.push(v),
+				KB_NO_FAILURE);
+	}
+
+	int consume_single(uint64_t events, kb_check *out)
+	{
+		KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, q_.pop(v),
+				KB_NO_FAILURE, out);
+	}
+
+	// Fill a batch in the buffer, push it (in several pushes when the
+	// queue is nearly full).
+	template <kb_workload WL> int produce_bulk(uint64_t events, uint64_t batch)
+	{
 		T *buf = pbuf_.get();
-		KB_PRODUCE_COPY(events, batch, WL, NW, buf, done, n,
-				(int64_t)q_.push(buf + done, n - done));
+		KB_PRODUCE_COPY(events, batch, WL, NW, buf, size_t, done, n, k,
+				q_.push(buf + done, n - done), KB_NO_FAILURE);
 	}
 
 	template <kb_workload WL>
-	int consume_wl(uint64_t events, uint64_t batch, kb_check *out)
+	int consume_bulk(uint64_t events, uint64_t batch, kb_check *out)
 	{
-		if (kb_per_event(WL))
-			KB_CONSUME_EACH(events, WL, T, v, q_.pop(v), out);
+		kb_check c = kb_check_start();
 		T *buf = cbuf_.get();
-		KB_CONSUME_BATCH(events, batch, out, c, want, n,
-				 (int64_t)q_.pop(buf, want),
-				 kb_take_n(&c, WL, NW, buf, (uint64_t)n));
+		KB_TAKE_BATCHES(c, events, batch, want, n, KB_NO_DECL,
+				q_.pop(buf, want), KB_NO_FAILURE,
+				KB_TAKE_N(&c, WL, NW, buf, n));
+		*out = c;
+		return 0;
 	}
 
 public:
@@ -56,20 +60,30 @@ public:
 
 	int produce(const kb_spec &s, uint64_t events) override
 	{
-#define BQ_PRODUCE(wl, nw) produce_wl<wl>(events, s.batch)
-		KB_BY_WORKLOAD(&s, BQ_WORKLOADS, BQ_PRODUCE);
-#undef BQ_PRODUCE
+		if (s.workload == KB_TRACE)
+			return produce_bulk<KB_TRACE>(events, s.batch);
+		if constexpr (NW == 1) {
+			if (s.workload == KB_PER_EVENT)
+				return produce_single(events);
+			if (s.workload == KB_BATCH_SUM)
+				return produce_bulk<KB_BATCH_SUM>(events, s.batch);
+		}
+		return -1;
 	}
 
 	int consume(const kb_spec &s, uint64_t events, kb_check *out) override
 	{
-#define BQ_CONSUME(wl, nw) consume_wl<wl>(events, s.batch, out)
-		KB_BY_WORKLOAD(&s, BQ_WORKLOADS, BQ_CONSUME);
-#undef BQ_CONSUME
+		if (s.workload == KB_TRACE)
+			return consume_bulk<KB_TRACE>(events, s.batch, out);
+		if constexpr (NW == 1) {
+			if (s.workload == KB_PER_EVENT)
+				return consume_single(events, out);
+			if (s.workload == KB_BATCH_SUM)
+				return consume_bulk<KB_BATCH_SUM>(events, s.batch, out);
+		}
+		return -1;
 	}
 };
-
-#undef BQ_WORKLOADS
 
 } // namespace
 

@@ -42,46 +42,63 @@ ck_open(const struct kb_spec *s)
 	return kb_ck_open(s->capacity, s->mapped ? KAOS_MEM_MAPPED : KAOS_MEM_HEAP);
 }
 
-/* Values travel as pointers; one word per slot (ck_supports). What
- * ck_produce and ck_consume build: values summed or in order, and trace
- * types. */
-#define CK_WORKLOADS(wl, nw)                                                    \
-	((nw) == 1 && ((wl) == KB_BATCH_SUM || (wl) == KB_PER_EVENT ||          \
-		       (wl) == KB_TRACE))
-
+/* Values travel as pointers; one word per slot (ck_supports). */
 KB_INLINE int
 ck_produce_wl(struct kb_ck *q, uint64_t events, enum kb_workload wl)
 {
 	KB_PRODUCE_EACH(events, wl, 1, uint64_t, v,
-			ck_ring_enqueue_spsc(&q->ring, q->buf, (void *)(uintptr_t)v));
+			ck_ring_enqueue_spsc(&q->ring, q->buf, (void *)(uintptr_t)v),
+			KB_NO_FAILURE);
+}
+
+/* The next value, spinning while the ring is empty. */
+KB_INLINE uint64_t
+ck_get(struct kb_ck *q)
+{
+	void *p;
+	while (!ck_ring_dequeue_spsc(&q->ring, q->buf, &p))
+		kb_relax();
+	return (uintptr_t)p;
 }
 
 KB_INLINE int
 ck_consume_wl(struct kb_ck *q, uint64_t events, enum kb_workload wl,
 	      struct kb_check *out)
 {
-	void *p = NULL;
-	KB_CONSUME_EACH(events, wl, uint64_t, v,
-			ck_ring_dequeue_spsc(&q->ring, q->buf, &p) &&
-				(v = (uintptr_t)p, 1),
+	KB_CONSUME_EACH(events, wl, uint64_t, v, (v = ck_get(q), 1), KB_NO_FAILURE,
 			out);
 }
 
+/* The workloads ck_supports() accepts. */
 static int
 ck_produce(void *q, const struct kb_spec *s, uint64_t events)
 {
-#define CK_PRODUCE(wl, nw) ck_produce_wl(q, events, wl)
-	KB_BY_WORKLOAD(s, CK_WORKLOADS, CK_PRODUCE);
-#undef CK_PRODUCE
+	switch (s->workload) {
+	case KB_BATCH_SUM:
+		return ck_produce_wl(q, events, KB_BATCH_SUM);
+	case KB_PER_EVENT:
+		return ck_produce_wl(q, events, KB_PER_EVENT);
+	case KB_TRACE:
+		return ck_produce_wl(q, events, KB_TRACE);
+	default:
+		return -1;
+	}
 }
 
 static int
 ck_consume(void *q, const struct kb_spec *s, uint64_t events,
 	   struct kb_check *out)
 {
-#define CK_CONSUME(wl, nw) ck_consume_wl(q, events, wl, out)
-	KB_BY_WORKLOAD(s, CK_WORKLOADS, CK_CONSUME);
-#undef CK_CONSUME
+	switch (s->workload) {
+	case KB_BATCH_SUM:
+		return ck_consume_wl(q, events, KB_BATCH_SUM, out);
+	case KB_PER_EVENT:
+		return ck_consume_wl(q, events, KB_PER_EVENT, out);
+	case KB_TRACE:
+		return ck_consume_wl(q, events, KB_TRACE, out);
+	default:
+		return -1;
+	}
 }
 
 const struct kb_adapter kb_peer_ck_ring = {

@@ -77,32 +77,42 @@ ck_ipc_open(const struct ki_spec *s)
 	return q;
 }
 
-/* Ring i (1: the echo); values travel as pointers. */
-KB_INLINE int
-ck_put(struct ck_ipc *q, int i, uint64_t v)
+/* One value in or out, spinning while the ring is full or empty; values
+ * travel as pointers. */
+KB_INLINE void
+ck_put(struct ck_ring *r, struct ck_ring_buffer *b, uint64_t v)
 {
-	return ck_ring_enqueue_spsc(q->ring[i], q->buf[i], (void *)(uintptr_t)v);
+	while (!ck_ring_enqueue_spsc(r, b, (void *)(uintptr_t)v))
+		kb_relax();
 }
 
-KB_INLINE int
-ck_get(struct ck_ipc *q, int i, uint64_t *v)
+KB_INLINE uint64_t
+ck_get(struct ck_ring *r, struct ck_ring_buffer *b)
 {
 	void *p;
-	if (!ck_ring_dequeue_spsc(q->ring[i], q->buf[i], &p))
-		return 0;
-	*v = (uint64_t)(uintptr_t)p;
-	return 1;
+	while (!ck_ring_dequeue_spsc(r, b, &p))
+		kb_relax();
+	return (uint64_t)(uintptr_t)p;
 }
 
+/* Ring 0, and ring 1 for the echo. */
 static int
 ck_ipc_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	       struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct ck_ipc *q = qv;
-	if (s->kind == KI_RTT)
-		KI_RTT_PING(events, rtt, v, ck_put(q, 0, v), back,
-			    ck_get(q, 1, &back), &out->check);
-	KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, ck_put(q, 0, v));
+	struct kb_gen g = kb_gen_start();
+	if (s->kind != KI_RTT) {
+		KB_PUT_EACH(g, events, KB_PER_EVENT, 1, uint64_t, v,
+			    (ck_put(q->ring[0], q->buf[0], v), 1), KB_NO_FAILURE);
+		return 0;
+	}
+	struct kb_check c = kb_check_start();
+	KI_PING(c, events, rtt, back, KB_NO_DECL,
+		(ck_put(q->ring[0], q->buf[0], kb_next_value(&g)),
+		 back = ck_get(q->ring[1], q->buf[1]), 0));
+	out->check = c;
+	return 0;
 }
 
 static int
@@ -110,11 +120,16 @@ ck_ipc_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	       struct ki_out *out)
 {
 	struct ck_ipc *q = qv;
-	if (s->kind == KI_RTT)
-		KI_RTT_ECHO(events, v, ck_get(q, 0, &v), ck_put(q, 1, v),
-			    &out->check);
-	KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, ck_get(q, 0, &v),
-			&out->check);
+	struct kb_check c = kb_check_start();
+	if (s->kind != KI_RTT) /* a loop of its own, as rte_ring's */
+		for (; c.count < events; c.count++)
+			kb_take_in_order(&c, ck_get(q->ring[0], q->buf[0]));
+	else
+		KI_ECHO(c, events, v,
+			(v = ck_get(q->ring[0], q->buf[0]),
+			 ck_put(q->ring[1], q->buf[1], v), 0));
+	out->check = c;
+	return 0;
 }
 
 const struct ki_adapter ki_peer_ck_ring = {

@@ -542,7 +542,7 @@ ice_take(iox_sub_t sub, const void **p)
 	}
 }
 
-/* One 8-byte sample: 1, or -1 (printed). */
+/* One 8-byte sample, loaned and published: 0, or -1 (printed). */
 KB_INLINE int
 ice_send8(iox_pub_t pub, uint64_t v)
 {
@@ -551,18 +551,7 @@ ice_send8(iox_pub_t pub, uint64_t v)
 		return -1;
 	*(uint64_t *)p = v;
 	iox_pub_publish_chunk(pub, p);
-	return 1;
-}
-
-KB_INLINE int
-ice_recv8(iox_sub_t sub, uint64_t *v)
-{
-	const void *p;
-	if (ice_take(sub, &p) != 0)
-		return -1;
-	*v = *(const uint64_t *)p;
-	iox_sub_release_chunk(sub, p);
-	return 1;
+	return 0;
 }
 
 /* ---- one implementation ------------------------------------------------------ */
@@ -609,27 +598,23 @@ ice_msg_produce(iox_pub_t pub, uint64_t events, uint32_t len)
 	return 0;
 }
 
-KB_INLINE int
-ice_ping(iox_pub_t pub, iox_sub_t back, uint64_t events, struct ki_rtt *clock,
-	 struct kb_check *out)
-{
-	KI_RTT_PING(events, clock, v, ice_send8(pub, v), b, ice_recv8(back, &b), out);
-}
-
 /* One run, in the helper. */
 static int
 ice_helper_run(struct ice_q *q, iox_pub_t pub, iox_sub_t back, uint64_t events)
 {
 	const struct ki_spec *s = &q->spec;
+	struct kb_gen g = kb_gen_start();
 	if (!iox_pub_has_subscribers(pub)) {
 		fprintf(stderr, "bench: iceoryx: no subscriber at the start of a run\n");
 		return -1;
 	}
 	switch (s->kind) {
 	case KI_SINGLE:
-		KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, ice_send8(pub, v));
+		/* the calls wait: one that returns has done its work or failed */
+		KB_PUT_EACH(g, events, KB_PER_EVENT, 1, uint64_t, v,
+			    ice_send8(pub, v) == 0, return -1);
+		return 0;
 	case KI_SUSTAINED: {
-		struct kb_gen g = kb_gen_start();
 		uint64_t per = s->io_bytes / 8; /* 8 KiB samples: 1024 values */
 		for (uint64_t left = events; left;) {
 			uint64_t n = left < per ? left : per;
@@ -648,12 +633,27 @@ ice_helper_run(struct ice_q *q, iox_pub_t pub, iox_sub_t back, uint64_t events)
 		KI_BY_MSG_BYTES(s, ICE_MSG_PRODUCE);
 #undef ICE_MSG_PRODUCE
 	case KI_RTT: {
-		/* Into the shared samples; the clock and the checks for
-		 * ice_produce() in the benchmark process. */
-		struct ki_rtt clock = { q->samples, 0, 0, 0, 0 };
-		struct kb_check c;
-		if (ice_ping(pub, back, events, &clock, &c) != 0)
-			return -1;
+		struct kb_check c = kb_check_start();
+		struct ki_rtt clock = { NULL, 0, 0, 0, 0 };
+		uint64_t prev = ki_rtt_start(&clock);
+		for (uint64_t i = 0; i < events; i++) {
+			void *p;
+			const void *b;
+			if (ice_loan(pub, &p, 8, 0) != 0)
+				return -1;
+			*(uint64_t *)p = kb_next_value(&g);
+			iox_pub_publish_chunk(pub, p);
+			if (ice_take(back, &b) != 0)
+				return -1;
+			uint64_t v = *(const uint64_t *)b;
+			iox_sub_release_chunk(back, b);
+			kb_take_in_order(&c, v);
+			c.count++;
+			uint64_t t = ki_ticks();
+			q->samples[i] = t - prev;
+			prev = t;
+		}
+		ki_rtt_stop(&clock, prev);
 		q->ctl->echo = c;
 		q->ctl->clock = clock;
 		return 0;
@@ -993,12 +993,19 @@ static int
 ice_consume_kind(struct ice_q *q, const struct ki_spec *s, uint64_t events,
 		 struct ki_out *out)
 {
+	struct kb_check c = kb_check_start();
 	switch (s->kind) {
 	case KI_SINGLE:
-		KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, ice_recv8(q->sub, &v),
-				&out->check);
-	case KI_SUSTAINED: {
-		struct kb_check c = kb_check_start();
+		for (; c.count < events; c.count++) {
+			const void *p;
+			if (ice_take(q->sub, &p) != 0)
+				return -1;
+			uint64_t v = *(const uint64_t *)p;
+			iox_sub_release_chunk(q->sub, p);
+			kb_take_in_order(&c, v);
+		}
+		break;
+	case KI_SUSTAINED:
 		while (c.count < events) {
 			const void *p;
 			if (ice_take(q->sub, &p) != 0)
@@ -1016,18 +1023,29 @@ ice_consume_kind(struct ice_q *q, const struct ki_spec *s, uint64_t events,
 			c.count += len / 8;
 			iox_sub_release_chunk(q->sub, p);
 		}
-		out->check = c;
-		return 0;
-	}
+		break;
 	case KI_MSG:
 #define ICE_MSG_CONSUME(len) ice_msg_consume(q->sub, events, len, out)
 		KI_BY_MSG_BYTES(s, ICE_MSG_CONSUME);
 #undef ICE_MSG_CONSUME
 	case KI_RTT:
-		KI_RTT_ECHO(events, v, ice_recv8(q->sub, &v), ice_send8(q->echo, v),
-			    &out->check);
+		for (; c.count < events; c.count++) {
+			const void *p;
+			void *e;
+			if (ice_take(q->sub, &p) != 0)
+				return -1;
+			uint64_t v = *(const uint64_t *)p;
+			iox_sub_release_chunk(q->sub, p);
+			if (ice_loan(q->echo, &e, 8, 0) != 0)
+				return -1;
+			*(uint64_t *)e = v;
+			iox_pub_publish_chunk(q->echo, e);
+			kb_take_in_order(&c, v);
+		}
+		break;
 	}
-	return -1;
+	out->check = c;
+	return 0;
 }
 
 static int

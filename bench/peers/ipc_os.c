@@ -71,26 +71,6 @@ os_read(const struct os_queue *q, int fd, void *buf, size_t len)
 	return q->kind == OS_SOCKET ? recv(fd, buf, len, 0) : read(fd, buf, len);
 }
 
-/* Read what is there, up to @p len bytes (at least one): how many, or -1
- * (printed; the end of the stream is an error: the writer is not done). */
-KB_INLINE ssize_t
-os_read_some(const struct os_queue *q, int fd, void *buf, size_t len)
-{
-	for (;;) {
-		ssize_t r = os_read(q, fd, buf, len);
-		if (KB_UNLIKELY(r <= 0)) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r == 0)
-				fprintf(stderr, "bench: unexpected end of stream\n");
-			else
-				os_fail(q->kind == OS_SOCKET ? "recv" : "read");
-			return -1;
-		}
-		return r;
-	}
-}
-
 /* Write all @p len bytes (a blocking stream may take them in parts). */
 KB_INLINE int
 os_write_all(const struct os_queue *q, int fd, const void *buf, size_t len)
@@ -115,9 +95,16 @@ os_read_all(const struct os_queue *q, int fd, void *buf, size_t len)
 {
 	unsigned char *p = (unsigned char *)buf;
 	while (len) {
-		ssize_t r = os_read_some(q, fd, p, len);
-		if (r < 0)
+		ssize_t r = os_read(q, fd, p, len);
+		if (KB_UNLIKELY(r <= 0)) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r == 0)
+				fprintf(stderr, "bench: unexpected end of stream\n");
+			else
+				os_fail(q->kind == OS_SOCKET ? "recv" : "read");
 			return -1;
+		}
 		p += r;
 		len -= (size_t)r;
 	}
@@ -256,48 +243,45 @@ mq_open_queue(const struct ki_spec *s)
 
 /* ---- 8-byte values, one per call ------------------------------------------- */
 
-/* One value through the channel (pipe, socket or queue): 1, or -1
- * (printed). */
-KB_INLINE int
-os_send8(struct os_queue *q, uint64_t v)
-{
-	if (q->kind == OS_MQ) {
-		while (mq_send(q->mq, (const char *)&v, 8, 0) != 0)
-			if (errno != EINTR)
-				return os_fail("mq_send");
-		return 1;
-	}
-	return os_write_all(q, q->wfd, &v, 8) == 0 ? 1 : -1;
-}
-
-KB_INLINE int
-os_recv8(struct os_queue *q, uint64_t *v)
-{
-	if (q->kind == OS_MQ) {
-		ssize_t r;
-		while ((r = mq_receive(q->mq, (char *)v, 8, NULL)) < 0)
-			if (errno != EINTR)
-				return os_fail("mq_receive");
-		if (r != 8) {
-			fprintf(stderr, "bench: mq_receive: %zd bytes\n", r);
-			return -1;
-		}
-		return 1;
-	}
-	return os_read_all(q, q->rfd, v, 8) == 0 ? 1 : -1;
-}
-
 static int
 single_produce(struct os_queue *q, uint64_t events)
 {
-	KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, os_send8(q, v));
+	struct kb_gen g = kb_gen_start();
+	for (uint64_t i = 0; i < events; i++) {
+		uint64_t v = kb_next_value(&g);
+		if (q->kind == OS_MQ) {
+			while (mq_send(q->mq, (const char *)&v, 8, 0) != 0)
+				if (errno != EINTR)
+					return os_fail("mq_send");
+		} else if (os_write_all(q, q->wfd, &v, 8) != 0) {
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
 single_consume(struct os_queue *q, uint64_t events, struct ki_out *out)
 {
-	KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, os_recv8(q, &v),
-			&out->check);
+	struct kb_check c = kb_check_start();
+	for (; c.count < events; c.count++) {
+		uint64_t v;
+		if (q->kind == OS_MQ) {
+			ssize_t r;
+			while ((r = mq_receive(q->mq, (char *)&v, 8, NULL)) < 0)
+				if (errno != EINTR)
+					return os_fail("mq_receive");
+			if (r != 8) {
+				fprintf(stderr, "bench: mq_receive: %zd bytes\n", r);
+				return -1;
+			}
+		} else if (os_read_all(q, q->rfd, &v, 8) != 0) {
+			return -1;
+		}
+		kb_take_in_order(&c, v);
+	}
+	out->check = c;
+	return 0;
 }
 
 /* ---- 8-byte values, 8 KiB writes and reads ---------------------------------- */
@@ -305,9 +289,17 @@ single_consume(struct os_queue *q, uint64_t events, struct ki_out *out)
 static int
 stream_produce(struct os_queue *q, uint64_t events, unsigned io_bytes)
 {
+	struct kb_gen g = kb_gen_start();
 	uint64_t *buf = (uint64_t *)q->pbuf;
-	KB_PRODUCE_COPY(events, io_bytes / 8, KB_PER_EVENT, 1, buf, done, n,
-			os_write_all(q, q->wfd, buf, n * 8) == 0 ? (int64_t)n : -1);
+	uint64_t per = io_bytes / 8;
+	for (uint64_t left = events; left;) {
+		uint64_t n = left < per ? left : per;
+		kb_fill_values(&g, buf, n);
+		if (os_write_all(q, q->wfd, buf, n * 8) != 0)
+			return -1;
+		left -= n;
+	}
+	return 0;
 }
 
 /* Reads of up to io_bytes; a read may end inside a value (a stream may
@@ -320,9 +312,14 @@ stream_consume(struct os_queue *q, uint64_t events, unsigned io_bytes,
 	unsigned char *buf = q->cbuf;
 	size_t have = 0;
 	while (c.count < events) {
-		ssize_t r = os_read_some(q, q->rfd, buf + have, io_bytes - have);
-		if (r < 0)
-			return -1;
+		ssize_t r = os_read(q, q->rfd, buf + have, io_bytes - have);
+		if (KB_UNLIKELY(r <= 0)) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r == 0)
+				fprintf(stderr, "bench: unexpected end of stream\n");
+			return r == 0 ? -1 : os_fail("read");
+		}
 		have += (size_t)r;
 		size_t whole = have / 8;
 		const uint64_t *v = (const uint64_t *)(void *)buf;
@@ -409,9 +406,14 @@ msg_consume_batch(struct os_queue *q, uint64_t events, uint32_t want,
 	unsigned char *buf = q->cbuf;
 	size_t have = 0;
 	while (c.count < events) {
-		ssize_t r = os_read_some(q, q->rfd, buf + have, io_bytes - have);
-		if (r < 0)
-			return -1;
+		ssize_t r = os_read(q, q->rfd, buf + have, io_bytes - have);
+		if (KB_UNLIKELY(r <= 0)) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r == 0)
+				fprintf(stderr, "bench: unexpected end of stream\n");
+			return r == 0 ? -1 : os_fail("read");
+		}
 		have += (size_t)r;
 		size_t at = 0;
 		while (have - at >= KI_FRAME_HDR) {
@@ -441,16 +443,24 @@ static int
 rtt_ping(struct os_queue *q, uint64_t events, struct ki_out *out,
 	 struct ki_rtt *rtt)
 {
-	KI_RTT_PING(events, rtt, v, os_write_all(q, q->wfd, &v, 8) == 0 ? 1 : -1,
-		    back, os_read_all(q, q->rfd2, &back, 8) == 0 ? 1 : -1,
-		    &out->check);
+	struct kb_check c = kb_check_start();
+	struct kb_gen g = kb_gen_start();
+	KI_PING(c, events, rtt, back, uint64_t v = kb_next_value(&g),
+		os_write_all(q, q->wfd, &v, 8) != 0 ||
+			os_read_all(q, q->rfd2, &back, 8) != 0);
+	out->check = c;
+	return 0;
 }
 
 static int
 rtt_echo(struct os_queue *q, uint64_t events, struct ki_out *out)
 {
-	KI_RTT_ECHO(events, v, os_read_all(q, q->rfd, &v, 8) == 0 ? 1 : -1,
-		    os_write_all(q, q->wfd2, &v, 8) == 0 ? 1 : -1, &out->check);
+	struct kb_check c = kb_check_start();
+	KI_ECHO(c, events, v,
+		os_read_all(q, q->rfd, &v, 8) != 0 ||
+			os_write_all(q, q->wfd2, &v, 8) != 0);
+	out->check = c;
+	return 0;
 }
 
 /* ---- adapters ------------------------------------------------------------------ */

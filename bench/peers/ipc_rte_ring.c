@@ -103,35 +103,50 @@ copy_note(const struct ki_spec *s)
 	return "single-element enqueue/dequeue; ring in a MAP_SHARED mapping";
 }
 
-/* Ring i (1: the echo), one element. */
-KB_INLINE int
-rte_put(struct rte_ipc *q, int i, uint64_t v)
+/* One element in or out, spinning while the ring is full or empty. */
+KB_INLINE void
+rte_put(struct rte_ring *r, uint64_t v)
 {
-	return rte_ring_sp_enqueue_elem(q->r[i], &v, 8) == 0;
+	while (rte_ring_sp_enqueue_elem(r, &v, 8) != 0)
+		kb_relax();
 }
 
-KB_INLINE int
-rte_get(struct rte_ipc *q, int i, uint64_t *v)
+KB_INLINE uint64_t
+rte_get(struct rte_ring *r)
 {
-	return rte_ring_sc_dequeue_elem(q->r[i], v, 8) == 0;
+	uint64_t v;
+	while (rte_ring_sc_dequeue_elem(r, &v, 8) != 0)
+		kb_relax();
+	return v;
 }
 
+/* Ring 0, and ring 1 for the echo. */
 static int
 copy_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct rte_ipc *q = qv;
+	struct kb_gen g = kb_gen_start();
 	switch (s->kind) {
 	case KI_SINGLE:
-		KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v, rte_put(q, 0, v));
+		KB_PUT_EACH(g, events, KB_PER_EVENT, 1, uint64_t, v,
+			    (rte_put(q->r[0], v), 1), KB_NO_FAILURE);
+		return 0;
 	case KI_SUSTAINED:
-		KB_PRODUCE_COPY(events, s->batch, KB_PER_EVENT, 1, q->pbuf, done, n,
-				rte_ring_sp_enqueue_burst_elem(q->r[0], q->pbuf + done, 8,
-							       (unsigned)(n - done),
-							       NULL));
-	case KI_RTT:
-		KI_RTT_PING(events, rtt, v, rte_put(q, 0, v), back,
-			    rte_get(q, 1, &back), &out->check);
+		KB_PUT_COPIES(g, events, s->batch, KB_PER_EVENT, 1, q->pbuf,
+			      unsigned, done, n, k,
+			      rte_ring_sp_enqueue_burst_elem(q->r[0], q->pbuf + done,
+							     8, n - done, NULL),
+			      KB_NO_FAILURE);
+		return 0;
+	case KI_RTT: {
+		struct kb_check c = kb_check_start();
+		KI_PING(c, events, rtt, back, KB_NO_DECL,
+			(rte_put(q->r[0], kb_next_value(&g)),
+			 back = rte_get(q->r[1]), 0));
+		out->check = c;
+		return 0;
+	}
 	case KI_MSG:
 		break;
 	}
@@ -143,22 +158,29 @@ copy_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	     struct ki_out *out)
 {
 	struct rte_ipc *q = qv;
+	struct kb_check c = kb_check_start();
 	switch (s->kind) {
 	case KI_SINGLE:
-		KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v, rte_get(q, 0, &v),
-				&out->check);
-	case KI_SUSTAINED:
-		KB_CONSUME_BATCH(events, s->batch, &out->check, c, want, n,
-				 rte_ring_sc_dequeue_burst_elem(q->r[0], q->cbuf, 8,
-								(unsigned)want, NULL),
-				 kb_take_n(&c, KB_PER_EVENT, 1, q->cbuf, (uint64_t)n));
-	case KI_RTT:
-		KI_RTT_ECHO(events, v, rte_get(q, 0, &v), rte_put(q, 1, v),
-			    &out->check);
-	case KI_MSG:
+		/* as a loop of its own (a template's, with its value in v,
+		 * compiled to other blocks) */
+		for (; c.count < events; c.count++)
+			kb_take_in_order(&c, rte_get(q->r[0]));
 		break;
+	case KI_SUSTAINED:
+		KB_TAKE_BATCHES(c, events, s->batch, want, n, KB_NO_DECL,
+				rte_ring_sc_dequeue_burst_elem(q->r[0], q->cbuf, 8,
+							       (unsigned)want, NULL),
+				KB_NO_FAILURE, KB_TAKE_IN_ORDER(&c, q->cbuf, n));
+		break;
+	case KI_RTT:
+		KI_ECHO(c, events, v,
+			(v = rte_get(q->r[0]), rte_put(q->r[1], v), 0));
+		break;
+	case KI_MSG:
+		return -1;
 	}
-	return -1;
+	out->check = c;
+	return 0;
 }
 
 const struct ki_adapter ki_peer_rte_ring = {
@@ -187,15 +209,16 @@ zc_produce(void *qv, const struct ki_spec *s, uint64_t events,
 	   struct ki_out *out, struct ki_rtt *rtt)
 {
 	struct rte_ipc *q = qv;
-	struct rte_ring_zc_data z;
 	(void)out;
 	(void)rtt;
-	KB_PRODUCE_BATCH(events, s->batch, g, want, n,
-			 rte_ring_enqueue_zc_burst_elem_start(q->r[0], 8, (unsigned)want,
-							      &z, NULL),
-			 (kb_fill_n(&g, KB_PER_EVENT, 1, z.ptr1, z.n1),
-			  kb_fill_n(&g, KB_PER_EVENT, 1, z.ptr2, (uint64_t)n - z.n1),
-			  rte_ring_enqueue_zc_elem_finish(q->r[0], (unsigned)n)));
+	KB_PRODUCE_BATCH(events, s->batch, g, unsigned, want, n,
+			 struct rte_ring_zc_data z,
+			 rte_ring_enqueue_zc_burst_elem_start(q->r[0], 8, want, &z,
+							      NULL),
+			 KB_NO_FAILURE,
+			 (KB_FILL_N(&g, KB_PER_EVENT, 1, z.ptr1, z.n1),
+			  KB_FILL_N(&g, KB_PER_EVENT, 1, z.ptr2, n - z.n1),
+			  rte_ring_enqueue_zc_elem_finish(q->r[0], n)));
 }
 
 static int
@@ -203,13 +226,16 @@ zc_consume(void *qv, const struct ki_spec *s, uint64_t events,
 	   struct ki_out *out)
 {
 	struct rte_ipc *q = qv;
-	struct rte_ring_zc_data z;
-	KB_CONSUME_BATCH(events, s->batch, &out->check, c, want, n,
-			 rte_ring_dequeue_zc_burst_elem_start(q->r[0], 8, (unsigned)want,
-							      &z, NULL),
-			 (kb_take_n(&c, KB_PER_EVENT, 1, z.ptr1, z.n1),
-			  kb_take_n(&c, KB_PER_EVENT, 1, z.ptr2, (uint64_t)n - z.n1),
-			  rte_ring_dequeue_zc_elem_finish(q->r[0], (unsigned)n)));
+	struct kb_check c = kb_check_start();
+	KB_TAKE_BATCHES(c, events, s->batch, want, n, struct rte_ring_zc_data z,
+			rte_ring_dequeue_zc_burst_elem_start(q->r[0], 8, (unsigned)want,
+							     &z, NULL),
+			KB_NO_FAILURE,
+			KB_TAKE_IN_ORDER(&c, (const uint64_t *)z.ptr1, z.n1);
+			KB_TAKE_IN_ORDER(&c, (const uint64_t *)z.ptr2, n - z.n1);
+			rte_ring_dequeue_zc_elem_finish(q->r[0], n));
+	out->check = c;
+	return 0;
 }
 
 const struct ki_adapter ki_peer_rte_ring_zc = {

@@ -86,11 +86,15 @@ public:
 		    kb_mq_ctl *ctl) override
 	{
 		moodycamel::ProducerToken &tok = ptok_[id]->t;
-		if (batch <= 1)
-			KB_MQ_PRODUCE_EACH(id, events, ctl, v, q_.try_enqueue(tok, v));
 		kb_mq_gen g = kb_mq_gen_start(id, ctl);
 		unsigned fails = 0;
 		uint64_t unsent = 0;
+		if (batch <= 1) {
+			KB_MQ_PUT_EACH(g, fails, unsent, events, v,
+				       q_.try_enqueue(tok, v), KB_NO_FAILURE);
+			kb_mq_gen_end(&g, unsent);
+			return 0;
+		}
 		uint64_t buf[KB_MQ_BATCH];
 		for (uint64_t left = events; left && kb_mq_go(&g);) {
 			size_t n = left < batch ? left : batch;
@@ -114,12 +118,19 @@ public:
 		    kb_mq_check *out) override
 	{
 		moodycamel::ConsumerToken &tok = ctok_[id]->t;
-		if (batch <= 1)
-			KB_MQ_CONSUME_EACH(w, out, v, q_.try_dequeue(tok, v));
+		kb_mq_check c = kb_mq_check_start();
+		if (batch <= 1) {
+			KB_MQ_TAKE_EACH(w, c, v, q_.try_dequeue(tok, v),
+					KB_NO_FAILURE);
+			*out = c;
+			return 0;
+		}
 		uint64_t buf[KB_MQ_BATCH];
-		KB_MQ_CONSUME_BATCH(w, out, c, n,
-				    (int64_t)q_.try_dequeue_bulk(tok, buf, batch),
-				    kb_mq_take_n(&c, buf, (uint64_t)n));
+		KB_MQ_TAKE_BATCHES(w, c, n, KB_NO_DECL,
+				   q_.try_dequeue_bulk(tok, buf, batch), KB_NO_FAILURE,
+				   kb_mq_take_n(&c, buf, n));
+		*out = c;
+		return 0;
 	}
 };
 

@@ -82,51 +82,49 @@ zc_supports(const struct kb_spec *s)
 }
 
 /* In place, in up to two regions (at the wrap); 8-byte values, summed or
- * untouched (zc_supports), the only ones zc_produce/zc_consume build. */
-#define ZC_WORKLOADS(wl, nw)                                                    \
-	((nw) == 1 && ((wl) == KB_BATCH_SUM || (wl) == KB_BATCH_UNTOUCHED))
-
+ * untouched (zc_supports). */
 KB_INLINE int
 zc_produce_wl(struct rte_queue *q, uint64_t events, uint64_t batch,
 	      enum kb_workload wl)
 {
-	struct rte_ring_zc_data z;
-	KB_PRODUCE_BATCH(events, batch, g, want, n,
-			 rte_ring_enqueue_zc_burst_elem_start(q->r, 8, (unsigned)want,
-							      &z, NULL),
-			 (kb_fill_n(&g, wl, 1, z.ptr1, z.n1),
-			  kb_fill_n(&g, wl, 1, z.ptr2, (uint64_t)n - z.n1),
-			  rte_ring_enqueue_zc_elem_finish(q->r, (unsigned)n)));
+	KB_PRODUCE_BATCH(events, batch, g, unsigned, want, n,
+			 struct rte_ring_zc_data z,
+			 rte_ring_enqueue_zc_burst_elem_start(q->r, 8, want, &z, NULL),
+			 KB_NO_FAILURE,
+			 (KB_FILL_N(&g, wl, 1, z.ptr1, z.n1),
+			  KB_FILL_N(&g, wl, 1, z.ptr2, n - z.n1),
+			  rte_ring_enqueue_zc_elem_finish(q->r, n)));
 }
 
 KB_INLINE int
 zc_consume_wl(struct rte_queue *q, uint64_t events, uint64_t batch,
 	      enum kb_workload wl, struct kb_check *out)
 {
-	struct rte_ring_zc_data z;
 	KB_CONSUME_BATCH(events, batch, out, c, want, n,
+			 struct rte_ring_zc_data z,
 			 rte_ring_dequeue_zc_burst_elem_start(q->r, 8, (unsigned)want,
 							      &z, NULL),
-			 (kb_take_n(&c, wl, 1, z.ptr1, z.n1),
-			  kb_take_n(&c, wl, 1, z.ptr2, (uint64_t)n - z.n1),
-			  rte_ring_dequeue_zc_elem_finish(q->r, (unsigned)n)));
+			 KB_NO_FAILURE,
+			 (KB_TAKE_N(&c, wl, 1, z.ptr1, z.n1),
+			  KB_TAKE_N(&c, wl, 1, z.ptr2, n - z.n1),
+			  rte_ring_dequeue_zc_elem_finish(q->r, n)));
 }
 
 static int
 zc_produce(void *q, const struct kb_spec *s, uint64_t events)
 {
-#define ZC_PRODUCE(wl, nw) zc_produce_wl(q, events, s->batch, wl)
-	KB_BY_WORKLOAD(s, ZC_WORKLOADS, ZC_PRODUCE);
-#undef ZC_PRODUCE
+	if (s->workload == KB_BATCH_SUM)
+		return zc_produce_wl(q, events, s->batch, KB_BATCH_SUM);
+	return zc_produce_wl(q, events, s->batch, KB_BATCH_UNTOUCHED);
 }
 
 static int
 zc_consume(void *q, const struct kb_spec *s, uint64_t events,
 	   struct kb_check *out)
 {
-#define ZC_CONSUME(wl, nw) zc_consume_wl(q, events, s->batch, wl, out)
-	KB_BY_WORKLOAD(s, ZC_WORKLOADS, ZC_CONSUME);
-#undef ZC_CONSUME
+	if (s->workload == KB_BATCH_SUM)
+		return zc_consume_wl(q, events, s->batch, KB_BATCH_SUM, out);
+	return zc_consume_wl(q, events, s->batch, KB_BATCH_UNTOUCHED, out);
 }
 
 static const char *
@@ -167,12 +165,6 @@ copy_note(void *q, const struct kb_spec *s)
 	return "burst API, copies through a batch buffer on each side";
 }
 
-/* What copy_produce and copy_consume build (copy_supports): values one at
- * a time in order, values summed in batches, trace records of any size. */
-#define COPY_WORKLOADS(wl, nw)                                                  \
-	((wl) == KB_TRACE || ((nw) == 1 && ((wl) == KB_PER_EVENT ||             \
-					    (wl) == KB_BATCH_SUM)))
-
 /* Copying burst API: a batch filled in the buffer, enqueued (maybe in
  * several bursts when the ring is nearly full); dequeued into the other. */
 KB_INLINE int
@@ -180,10 +172,11 @@ copy_produce_wl(struct rte_queue *q, uint64_t events, uint64_t batch,
 		enum kb_workload wl, unsigned nwords)
 {
 	uint64_t *buf = q->pbuf;
-	KB_PRODUCE_COPY(events, batch, wl, nwords, buf, done, n,
-			rte_ring_sp_enqueue_burst_elem(q->r, buf + done * nwords,
-						       nwords * 8,
-						       (unsigned)(n - done), NULL));
+	KB_PRODUCE_COPY(events, batch, wl, nwords, buf, unsigned, done, n, k,
+			rte_ring_sp_enqueue_burst_elem(q->r,
+						       buf + (size_t)done * nwords,
+						       nwords * 8, n - done, NULL),
+			KB_NO_FAILURE);
 }
 
 KB_INLINE int
@@ -191,45 +184,65 @@ copy_consume_wl(struct rte_queue *q, uint64_t events, uint64_t batch,
 		enum kb_workload wl, unsigned nwords, struct kb_check *out)
 {
 	uint64_t *buf = q->cbuf;
-	KB_CONSUME_BATCH(events, batch, out, c, want, n,
+	KB_CONSUME_BATCH(events, batch, out, c, want, n, KB_NO_DECL,
 			 rte_ring_sc_dequeue_burst_elem(q->r, buf, nwords * 8,
 							(unsigned)want, NULL),
-			 kb_take_n(&c, wl, nwords, buf, (uint64_t)n));
+			 KB_NO_FAILURE, KB_TAKE_N(&c, wl, nwords, buf, n));
 }
 
 static int
 single_produce(struct rte_queue *q, uint64_t events)
 {
 	KB_PRODUCE_EACH(events, KB_PER_EVENT, 1, uint64_t, v,
-			rte_ring_sp_enqueue_elem(q->r, &v, 8) == 0);
+			rte_ring_sp_enqueue_elem(q->r, &v, 8) == 0,
+			KB_NO_FAILURE);
 }
 
 static int
 single_consume(struct rte_queue *q, uint64_t events, struct kb_check *out)
 {
 	KB_CONSUME_EACH(events, KB_PER_EVENT, uint64_t, v,
-			rte_ring_sc_dequeue_elem(q->r, &v, 8) == 0, out);
+			rte_ring_sc_dequeue_elem(q->r, &v, 8) == 0, KB_NO_FAILURE,
+			out);
 }
 
 static int
 copy_produce(void *q, const struct kb_spec *s, uint64_t events)
 {
-#define COPY_PRODUCE(wl, nw)                                                    \
-	(kb_per_event(wl) ? single_produce(q, events)                           \
-			  : copy_produce_wl(q, events, s->batch, wl, nw))
-	KB_BY_WORKLOAD(s, COPY_WORKLOADS, COPY_PRODUCE);
-#undef COPY_PRODUCE
+	switch (s->workload) {
+	case KB_PER_EVENT:
+		return single_produce(q, events);
+	case KB_BATCH_SUM:
+		return copy_produce_wl(q, events, s->batch, KB_BATCH_SUM, 1);
+	case KB_TRACE:
+		if (s->slot_bytes == 8)
+			return copy_produce_wl(q, events, s->batch, KB_TRACE, 1);
+		if (s->slot_bytes == 32)
+			return copy_produce_wl(q, events, s->batch, KB_TRACE, 4);
+		return copy_produce_wl(q, events, s->batch, KB_TRACE, 8);
+	default:
+		return -1;
+	}
 }
 
 static int
 copy_consume(void *q, const struct kb_spec *s, uint64_t events,
 	     struct kb_check *out)
 {
-#define COPY_CONSUME(wl, nw)                                                    \
-	(kb_per_event(wl) ? single_consume(q, events, out)                      \
-			  : copy_consume_wl(q, events, s->batch, wl, nw, out))
-	KB_BY_WORKLOAD(s, COPY_WORKLOADS, COPY_CONSUME);
-#undef COPY_CONSUME
+	switch (s->workload) {
+	case KB_PER_EVENT:
+		return single_consume(q, events, out);
+	case KB_BATCH_SUM:
+		return copy_consume_wl(q, events, s->batch, KB_BATCH_SUM, 1, out);
+	case KB_TRACE:
+		if (s->slot_bytes == 8)
+			return copy_consume_wl(q, events, s->batch, KB_TRACE, 1, out);
+		if (s->slot_bytes == 32)
+			return copy_consume_wl(q, events, s->batch, KB_TRACE, 4, out);
+		return copy_consume_wl(q, events, s->batch, KB_TRACE, 8, out);
+	default:
+		return -1;
+	}
 }
 
 const struct kb_adapter kb_peer_rte_ring = {

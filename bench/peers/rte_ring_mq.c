@@ -116,12 +116,16 @@ rte_mq_produce(void *qv, const struct kb_mq_spec *s, unsigned id, uint64_t event
 	       struct kb_mq_ctl *ctl)
 {
 	struct rte_mq *q = qv;
-	if (s->batch <= 1)
-		KB_MQ_PRODUCE_EACH(id, events, ctl, v,
-				   rte_ring_enqueue_elem(q->r, &v, 8) == 0);
 	struct kb_mq_gen g = kb_mq_gen_start(id, ctl);
 	unsigned fails = 0;
 	uint64_t unsent = 0;
+	if (s->batch <= 1) {
+		KB_MQ_PUT_EACH(g, fails, unsent, events, v,
+			       rte_ring_enqueue_elem(q->r, &v, 8) == 0,
+			       KB_NO_FAILURE);
+		kb_mq_gen_end(&g, unsent);
+		return 0;
+	}
 	uint64_t buf[KB_MQ_BATCH];
 	uint64_t batch = s->batch < KB_MQ_BATCH ? s->batch : KB_MQ_BATCH;
 	for (uint64_t left = events; left && kb_mq_go(&g);) {
@@ -153,14 +157,21 @@ rte_mq_consume(void *qv, const struct kb_mq_spec *s, unsigned id,
 	       struct kb_mq_wait w, struct kb_mq_check *out)
 {
 	struct rte_mq *q = qv;
+	struct kb_mq_check c = kb_mq_check_start();
 	(void)id;
-	if (s->batch <= 1)
-		KB_MQ_CONSUME_EACH(w, out, v, rte_ring_dequeue_elem(q->r, &v, 8) == 0);
+	if (s->batch <= 1) {
+		KB_MQ_TAKE_EACH(w, c, v, rte_ring_dequeue_elem(q->r, &v, 8) == 0,
+				KB_NO_FAILURE);
+		*out = c;
+		return 0;
+	}
 	uint64_t buf[KB_MQ_BATCH];
 	unsigned batch = s->batch < KB_MQ_BATCH ? s->batch : KB_MQ_BATCH;
-	KB_MQ_CONSUME_BATCH(w, out, c, n,
-			    rte_ring_dequeue_burst_elem(q->r, buf, 8, batch, NULL),
-			    kb_mq_take_n(&c, buf, (uint64_t)n));
+	KB_MQ_TAKE_BATCHES(w, c, n, KB_NO_DECL,
+			   rte_ring_dequeue_burst_elem(q->r, buf, 8, batch, NULL),
+			   KB_NO_FAILURE, kb_mq_take_n(&c, buf, n));
+	*out = c;
+	return 0;
 }
 
 /* One adapter per mode. RTS and HTS change only multi-threaded sides;

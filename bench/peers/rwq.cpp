@@ -9,13 +9,6 @@
 
 namespace {
 
-// What produce() and consume() build (rwq_supports): trace records of the
-// queue's own slot size, and 8-byte values one at a time in order or summed.
-#define RWQ_WORKLOADS(wl, nw)                                                   \
-	((nw) == NW &&                                                          \
-	 ((wl) == KB_TRACE ||                                                   \
-	  (NW == 1 && ((wl) == KB_PER_EVENT || (wl) == KB_BATCH_SUM))))
-
 template <unsigned NW>
 class rwq_queue final : public kb::queue {
 	typedef typename kb::slot_of<NW>::type T;
@@ -23,12 +16,14 @@ class rwq_queue final : public kb::queue {
 
 	template <kb_workload WL> int produce_wl(uint64_t events)
 	{
-		KB_PRODUCE_EACH(events, WL, NW, T, v, q_.try_enqueue(v));
+		KB_PRODUCE_EACH(events, WL, NW, T, v, q_.try_enqueue(v),
+				KB_NO_FAILURE);
 	}
 
 	template <kb_workload WL> int consume_wl(uint64_t events, kb_check *out)
 	{
-		KB_CONSUME_EACH(events, WL, T, v, q_.try_dequeue(v), out);
+		KB_CONSUME_EACH(events, WL, T, v, q_.try_dequeue(v), KB_NO_FAILURE,
+				out);
 	}
 
 public:
@@ -36,20 +31,30 @@ public:
 
 	int produce(const kb_spec &s, uint64_t events) override
 	{
-#define RWQ_PRODUCE(wl, nw) produce_wl<wl>(events)
-		KB_BY_WORKLOAD(&s, RWQ_WORKLOADS, RWQ_PRODUCE);
-#undef RWQ_PRODUCE
+		if (s.workload == KB_TRACE)
+			return produce_wl<KB_TRACE>(events);
+		if constexpr (NW == 1) {
+			if (s.workload == KB_PER_EVENT)
+				return produce_wl<KB_PER_EVENT>(events);
+			if (s.workload == KB_BATCH_SUM)
+				return produce_wl<KB_BATCH_SUM>(events);
+		}
+		return -1;
 	}
 
 	int consume(const kb_spec &s, uint64_t events, kb_check *out) override
 	{
-#define RWQ_CONSUME(wl, nw) consume_wl<wl>(events, out)
-		KB_BY_WORKLOAD(&s, RWQ_WORKLOADS, RWQ_CONSUME);
-#undef RWQ_CONSUME
+		if (s.workload == KB_TRACE)
+			return consume_wl<KB_TRACE>(events, out);
+		if constexpr (NW == 1) {
+			if (s.workload == KB_PER_EVENT)
+				return consume_wl<KB_PER_EVENT>(events, out);
+			if (s.workload == KB_BATCH_SUM)
+				return consume_wl<KB_BATCH_SUM>(events, out);
+		}
+		return -1;
 	}
 };
-
-#undef RWQ_WORKLOADS
 
 } // namespace
 
