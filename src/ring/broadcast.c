@@ -36,10 +36,10 @@ layout(void *handle, void *mem, const struct kaos__ring_geom *g)
 	struct kaos_bcast *ring = handle;
 	ring->ro.ctl = mem;
 	ring->ro.entries = (struct kaos_bcast_entry *)(ring->ro.ctl + 1);
-	ring->ro.slots = (unsigned char *)(ring->ro.entries + g->consumers);
-	ring->ro.mask = g->capacity - 1;
-	ring->ro.capacity = g->capacity;
-	ring->ro.slot_size = g->slot_size;
+	ring->ro.array.slots = (unsigned char *)(ring->ro.entries + g->consumers);
+	ring->ro.array.mask = g->capacity - 1;
+	ring->ro.array.capacity = g->capacity;
+	ring->ro.array.slot_size = g->slot_size;
 	ring->ro.max_consumers = g->consumers;
 }
 
@@ -52,7 +52,7 @@ reset(void *handle)
 	for (uint32_t i = 0; i < ring->ro.max_consumers; i++)
 		atomic_store_explicit(&ring->ro.entries[i].pos, KAOS_BCAST_FREE,
 				      memory_order_relaxed);
-	ring->prod.limit = ring->ro.capacity; /* no consumer: nothing to wait for */
+	ring->prod.bound = ring->ro.array.capacity; /* no consumer: nothing to wait for */
 }
 
 static int
@@ -62,7 +62,7 @@ resume(void *handle)
 	/* Acquire: pairs with the previous producer's P1; continue there.
 	 * limit == pos: the first claim scans the consumers. */
 	ring->prod.pos = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
-	ring->prod.limit = ring->prod.pos;
+	ring->prod.bound = ring->prod.pos;
 	return 0;
 }
 
@@ -139,10 +139,10 @@ kaos__bcast_refresh_limit(struct kaos_bcast *ring)
 	/* A consumer still joining may have registered a position more than a
 	 * ring behind us (it starts later, at a fresh tail). Treat it as a
 	 * ring behind: no space until it stores where it really starts. */
-	if (ring->prod.pos - slowest > ring->ro.capacity)
-		slowest = ring->prod.pos - ring->ro.capacity;
-	ring->prod.limit = slowest + ring->ro.capacity;
-	return ring->prod.limit;
+	if (ring->prod.pos - slowest > ring->ro.array.capacity)
+		slowest = ring->prod.pos - ring->ro.array.capacity;
+	ring->prod.bound = slowest + ring->ro.array.capacity;
+	return ring->prod.bound;
 }
 
 /* The lowest position @p c may start at: the tail, or its slowest
@@ -201,10 +201,10 @@ join(struct kaos_bcast *ring, struct kaos_bcast_consumer *c,
 	c->ndeps = ndeps;
 	for (uint32_t i = 0; i < ndeps; i++)
 		c->deps[i] = deps[i]->entry;
-	c->pos = start_of(ring, deps, ndeps); /* >= reg: positions only grow */
-	c->avail = c->pos;
+	c->cur.pos = start_of(ring, deps, ndeps); /* >= reg: positions only grow */
+	c->cur.bound = c->cur.pos;
 	/* Release: as C2; we will not read below pos. */
-	atomic_store_explicit(entry, c->pos, memory_order_release);
+	atomic_store_explicit(entry, c->cur.pos, memory_order_release);
 	/* A producer blocked by our provisional entry may now go on. */
 	if (ring->ro.notify.blocking)
 		kaos_waitpoint_notify(&ring->ro.ctl->data);
@@ -320,7 +320,7 @@ stats(const struct kaos__ring_view *v, const struct kaos__ring_geom *g,
 void
 kaos_bcast_stats(const struct kaos_bcast *ring, struct kaos_ring_stats *out)
 {
-	const struct kaos__ring_geom g = consumers(ring->ro.capacity, ring->ro.slot_size,
+	const struct kaos__ring_geom g = consumers(ring->ro.array.capacity, ring->ro.array.slot_size,
 						   ring->ro.max_consumers);
 	kaos__ring_stats(&kaos__bcast_kind, ring, &g, out);
 }
@@ -331,7 +331,7 @@ fill(const void *ring)
 	/* The producer's view (its thread only): its position less the
 	 * slowest consumer's, as of its last scan. */
 	const struct kaos_bcast *r = ring;
-	return r->prod.pos - (r->prod.limit - r->ro.capacity);
+	return r->prod.pos - (r->prod.bound - r->ro.array.capacity);
 }
 
 /* What one process holds of a broadcast ring in shared memory. */
@@ -365,7 +365,7 @@ static int
 send(void *ep, uint32_t type, const void *data, size_t len)
 {
 	struct kaos_bcast *ring = ep;
-	if (type || len != ring->ro.slot_size)
+	if (type || len != ring->ro.array.slot_size)
 		return -EINVAL;
 	return kaos_bcast_push(ring, data);
 }
@@ -374,7 +374,7 @@ static int64_t
 receive(void *vep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
 {
 	struct endpoint *ep = vep;
-	struct kaos__slot_message m = { fn, ctx, ep->ring.ro.slot_size };
+	struct kaos__slot_message m = { fn, ctx, ep->ring.ro.array.slot_size };
 	return (int64_t)kaos_bcast_poll(&ep->cons, kaos__deliver_slot, &m, limit);
 }
 

@@ -31,10 +31,10 @@ layout(void *handle, void *mem, const struct kaos__ring_geom *g)
 {
 	struct kaos_spsc *ring = handle;
 	ring->ro.ctl = mem;
-	ring->ro.slots = (unsigned char *)mem + sizeof(struct kaos__ring_ctl);
-	ring->ro.mask = g->capacity - 1;
-	ring->ro.capacity = g->capacity;
-	ring->ro.slot_size = g->slot_size;
+	ring->ro.array.slots = (unsigned char *)mem + sizeof(struct kaos__ring_ctl);
+	ring->ro.array.mask = g->capacity - 1;
+	ring->ro.array.capacity = g->capacity;
+	ring->ro.array.slot_size = g->slot_size;
 }
 
 static void
@@ -45,7 +45,7 @@ reset(void *handle)
 	 * thread (thread creation, a release store) publishes this. All of
 	 * it: caller memory may hold anything, waitpoints included. */
 	memset(ring->ro.ctl, 0, sizeof(*ring->ro.ctl));
-	ring->prod.limit = ring->ro.capacity; /* head is 0 */
+	ring->prod.bound = ring->ro.array.capacity; /* head is 0 */
 }
 
 static int
@@ -58,8 +58,8 @@ resume(void *handle)
 	 * slots through the mask, so no value of theirs reaches outside. */
 	ring->prod.pos = atomic_load_explicit(&ctl->tail, memory_order_acquire);
 	ring->cons.pos = atomic_load_explicit(&ctl->head, memory_order_acquire);
-	ring->prod.limit = ring->cons.pos + ring->ro.capacity;
-	ring->cons.avail = ring->prod.pos;
+	ring->prod.bound = ring->cons.pos + ring->ro.array.capacity;
+	ring->cons.bound = ring->prod.pos;
 	return 0;
 }
 
@@ -102,7 +102,7 @@ kaos_spsc_write(struct kaos_spsc *ring, const void *src, uint64_t n)
 	if (!ring || !src || n == 0)
 		return -EINVAL;
 	uint64_t pos = ring->prod.pos;
-	uint64_t room = ring->prod.limit - pos;
+	uint64_t room = ring->prod.bound - pos;
 	if (room < n)
 		room = kaos__spsc_refresh_limit(ring) - pos;
 	if (room == 0) {
@@ -111,25 +111,25 @@ kaos_spsc_write(struct kaos_spsc *ring, const void *src, uint64_t n)
 	}
 	if (n > room)
 		n = room;
-	size_t size = ring->ro.slot_size;
+	size_t size = ring->ro.array.slot_size;
 	size_t bytes = (size_t)n * size;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t first = ring->ro.capacity - idx; /* slots before the wrap */
+	uint64_t idx = pos & ring->ro.array.mask;
+	uint64_t first = ring->ro.array.capacity - idx; /* slots before the wrap */
 	if (first > n)
 		first = n;
-	unsigned char *dst = ring->ro.slots + idx * size;
+	unsigned char *dst = ring->ro.array.slots + idx * size;
 	if (bytes >= KAOS_SPSC_STREAM_MIN) {
 		kaos__copy_streaming(dst, src, (size_t)first * size);
-		kaos__copy_streaming(ring->ro.slots, (const unsigned char *)src + first * size,
+		kaos__copy_streaming(ring->ro.array.slots, (const unsigned char *)src + first * size,
 				     (size_t)(n - first) * size);
 		kaos__stream_fence(); /* before the tail's release */
 	} else {
 		memcpy(dst, src, (size_t)first * size);
-		memcpy(ring->ro.slots, (const unsigned char *)src + first * size,
+		memcpy(ring->ro.array.slots, (const unsigned char *)src + first * size,
 		       (size_t)(n - first) * size);
 	}
 	ring->prod.pos = pos + n;
-	ring->prod.claimed = 0; /* a pending claim overlapped these slots */
+	ring->prod.pending = 0; /* a pending claim overlapped these slots */
 	kaos__spsc_store_tail(ring);
 	return (int64_t)n;
 }
@@ -186,7 +186,7 @@ static int
 send(void *ep, uint32_t type, const void *data, size_t len)
 {
 	struct kaos_spsc *ring = ep;
-	if (type || len != ring->ro.slot_size)
+	if (type || len != ring->ro.array.slot_size)
 		return -EINVAL;
 	return kaos_spsc_push(ring, data);
 }
@@ -195,7 +195,7 @@ static int64_t
 receive(void *ep, kaos_msg_handler_fn fn, void *ctx, uint64_t limit)
 {
 	struct kaos_spsc *ring = ep;
-	struct kaos__slot_message m = { fn, ctx, ring->ro.slot_size };
+	struct kaos__slot_message m = { fn, ctx, ring->ro.array.slot_size };
 	return (int64_t)kaos_spsc_poll(ring, kaos__deliver_slot, &m, limit);
 }
 

@@ -404,7 +404,7 @@ joiner_thread(void *arg)
 		j->joins++;
 		/* where the join put us (the handle's position): at the head,
 		 * so not before what was published before we joined */
-		uint64_t first = rd.next = rd.c.pos;
+		uint64_t first = rd.next = rd.c.cur.pos;
 		KAOS_ASSERT_GE(first, before);
 		rd.until = rd.next + 1 + kaos_test_rand(&seed) % (2 * run->cap + 8);
 		if (rd.until > run->events)
@@ -522,7 +522,7 @@ race_joiner(void *arg)
 	while (!atomic_load_explicit(&rc->stop, memory_order_relaxed)) {
 		struct reader rd = { .run = run, .id = 0, .seed = kaos_test_rand(&seed) };
 		KAOS_ASSERT_OK(kaos_bcast_join(&run->ring, &rd.c));
-		rd.next = rd.c.pos; /* where the join put us */
+		rd.next = rd.c.cur.pos; /* where the join put us */
 		rd.until = rd.next + 1 + kaos_test_rand(&seed) % 4;
 		uint32_t fails = 0;
 		while (rd.next < rd.until)

@@ -54,15 +54,15 @@ readable(struct kaos_bcast_consumer *c)
 {
 	void *s = NULL;
 	int64_t total = 0, got;
-	uint64_t pos = c->pos;
-	while ((got = kaos_bcast_peek(c, c->ring->ro.capacity, &s)) > 0) {
+	uint64_t pos = c->cur.pos;
+	while ((got = kaos_bcast_peek(c, c->ring->ro.array.capacity, &s)) > 0) {
 		total += got;
-		c->pos += (uint64_t)got; /* look beyond the wrap */
-		if (total >= (int64_t)c->ring->ro.capacity)
+		c->cur.pos += (uint64_t)got; /* look beyond the wrap */
+		if (total >= (int64_t)c->ring->ro.array.capacity)
 			break;
 	}
-	c->pos = pos;
-	c->peeked = 0;
+	c->cur.pos = pos;
+	c->cur.pending = 0;
 	return got < 0 ? got : total;
 }
 
@@ -417,7 +417,7 @@ stage_step(const struct pipeline *pl, struct kaos_bcast_consumer *c, int s, uint
 	KAOS_ASSERT_GE(got, 0);
 	for (int64_t i = 0; i < got; i++) {
 		uint64_t *w = (uint64_t *)slots + (size_t)i * MAX_STAGES * 2;
-		uint64_t seq = c->pos + (uint64_t)i;
+		uint64_t seq = c->cur.pos + (uint64_t)i;
 		KAOS_ASSERT_UEQ(w[0], val(seq));
 		for (int d = 0; d < pl->ndeps[s]; d++)
 			KAOS_ASSERT_UEQ(w[1 + pl->deps[s][d]], mark(pl->deps[s][d], seq));
@@ -581,7 +581,7 @@ claim_and_peek_across_the_wrap(void)
 		void *s = NULL;
 		KAOS_ASSERT_OK(kaos_bcast_create(&r, cap, 8, 1, KAOS_MEM_HEAP));
 		KAOS_ASSERT_OK(kaos_bcast_join(&r, &c));
-		uint64_t *base = (uint64_t *)r.ro.slots;
+		uint64_t *base = (uint64_t *)r.ro.array.slots;
 		produce(&r, &seq, cap - 1);
 		consume(&c, &rd, cap - 1);
 		KAOS_ASSERT_EQ(kaos_bcast_claim(&r, 2, &s), 1);

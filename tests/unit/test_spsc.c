@@ -142,7 +142,7 @@ claim_and_peek_across_the_wrap(void)
 
 		/* a claim of 2 gets the last slot only, then slot 0 onwards */
 		KAOS_ASSERT_EQ(kaos_spsc8_claim(&q, 2, &w), 1);
-		KAOS_ASSERT(w == (uint64_t *)q.ring.ro.slots + (cap - 1));
+		KAOS_ASSERT(w == (uint64_t *)q.ring.ro.array.slots + (cap - 1));
 		w[0] = 1000;
 		KAOS_ASSERT_OK(kaos_spsc8_publish(&q, 1));
 		/* the peek stops at the end of the array too */
@@ -151,7 +151,7 @@ claim_and_peek_across_the_wrap(void)
 		KAOS_ASSERT_OK(kaos_spsc8_release(&q, 1));
 
 		KAOS_ASSERT_EQ(kaos_spsc8_claim(&q, 2, &w), 2);
-		KAOS_ASSERT(w == (uint64_t *)q.ring.ro.slots);
+		KAOS_ASSERT(w == (uint64_t *)q.ring.ro.array.slots);
 		w[0] = 1001;
 		w[1] = 1002;
 		KAOS_ASSERT_OK(kaos_spsc8_publish(&q, 2));
@@ -280,7 +280,7 @@ memory_modes(void)
 
 	KAOS_ASSERT_OK(kaos_spsc_create(&r, 1024, 8, KAOS_MEM_HEAP));
 	KAOS_ASSERT_EQ(kaos_spsc_pages(&r), KAOS_PAGES_HEAP);
-	KAOS_ASSERT_EQ((uintptr_t)r.ro.slots % KAOS_CACHELINE, 0);
+	KAOS_ASSERT_EQ((uintptr_t)r.ro.array.slots % KAOS_CACHELINE, 0);
 	exchange_some(&r);
 	kaos_spsc_destroy(&r);
 
@@ -302,7 +302,7 @@ memory_modes(void)
 	KAOS_ASSERT_UEQ(kaos_spsc_size(&r), 0);
 	exchange_some(&r);
 	kaos_spsc_destroy(&r); /* must not free the stack buffer */
-	KAOS_ASSERT(r.ro.slots == NULL);
+	KAOS_ASSERT(r.ro.array.slots == NULL);
 }
 
 struct poll_state {

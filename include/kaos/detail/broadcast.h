@@ -29,18 +29,13 @@ struct kaos_bcast_entry {
  * position is its entry; both sides sleep on data, since a consumer may
  * wait for another's release in a pipeline), the entries, the slots. */
 struct kaos_bcast {
-	KAOS_CACHE_ALIGNED struct {
-		uint64_t pos;     /* next sequence to publish */
-		uint64_t limit;   /* writable below: slowest consumer + capacity */
-		uint64_t claimed;
-	} prod;
+	/* the next sequence to publish; writable below bound (the slowest
+	 * consumer + capacity, cached) */
+	KAOS_CACHE_ALIGNED struct kaos__ring_cursor prod;
 	KAOS_CACHE_ALIGNED struct {
 		struct kaos__ring_ctl *ctl;
 		struct kaos_bcast_entry *entries;
-		unsigned char *slots;
-		uint64_t mask;
-		uint64_t capacity;
-		size_t slot_size;
+		struct kaos__ring_array array;
 		uint32_t max_consumers;
 		struct kaos__ring_notify notify; /* publish/release wake sleepers */
 		struct kaos_region region;
@@ -52,9 +47,7 @@ struct kaos_bcast {
 struct kaos_bcast_consumer {
 	KAOS_CACHE_ALIGNED struct kaos_bcast *ring;
 	_Atomic uint64_t *entry; /* our position in the shared table */
-	uint64_t pos;            /* next sequence to read */
-	uint64_t avail;          /* cached: readable below */
-	uint64_t peeked;
+	struct kaos__ring_cursor cur; /* next to read; readable below bound */
 	uint32_t ndeps;
 	_Atomic uint64_t *deps[KAOS_BCAST_MAX_DEPS];
 };
@@ -62,35 +55,26 @@ struct kaos_bcast_consumer {
 /* Recompute the producer's limit from every joined consumer. */
 KAOS_API uint64_t kaos__bcast_refresh_limit(struct kaos_bcast *ring);
 
+/* The same as a kaos__ring_refresh_fn. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__bcast_limit(void *ring)
+{
+	return kaos__bcast_refresh_limit((struct kaos_bcast *)ring);
+}
+
 KAOS_INLINE int64_t
 kaos_bcast_claim(struct kaos_bcast *ring, uint64_t n, void **slots)
 {
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__ring_bad_count(ring->ro.capacity, n);
-	uint64_t pos = ring->prod.pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
-	if (ring->prod.limit - pos < want &&
-	    (want = kaos__ring_upto(want, pos, kaos__bcast_refresh_limit(ring))) == 0) {
-		kaos__count_single(&ring->ro.ctl->full);
-		return 0;
-	}
-	*slots = ring->ro.slots + idx * ring->ro.slot_size;
-	ring->prod.claimed = want;
-	return (int64_t)want;
+	return kaos__cursor_take(&ring->prod, ring->ro.array, n, slots, kaos__bcast_limit,
+				 ring, &ring->ro.ctl->full);
 }
 
 KAOS_INLINE int
 kaos_bcast_publish(struct kaos_bcast *ring, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > ring->prod.claimed))
-		return -EINVAL;
-	ring->prod.claimed -= n;
-	ring->prod.pos += n;
 	/* P1: pairs with C1 in kaos__bcast_refresh_avail(). */
-	kaos__ring_advance(&ring->ro.ctl->tail, ring->prod.pos, &ring->ro.notify,
-			   &ring->ro.ctl->data);
-	return 0;
+	return kaos__cursor_give(&ring->prod, n, &ring->ro.ctl->tail, &ring->ro.notify,
+				 &ring->ro.ctl->data);
 }
 
 KAOS_INLINE int
@@ -99,7 +83,7 @@ kaos_bcast_push(struct kaos_bcast *ring, const void *src)
 	void *slot = NULL;
 	if (kaos_bcast_claim(ring, 1, &slot) <= 0)
 		return -KAOS_EFULL;
-	kaos__copy_slot(slot, src, ring->ro.slot_size);
+	kaos__copy_slot(slot, src, ring->ro.array.slot_size);
 	return kaos_bcast_publish(ring, 1);
 }
 
@@ -108,33 +92,24 @@ kaos_bcast_push(struct kaos_bcast *ring, const void *src)
  * entry pairs with its C2, so what a dependency wrote into a slot before
  * releasing it is visible here. */
 KAOS_ALWAYS_INLINE uint64_t
-kaos__bcast_refresh_avail(struct kaos_bcast_consumer *c)
+kaos__bcast_refresh_avail(void *consumer)
 {
+	struct kaos_bcast_consumer *c = (struct kaos_bcast_consumer *)consumer;
 	uint64_t avail = atomic_load_explicit(&c->ring->ro.ctl->tail, memory_order_acquire);
 	for (uint32_t i = 0; i < c->ndeps; i++) {
 		uint64_t d = atomic_load_explicit(c->deps[i], memory_order_acquire);
 		if (d < avail)
 			avail = d;
 	}
-	c->avail = avail;
+	c->cur.bound = avail;
 	return avail;
 }
 
 KAOS_INLINE int64_t
 kaos_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
 {
-	struct kaos_bcast *ring = c->ring;
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__ring_bad_count(ring->ro.capacity, n);
-	uint64_t pos = c->pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
-	if (c->avail - pos < want &&
-	    (want = kaos__ring_upto(want, pos, kaos__bcast_refresh_avail(c))) == 0)
-		return 0;
-	*slots = ring->ro.slots + idx * ring->ro.slot_size;
-	c->peeked = want;
-	return (int64_t)want;
+	return kaos__cursor_take(&c->cur, c->ring->ro.array, n, slots,
+				 kaos__bcast_refresh_avail, c, NULL);
 }
 
 /* C2: the release pairs with the producer's P2 and with D1 of the
@@ -142,12 +117,8 @@ kaos_bcast_peek(struct kaos_bcast_consumer *c, uint64_t n, void **slots)
 KAOS_INLINE int
 kaos_bcast_release(struct kaos_bcast_consumer *c, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > c->peeked))
-		return -EINVAL;
-	c->peeked -= n;
-	c->pos += n;
-	kaos__ring_advance(c->entry, c->pos, &c->ring->ro.notify, &c->ring->ro.ctl->data);
-	return 0;
+	return kaos__cursor_give(&c->cur, n, c->entry, &c->ring->ro.notify,
+				 &c->ring->ro.ctl->data);
 }
 
 KAOS_INLINE int
@@ -156,33 +127,19 @@ kaos_bcast_pop(struct kaos_bcast_consumer *c, void *dst)
 	void *slot = NULL;
 	if (kaos_bcast_peek(c, 1, &slot) <= 0)
 		return -KAOS_EEMPTY;
-	kaos__copy_slot(dst, slot, c->ring->ro.slot_size);
+	kaos__copy_slot(dst, slot, c->ring->ro.array.slot_size);
 	return kaos_bcast_release(c, 1);
 }
 
 KAOS_INLINE uint64_t
 kaos_bcast_poll(struct kaos_bcast_consumer *c,
-		 int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx), void *ctx,
-		 uint64_t limit)
+		int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx), void *ctx,
+		uint64_t limit)
 {
-	struct kaos_bcast *ring = c->ring;
-	uint64_t pos = c->pos;
-	uint64_t n = c->avail - pos;
-	if (n < limit)
-		n = kaos__bcast_refresh_avail(c) - pos;
-	if (n > limit)
-		n = limit;
-	for (uint64_t i = 0; i < n; i++) {
-		void *slot = ring->ro.slots + ((pos + i) & ring->ro.mask) * ring->ro.slot_size;
-		if (fn(slot, pos + i, i + 1 == n, ctx)) {
-			n = i + 1;
-			break;
-		}
-	}
-	if (n) {
-		c->peeked = n;
+	uint64_t n = kaos__cursor_poll(&c->cur, c->ring->ro.array, fn, ctx, limit,
+				       kaos__bcast_refresh_avail, c);
+	if (n)
 		kaos_bcast_release(c, n);
-	}
 	return n;
 }
 

@@ -351,17 +351,7 @@ kaos_msgring_read(struct kaos_msgring *ring, kaos__msg_handler fn, void *ctx, ui
 
 /* ---- the public inline functions (declared and documented in kaos/msgring.h) ---- */
 
-KAOS_INLINE void
-kaos_msgring_set_blocking(struct kaos_msgring *ring, bool on)
-{
-	ring->ro.notify.blocking = on;
-}
-
-KAOS_INLINE uint64_t
-kaos_msgring_capacity(const struct kaos_msgring *ring)
-{
-	return ring->ro.capacity;
-}
+KAOS__RING_ACCESSORS(kaos_msgring, struct kaos_msgring, ro.notify, ro.capacity);
 
 KAOS_INLINE size_t
 kaos_msgring_max_payload(const struct kaos_msgring *ring)

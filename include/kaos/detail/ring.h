@@ -148,10 +148,115 @@ kaos__ring_upto(uint64_t want, uint64_t pos, uint64_t end)
 	return want > have ? have : want;
 }
 
+/* The accessors every ring kind's handle has, set_blocking and capacity
+ * (declared and documented in the kind's public header), for a handle
+ * type with its notify settings at @p notify and its capacity at
+ * @p capacity. */
+#define KAOS__RING_ACCESSORS(prefix, handle, notify, capacity)                \
+	KAOS_INLINE void prefix##_set_blocking(handle *ring, bool on)         \
+	{                                                                     \
+		ring->notify.blocking = on;                                   \
+	}                                                                     \
+	KAOS_INLINE uint64_t prefix##_capacity(const handle *ring)            \
+	{                                                                     \
+		return ring->capacity;                                        \
+	}                                                                     \
+	struct kaos__ring_ctl /* swallow the caller's semicolon */
+
+/* A side of a ring that one thread owns (the SPSC ring's producer and
+ * consumer, the broadcast ring's producer and each consumer): its
+ * position, how far it may go as last seen (a producer: the slowest
+ * reader plus the capacity; a consumer: what is published), and the
+ * slots its last claim or peek handed out, not yet published or released. */
+struct kaos__ring_cursor {
+	uint64_t pos;
+	uint64_t bound;
+	uint64_t pending;
+};
+
+/* The slot array a cursor moves over: a handle's read-only fields, the
+ * slot size a constant for typed rings. */
+struct kaos__ring_array {
+	unsigned char *slots;
+	uint64_t mask;
+	uint64_t capacity;
+	size_t slot_size;
+};
+
+/* How a cursor renews its bound on a miss: an acquire of the other
+ * side's position (the caller's function names the pair). */
+typedef uint64_t (*kaos__ring_refresh_fn)(void *side);
+
 /* The error for a request of @p n slots outside [1, capacity]: -EINVAL
  * for 0, -KAOS_ETOOBIG above (0 inside). Out of line: the inline paths
  * test the range with one compare and call this only when it fails. */
 KAOS_API int kaos__ring_bad_count(uint64_t capacity, uint64_t n);
+
+/* A claim or peek at cursor @p c: up to @p n contiguous slots of @p a
+ * within the bound, renewed by @p refresh(@p side) when the cached one is
+ * short. The count; 0 when there are none (a miss counted in @p full if
+ * given); the error of a bad @p n. *@p slots gets the run's first slot
+ * (on a miss too: one store on every path, no branch for it). */
+KAOS_ALWAYS_INLINE int64_t
+kaos__cursor_take(struct kaos__ring_cursor *c, struct kaos__ring_array a, uint64_t n,
+		  void **slots, kaos__ring_refresh_fn refresh, void *side, _Atomic uint64_t *full)
+{
+	if (KAOS_UNLIKELY(n - 1 >= a.capacity))
+		return kaos__ring_bad_count(a.capacity, n);
+	uint64_t pos = c->pos;
+	uint64_t idx = pos & a.mask;
+	uint64_t want = kaos__ring_run(a.capacity, idx, n);
+	*slots = a.slots + idx * a.slot_size;
+	if (c->bound - pos < want && (want = kaos__ring_upto(want, pos, refresh(side))) == 0) {
+		if (full)
+			kaos__count_single(full);
+		return 0;
+	}
+	c->pending = want;
+	return (int64_t)want;
+}
+
+/* Publish or release @p n of the slots the cursor's last take handed out:
+ * the cursor moves over them and is store-released to @p shared (the
+ * caller names the pair), waking the other side's sleepers on @p wp. */
+KAOS_ALWAYS_INLINE int
+kaos__cursor_give(struct kaos__ring_cursor *c, uint64_t n, _Atomic uint64_t *shared,
+		  const struct kaos__ring_notify *notify, struct kaos_waitpoint *wp)
+{
+	if (KAOS_UNLIKELY(n > c->pending))
+		return -EINVAL;
+	c->pending -= n;
+	c->pos += n;
+	kaos__ring_advance(shared, c->pos, notify, wp);
+	return 0;
+}
+
+/* The body of a consumer's poll (see kaos_spsc_poll): up to @p limit
+ * slots of @p a from the cursor, to @p fn until it returns non-zero. The
+ * slots handled become the cursor's pending ones, for the caller to
+ * release. */
+KAOS_ALWAYS_INLINE uint64_t
+kaos__cursor_poll(struct kaos__ring_cursor *c, struct kaos__ring_array a,
+		  int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx), void *ctx,
+		  uint64_t limit, kaos__ring_refresh_fn refresh, void *side)
+{
+	uint64_t pos = c->pos;
+	uint64_t n = c->bound - pos;
+	if (n < limit)
+		n = refresh(side) - pos;
+	if (n > limit)
+		n = limit;
+	for (uint64_t i = 0; i < n; i++) {
+		void *slot = a.slots + ((pos + i) & a.mask) * a.slot_size;
+		if (fn(slot, pos + i, i + 1 == n, ctx)) {
+			n = i + 1;
+			break;
+		}
+	}
+	if (n)
+		c->pending = n; /* a peek's pending slots were among them: void */
+	return n;
+}
 
 #ifdef __cplusplus
 }

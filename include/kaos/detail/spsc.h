@@ -27,28 +27,19 @@ extern "C" {
  * lines. The shared part is the control block (tail: published by the
  * producer; head: released by the consumer), followed by the slots. */
 struct kaos_spsc {
-	/* producer side: only the producer thread touches these */
-	KAOS_CACHE_ALIGNED struct {
-		uint64_t pos;     /* next sequence to write */
-		uint64_t limit;   /* cached head + capacity: writable below */
-		uint64_t claimed; /* slots handed out by claim, not yet published */
-	} prod;
+	/* producer side, only the producer thread touches it: the next
+	 * sequence to write; writable below bound (head + capacity, cached) */
+	KAOS_CACHE_ALIGNED struct kaos__ring_cursor prod;
 	char guard0[KAOS_CACHELINE]; /* keeps the adjacent-line prefetcher */
 	                             /* from pairing prod with cons */
-	/* consumer side: only the consumer thread touches these */
-	KAOS_CACHE_ALIGNED struct {
-		uint64_t pos;    /* next sequence to read */
-		uint64_t avail;  /* cached tail: readable below */
-		uint64_t peeked; /* slots handed out by peek, not yet released */
-	} cons;
+	/* consumer side, only the consumer thread touches it: the next
+	 * sequence to read; readable below bound (the tail, cached) */
+	KAOS_CACHE_ALIGNED struct kaos__ring_cursor cons;
 	char guard1[KAOS_CACHELINE];
 	/* read-only after init */
 	KAOS_CACHE_ALIGNED struct {
 		struct kaos__ring_ctl *ctl;
-		unsigned char *slots;
-		uint64_t mask;
-		uint64_t capacity;
-		size_t slot_size;
+		struct kaos__ring_array array;
 		struct kaos__ring_notify notify; /* publish/release wake sleepers */
 		struct kaos_region region; /* owned memory; zero for caller memory */
 	} ro;
@@ -56,14 +47,24 @@ struct kaos_spsc {
 
 /* Refresh the producer's view of head. P2: the acquire pairs with C2
  * (the consumer's release of head), so its reads of the slots below head
- * happen before we overwrite them. */
+ * happen before we overwrite them. (void *: a kaos__ring_refresh_fn.) */
 KAOS_ALWAYS_INLINE uint64_t
-kaos__spsc_refresh_limit(struct kaos_spsc *ring)
+kaos__spsc_refresh_limit(void *side)
 {
-	ring->prod.limit = atomic_load_explicit(&ring->ro.ctl->head,
-						memory_order_acquire) +
-			   ring->ro.capacity;
-	return ring->prod.limit;
+	struct kaos_spsc *ring = (struct kaos_spsc *)side;
+	ring->prod.bound = atomic_load_explicit(&ring->ro.ctl->head, memory_order_acquire) +
+			   ring->ro.array.capacity;
+	return ring->prod.bound;
+}
+
+/* The slot array, for slots of @p slot_size bytes (a constant for typed
+ * rings). */
+KAOS_ALWAYS_INLINE struct kaos__ring_array
+kaos__spsc_array(const struct kaos_spsc *ring, size_t slot_size)
+{
+	struct kaos__ring_array a = ring->ro.array;
+	a.slot_size = slot_size;
+	return a;
 }
 
 /* Make every written slot visible. P1: the release pairs with C1 (the
@@ -81,30 +82,16 @@ kaos__spsc_store_tail(struct kaos_spsc *ring)
 KAOS_ALWAYS_INLINE int64_t
 kaos__spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots, size_t slot_size)
 {
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__ring_bad_count(ring->ro.capacity, n);
-	uint64_t pos = ring->prod.pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
-	if (ring->prod.limit - pos < want &&
-	    (want = kaos__ring_upto(want, pos, kaos__spsc_refresh_limit(ring))) == 0) {
-		kaos__count_single(&ring->ro.ctl->full);
-		return 0;
-	}
-	*slots = ring->ro.slots + idx * slot_size;
-	ring->prod.claimed = want;
-	return (int64_t)want;
+	return kaos__cursor_take(&ring->prod, kaos__spsc_array(ring, slot_size), n, slots,
+				 kaos__spsc_refresh_limit, ring, &ring->ro.ctl->full);
 }
 
 KAOS_INLINE int
 kaos_spsc_publish(struct kaos_spsc *ring, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > ring->prod.claimed))
-		return -EINVAL;
-	ring->prod.claimed -= n;
-	ring->prod.pos += n;
-	kaos__spsc_store_tail(ring);
-	return 0;
+	/* P1 (see kaos__spsc_store_tail) */
+	return kaos__cursor_give(&ring->prod, n, &ring->ro.ctl->tail, &ring->ro.notify,
+				 &ring->ro.ctl->data);
 }
 
 /* push with a slot size parameter; publish now or defer. */
@@ -113,7 +100,7 @@ kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
 		bool defer)
 {
 	uint64_t pos = ring->prod.pos;
-	if (KAOS_UNLIKELY(pos == ring->prod.limit) &&
+	if (KAOS_UNLIKELY(pos == ring->prod.bound) &&
 	    kaos__spsc_refresh_limit(ring) == pos) {
 		/* Full: whatever was deferred must become visible, or a
 		 * consumer waiting for it would never free space for us. */
@@ -121,23 +108,24 @@ kaos__spsc_push(struct kaos_spsc *ring, const void *src, size_t slot_size,
 		kaos__count_single(&ring->ro.ctl->full);
 		return -KAOS_EFULL;
 	}
-	kaos__copy_slot(ring->ro.slots + (pos & ring->ro.mask) * slot_size, src,
+	kaos__copy_slot(ring->ro.array.slots + (pos & ring->ro.array.mask) * slot_size, src,
 			slot_size);
 	ring->prod.pos = ++pos; /* from the local: the copy may alias */
-	ring->prod.claimed = 0; /* a pending claim overlapped this slot: void */
+	ring->prod.pending = 0; /* a pending claim overlapped this slot: void */
 	if (!defer || (pos & (KAOS_SPSC_PUBLISH_EVERY - 1)) == 0)
 		kaos__spsc_store_tail(ring);
 	return 0;
 }
 
 /* Refresh the consumer's view of tail. C1: the acquire pairs with P1 (the
- * producer's release of tail): the slots below it are fully written. */
+ * producer's release of tail): the slots below it are fully written.
+ * (void *: a kaos__ring_refresh_fn.) */
 KAOS_ALWAYS_INLINE uint64_t
-kaos__spsc_refresh_avail(struct kaos_spsc *ring)
+kaos__spsc_refresh_avail(void *side)
 {
-	ring->cons.avail = atomic_load_explicit(&ring->ro.ctl->tail,
-						memory_order_acquire);
-	return ring->cons.avail;
+	struct kaos_spsc *ring = (struct kaos_spsc *)side;
+	ring->cons.bound = atomic_load_explicit(&ring->ro.ctl->tail, memory_order_acquire);
+	return ring->cons.bound;
 }
 
 /* Return slots below cons.pos to the producer. C2: the release pairs with
@@ -152,31 +140,21 @@ kaos__spsc_store_head(struct kaos_spsc *ring)
 
 /* peek with the slot size as a parameter. */
 KAOS_ALWAYS_INLINE int64_t
-kaos__spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots,
-		size_t slot_size)
+kaos__spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots, size_t slot_size)
 {
-	if (KAOS_UNLIKELY(n - 1 >= ring->ro.capacity))
-		return kaos__ring_bad_count(ring->ro.capacity, n);
-	uint64_t pos = ring->cons.pos;
-	uint64_t idx = pos & ring->ro.mask;
-	uint64_t want = kaos__ring_run(ring->ro.capacity, idx, n);
-	if (ring->cons.avail - pos < want &&
-	    (want = kaos__ring_upto(want, pos, kaos__spsc_refresh_avail(ring))) == 0)
-		return 0;
-	*slots = ring->ro.slots + idx * slot_size;
-	ring->cons.peeked = want;
-	return (int64_t)want;
+	void *first = NULL;
+	int64_t m = kaos__cursor_take(&ring->cons, kaos__spsc_array(ring, slot_size), n, &first,
+				      kaos__spsc_refresh_avail, ring, NULL);
+	*slots = first;
+	return m;
 }
 
 KAOS_INLINE int
 kaos_spsc_release(struct kaos_spsc *ring, uint64_t n)
 {
-	if (KAOS_UNLIKELY(n > ring->cons.peeked))
-		return -EINVAL;
-	ring->cons.peeked -= n;
-	ring->cons.pos += n;
-	kaos__spsc_store_head(ring);
-	return 0;
+	/* C2 (see kaos__spsc_store_head) */
+	return kaos__cursor_give(&ring->cons, n, &ring->ro.ctl->head, &ring->ro.notify,
+				 &ring->ro.ctl->space);
 }
 
 /* pop with a slot size parameter. */
@@ -184,41 +162,26 @@ KAOS_ALWAYS_INLINE int
 kaos__spsc_pop(struct kaos_spsc *ring, void *dst, size_t slot_size)
 {
 	uint64_t pos = ring->cons.pos;
-	if (KAOS_UNLIKELY(pos == ring->cons.avail) &&
+	if (KAOS_UNLIKELY(pos == ring->cons.bound) &&
 	    kaos__spsc_refresh_avail(ring) == pos)
 		return -KAOS_EEMPTY;
-	kaos__copy_slot(dst, ring->ro.slots + (pos & ring->ro.mask) * slot_size,
+	kaos__copy_slot(dst, ring->ro.array.slots + (pos & ring->ro.array.mask) * slot_size,
 			slot_size);
 	ring->cons.pos = pos + 1;
-	ring->cons.peeked = 0; /* a pending peek started at this slot: void */
+	ring->cons.pending = 0; /* a pending peek started at this slot: void */
 	kaos__spsc_store_head(ring);
 	return 0;
 }
 
 KAOS_INLINE uint64_t
 kaos_spsc_poll(struct kaos_spsc *ring,
-		int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx),
-		void *ctx, uint64_t limit)
+	       int (*fn)(void *slot, uint64_t seq, bool end_of_batch, void *ctx), void *ctx,
+	       uint64_t limit)
 {
-	uint64_t pos = ring->cons.pos;
-	uint64_t n = ring->cons.avail - pos;
-	if (n < limit)
-		n = kaos__spsc_refresh_avail(ring) - pos;
-	if (n > limit)
-		n = limit;
-	for (uint64_t i = 0; i < n; i++) {
-		void *slot = ring->ro.slots +
-			     ((pos + i) & ring->ro.mask) * ring->ro.slot_size;
-		if (fn(slot, pos + i, i + 1 == n, ctx)) {
-			n = i + 1;
-			break;
-		}
-	}
-	if (n) {
-		ring->cons.pos = pos + n;
-		ring->cons.peeked = 0;
-		kaos__spsc_store_head(ring);
-	}
+	uint64_t n = kaos__cursor_poll(&ring->cons, ring->ro.array, fn, ctx, limit,
+				       kaos__spsc_refresh_avail, ring);
+	if (n)
+		kaos_spsc_release(ring, n);
 	return n;
 }
 
@@ -253,7 +216,7 @@ kaos_spsc_poll(struct kaos_spsc *ring,
 	}                                                                     \
 	KAOS__SPSC_TYPED_FN uint64_t name##_capacity(const struct name *q)            \
 	{                                                                     \
-		return q->ring.ro.capacity;                                   \
+		return q->ring.ro.array.capacity;                                   \
 	}                                                                     \
 	KAOS__SPSC_TYPED_FN int64_t name##_claim(struct name *q, uint64_t n, type **s) \
 	{                                                                     \
@@ -298,22 +261,12 @@ kaos_spsc_poll(struct kaos_spsc *ring,
 
 /* ---- the public inline functions (declared and documented in kaos/spsc.h) ---- */
 
-KAOS_INLINE void
-kaos_spsc_set_blocking(struct kaos_spsc *ring, bool on)
-{
-	ring->ro.notify.blocking = on;
-}
-
-KAOS_INLINE uint64_t
-kaos_spsc_capacity(const struct kaos_spsc *ring)
-{
-	return ring->ro.capacity;
-}
+KAOS__RING_ACCESSORS(kaos_spsc, struct kaos_spsc, ro.notify, ro.array.capacity);
 
 KAOS_INLINE size_t
 kaos_spsc_slot_size(const struct kaos_spsc *ring)
 {
-	return ring->ro.slot_size;
+	return ring->ro.array.slot_size;
 }
 
 KAOS_INLINE enum kaos_pages
@@ -331,19 +284,19 @@ kaos_spsc_size(const struct kaos_spsc *ring)
 KAOS_INLINE int64_t
 kaos_spsc_claim(struct kaos_spsc *ring, uint64_t n, void **slots)
 {
-	return kaos__spsc_claim(ring, n, slots, ring->ro.slot_size);
+	return kaos__spsc_claim(ring, n, slots, ring->ro.array.slot_size);
 }
 
 KAOS_INLINE int
 kaos_spsc_push(struct kaos_spsc *ring, const void *src)
 {
-	return kaos__spsc_push(ring, src, ring->ro.slot_size, false);
+	return kaos__spsc_push(ring, src, ring->ro.array.slot_size, false);
 }
 
 KAOS_INLINE int
 kaos_spsc_push_deferred(struct kaos_spsc *ring, const void *src)
 {
-	return kaos__spsc_push(ring, src, ring->ro.slot_size, true);
+	return kaos__spsc_push(ring, src, ring->ro.array.slot_size, true);
 }
 
 KAOS_INLINE void
@@ -355,13 +308,13 @@ kaos_spsc_flush(struct kaos_spsc *ring)
 KAOS_INLINE int64_t
 kaos_spsc_peek(struct kaos_spsc *ring, uint64_t n, const void **slots)
 {
-	return kaos__spsc_peek(ring, n, slots, ring->ro.slot_size);
+	return kaos__spsc_peek(ring, n, slots, ring->ro.array.slot_size);
 }
 
 KAOS_INLINE int
 kaos_spsc_pop(struct kaos_spsc *ring, void *dst)
 {
-	return kaos__spsc_pop(ring, dst, ring->ro.slot_size);
+	return kaos__spsc_pop(ring, dst, ring->ro.array.slot_size);
 }
 
 #ifdef __cplusplus

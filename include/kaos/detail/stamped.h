@@ -513,20 +513,12 @@ kaos__mpmc_peek(struct kaos__stamped *r, uint64_t n, struct kaos_batch *b, size_
 	{                                                                     \
 		kaos__stamped_destroy(r ? &r->s : NULL);                      \
 	}                                                                     \
-	KAOS_INLINE void kaos_##kind##_set_blocking(struct kaos_##kind *r,    \
-						    bool on)                  \
-	{                                                                     \
-		r->s.ro.notify.blocking = on;                                        \
-	}                                                                     \
 	KAOS_INLINE void kaos_##kind##_stats(const struct kaos_##kind *r,      \
 					     struct kaos_ring_stats *out)     \
 	{                                                                     \
 		kaos__stamped_stats(&r->s, out);                              \
 	}                                                                     \
-	KAOS_INLINE uint64_t kaos_##kind##_capacity(const struct kaos_##kind *r) \
-	{                                                                     \
-		return r->s.ro.capacity;                                      \
-	}                                                                     \
+	KAOS__RING_ACCESSORS(kaos_##kind, struct kaos_##kind, s.ro.notify, s.ro.capacity);          \
 	KAOS_INLINE size_t kaos_##kind##_slot_size(const struct kaos_##kind *r) \
 	{                                                                     \
 		return r->s.ro.slot_size;                                     \

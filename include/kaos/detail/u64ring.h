@@ -168,17 +168,7 @@ kaos_u64ring_pop(struct kaos_u64ring *ring, uint64_t *value)
 
 /* ---- the public inline functions (declared and documented in kaos/u64ring.h) ---- */
 
-KAOS_INLINE void
-kaos_u64ring_set_blocking(struct kaos_u64ring *ring, bool on)
-{
-	ring->ro.notify.blocking = on;
-}
-
-KAOS_INLINE uint64_t
-kaos_u64ring_capacity(const struct kaos_u64ring *ring)
-{
-	return ring->ro.capacity;
-}
+KAOS__RING_ACCESSORS(kaos_u64ring, struct kaos_u64ring, ro.notify, ro.capacity);
 
 #ifdef __cplusplus
 }
