@@ -314,31 +314,39 @@ kaos__wire_data_read(const struct kaos__wire_frame *f, struct kaos__wire_data *o
 	return 0;
 }
 
+/* The ranges of a STATUS or NAK body: its fixed part of @p fixed bytes
+ * holds their count (u32 at @p count_at, in [@p min, @p max]), and the
+ * body is exactly that many ranges long. They are read into @p out,
+ * above @p floor (strictly: @p strictly_above). 0 with *@p n, or -1. */
+static int
+ranges_body(const struct kaos__wire_frame *f, uint8_t type, uint32_t fixed, uint32_t count_at,
+	    uint32_t min, uint32_t max, uint64_t floor, bool strictly_above,
+	    struct kaos__wire_range *out, uint32_t *n, enum kaos__wire_bad *why)
+{
+	if (!body_ok(f, type, fixed, true, type == KAOS__WIRE_STATUS, why))
+		return -1;
+	*n = get32(f->body + count_at);
+	if (*n < min || *n > max) {
+		*why = KAOS__WIRE_RANGES;
+		return -1;
+	}
+	if (!body_ok(f, type, fixed + *n * KAOS__WIRE_RANGE, false, type == KAOS__WIRE_STATUS, why))
+		return -1;
+	return ranges_read(f->body + fixed, *n, floor, strictly_above, out, why);
+}
+
 int
 kaos__wire_status_read(const struct kaos__wire_frame *f, struct kaos__wire_status *out,
 		       enum kaos__wire_bad *why)
 {
-	if (f->type != KAOS__WIRE_STATUS || f->length < KAOS__WIRE_STATUS_BODY) {
-		*why = f->type != KAOS__WIRE_STATUS ? KAOS__WIRE_TYPE : KAOS__WIRE_BODY;
-		return -1;
-	}
-	const unsigned char *p = f->body;
-	uint32_t n = get32(p + 20);
-	if (n > KAOS__WIRE_STATUS_RANGES) {
-		*why = KAOS__WIRE_RANGES;
-		return -1;
-	}
-	if (!body_ok(f, KAOS__WIRE_STATUS, KAOS__WIRE_STATUS_BODY + n * KAOS__WIRE_RANGE, false,
-		     true, why))
-		return -1;
 	/* Ranges lie above the cumulative position: one touching it would
 	 * have been part of it. */
-	if (ranges_read(p + KAOS__WIRE_STATUS_BODY, n, f->seq, true, out->ranges, why) < 0)
+	if (ranges_body(f, KAOS__WIRE_STATUS, KAOS__WIRE_STATUS_BODY, 20, 0,
+			KAOS__WIRE_STATUS_RANGES, f->seq, true, out->ranges, &out->nranges, why) < 0)
 		return -1;
-	out->window_limit = get64(p);
-	out->echo_ns = get64(p + 8);
-	out->ack_delay_us = get32(p + 16);
-	out->nranges = n;
+	out->window_limit = get64(f->body);
+	out->echo_ns = get64(f->body + 8);
+	out->ack_delay_us = get32(f->body + 16);
 	return 0;
 }
 
@@ -346,26 +354,13 @@ int
 kaos__wire_nak_read(const struct kaos__wire_frame *f, struct kaos__wire_nak *out,
 		    enum kaos__wire_bad *why)
 {
-	if (f->type != KAOS__WIRE_NAK || f->length < KAOS__WIRE_NAK_BODY) {
-		*why = f->type != KAOS__WIRE_NAK ? KAOS__WIRE_TYPE : KAOS__WIRE_BODY;
+	if (ranges_body(f, KAOS__WIRE_NAK, KAOS__WIRE_NAK_BODY, 0, 1, KAOS__WIRE_NAK_RANGES, 0,
+			false, out->ranges, &out->nranges, why) < 0)
 		return -1;
-	}
-	const unsigned char *p = f->body;
-	uint32_t n = get32(p);
-	if (n == 0 || n > KAOS__WIRE_NAK_RANGES) {
-		*why = KAOS__WIRE_RANGES;
-		return -1;
-	}
-	if (!body_ok(f, KAOS__WIRE_NAK, KAOS__WIRE_NAK_BODY + n * KAOS__WIRE_RANGE, false, false,
-		     why))
-		return -1;
-	if (get32(p + 4) != 0) {
+	if (get32(f->body + 4) != 0) {
 		*why = KAOS__WIRE_BODY;
 		return -1;
 	}
-	if (ranges_read(p + KAOS__WIRE_NAK_BODY, n, 0, false, out->ranges, why) < 0)
-		return -1;
-	out->nranges = n;
 	return 0;
 }
 

@@ -211,7 +211,8 @@ struct kaos__wire_close {
 #define KAOS__WIRE_CLOSE_BODY 8u
 
 /* Decode a frame's body into the struct of its type (f->type must be
- * that type: -1 otherwise). 0, or -1 with *@p why. A HELLO's body may be
+ * that type: -1 otherwise). 0, or -1 with *@p why (*@p out then holds
+ * nothing to use). A HELLO's body may be
  * longer (its padding, ignored); every other body is exactly its size. */
 int kaos__wire_hello_read(const struct kaos__wire_frame *f, struct kaos__wire_hello *out,
 			  enum kaos__wire_bad *why);

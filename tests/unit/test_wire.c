@@ -256,19 +256,28 @@ raw_frame(uint8_t type, uint8_t flags, uint64_t seq, const void *body, size_t le
 	return exact(buf, b.len);
 }
 
+/* Little-endian bytes written by hand, not with the codec's own code. */
+#define put64le(p, v) le_bytes(p, v, 8)
+#define put32le(p, v) le_bytes(p, v, 4)
 static void
-put64le(unsigned char *p, uint64_t v)
+le_bytes(unsigned char *p, uint64_t v, int n)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
+	while (n--) {
+		*p++ = (unsigned char)v;
+		v >>= 8;
+	}
 }
 
-static void
-put32le(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
+/* Any frame body, for a reader picked at run time. */
+union any_body {
+	struct kaos__wire_hello h;
+	struct kaos__wire_status s;
+	struct kaos__wire_nak n;
+	struct kaos__wire_data dt;
+	struct kaos__wire_welcome w;
+	struct kaos__wire_heartbeat hb;
+	struct kaos__wire_close c;
+};
 
 typedef int (*read_fn)(const struct kaos__wire_frame *, void *, enum kaos__wire_bad *);
 
@@ -280,15 +289,7 @@ expect_body(const char *what, uint8_t type, uint8_t flags, uint64_t seq, const v
 	size_t len;
 	unsigned char *d = raw_frame(type, flags, seq, body, length, &len);
 	struct kaos__wire_frame f = only_frame(d, len);
-	union {
-		struct kaos__wire_hello h;
-		struct kaos__wire_status s;
-		struct kaos__wire_nak n;
-		struct kaos__wire_data dt;
-		struct kaos__wire_welcome w;
-		struct kaos__wire_heartbeat hb;
-		struct kaos__wire_close c;
-	} out;
+	union any_body out;
 	enum kaos__wire_bad why = KAOS__WIRE_OK;
 	int rc = rd(&f, &out, &why);
 	if (rc != -1 || why != want)
@@ -553,15 +554,7 @@ random_damage_is_refused_or_parsed(void)
 		while ((rc = kaos__wire_next(d, len, &off, &f, &why)) == 1) {
 			KAOS_ASSERT(f.body + f.length <= d + len);
 			KAOS_ASSERT(off <= len);
-			union {
-				struct kaos__wire_hello h;
-				struct kaos__wire_status s;
-				struct kaos__wire_nak n;
-				struct kaos__wire_data dt;
-				struct kaos__wire_welcome w;
-				struct kaos__wire_heartbeat hb;
-				struct kaos__wire_close c;
-			} o;
+			union any_body o;
 			const read_fn readers[] = {
 				RD(hello),     RD(welcome),
 				RD(data),      RD(status),
