@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,16 @@
 
 static const char *tool;
 
+/* A loopback address: 127.0.0.1 or ::1. */
+struct addr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+
 struct proxy {
 	pid_t pid;
-	FILE *out;              /* its stdout */
-	struct sockaddr_in at;  /* where it listens */
+	FILE *out;      /* its stdout */
+	struct addr at; /* where it listens */
 };
 
 static uint64_t
@@ -40,29 +47,60 @@ ms_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* A UDP socket on 127.0.0.1, a free port. */
-static int
-udp_socket(struct sockaddr_in *addr)
+static unsigned
+port_of(const struct addr *a)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	KAOS_ASSERT(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	KAOS_ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t len = sizeof(a);
-	KAOS_ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a->sa.ss_family == AF_INET ? ((const struct sockaddr_in *)&a->sa)->sin_port
+						: ((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+}
+
+/* A UDP socket on the loopback address of @p family, a free port (-1 if
+ * the family is not there). */
+static int
+udp_socket_in(int family, struct addr *addr)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct addr a = { .len = family == AF_INET ? sizeof(struct sockaddr_in)
+						    : sizeof(struct sockaddr_in6) };
+	if (family == AF_INET) {
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&a.sa;
+		v4->sin_family = AF_INET;
+		v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a.sa;
+		v6->sin6_family = AF_INET6;
+		v6->sin6_addr = in6addr_loopback;
+	}
+	if (bind(fd, (struct sockaddr *)&a.sa, a.len) < 0) {
+		close(fd);
+		return -1;
+	}
+	KAOS_ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a.sa, &a.len), 0);
 	if (addr)
 		*addr = a;
 	return fd;
 }
 
-/* Start the tool towards @p target with @p args (NULL-terminated, after
- * --listen and --to); wait for its "listening" line. */
-static struct proxy
-start(const struct sockaddr_in *target, const char *const *args)
+static int
+udp_socket(struct addr *addr)
 {
+	int fd = udp_socket_in(AF_INET, addr);
+	KAOS_ASSERT(fd >= 0);
+	return fd;
+}
+
+/* Start the tool towards @p target with @p args (NULL-terminated, after
+ * --listen and --to), listening on the same loopback; wait for its
+ * "listening" line. */
+static struct proxy
+start(const struct addr *target, const char *const *args)
+{
+	bool v6 = target->sa.ss_family == AF_INET6;
 	char to[64];
-	snprintf(to, sizeof(to), "127.0.0.1:%u", ntohs(target->sin_port));
-	const char *argv[16] = { tool, "--listen", "127.0.0.1:0", "--to", to };
+	snprintf(to, sizeof(to), v6 ? "[::1]:%u" : "127.0.0.1:%u", port_of(target));
+	const char *argv[16] = { tool, "--listen", v6 ? "[::1]:0" : "127.0.0.1:0", "--to", to };
 	int n = 5;
 	for (; args && *args && n < 15; args++)
 		argv[n++] = *args;
@@ -85,9 +123,12 @@ start(const struct sockaddr_in *target, const char *const *args)
 	char line[128];
 	unsigned port = 0;
 	KAOS_ASSERT(fgets(line, sizeof(line), px.out));
-	KAOS_ASSERT_EQ(sscanf(line, "listening 127.0.0.1:%u", &port), 1);
-	px.at = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				      .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	KAOS_ASSERT_EQ(sscanf(line, v6 ? "listening [::1]:%u" : "listening 127.0.0.1:%u", &port), 1);
+	px.at = *target;
+	if (v6)
+		((struct sockaddr_in6 *)&px.at.sa)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&px.at.sa)->sin_port = htons((uint16_t)port);
 	return px;
 }
 
@@ -160,14 +201,14 @@ fill(unsigned char *buf, uint32_t k, int len)
 /* Send @p n numbered datagrams from @p fd to @p to, in bursts that the
  * socket buffers on the way hold, draining @p rx in between. */
 static int
-send_paced(int fd, const struct sockaddr_in *to, int n, int len, int rx, uint32_t *seen, int max)
+send_paced(int fd, const struct addr *to, int n, int len, int rx, uint32_t *seen, int max)
 {
 	unsigned char buf[2048];
 	int got = 0;
 	for (int k = 0; k < n; k++) {
 		fill(buf, (uint32_t)k, len);
-		KAOS_ASSERT_EQ(sendto(fd, buf, (size_t)len, 0, (const struct sockaddr *)to,
-				      sizeof(*to)),
+		KAOS_ASSERT_EQ(sendto(fd, buf, (size_t)len, 0, (const struct sockaddr *)&to->sa,
+				      to->len),
 			       len);
 		if (k % 32 == 31)
 			got += drain(rx, seen + got, max - got, 5, len);
@@ -175,12 +216,20 @@ send_paced(int fd, const struct sockaddr_in *to, int n, int len, int rx, uint32_
 	return got + drain(rx, seen + got, max - got, 300, len);
 }
 
+/* Through the proxy on @p family's loopback, 10% loss up: the datagrams
+ * that arrive are exactly those its counts say it delivered. */
 static void
-forwards_exactly_what_it_counts(void)
+forward_counted(int family)
 {
 	enum { N = 3000, LEN = 100 };
-	struct sockaddr_in server_at;
-	int server = udp_socket(&server_at), client = udp_socket(NULL);
+	struct addr server_at;
+	int server = udp_socket_in(family, &server_at);
+	if (server < 0) {
+		printf("  (no %s loopback here: skipped)\n", family == AF_INET6 ? "IPv6" : "IPv4");
+		return;
+	}
+	int client = udp_socket_in(family, NULL);
+	KAOS_ASSERT(client >= 0);
 	const char *args[] = { "--up", "loss=0.1,corrupt=0,seed=5", NULL };
 	struct proxy px = start(&server_at, args);
 	uint32_t *seen = malloc(N * sizeof(*seen));
@@ -203,12 +252,24 @@ forwards_exactly_what_it_counts(void)
 	close(client);
 }
 
+static void
+forwards_exactly_what_it_counts(void)
+{
+	forward_counted(AF_INET);
+}
+
+static void
+forwards_over_ipv6(void)
+{
+	forward_counted(AF_INET6);
+}
+
 /* The server echoes; the down direction delays by 30 ms and duplicates
  * every datagram. */
 static void
 delays_and_duplicates_the_way_back(void)
 {
-	struct sockaddr_in server_at;
+	struct addr server_at;
 	int server = udp_socket(&server_at), client = udp_socket(NULL);
 	const char *args[] = { "--down", "delay=30ms,dup=1", NULL };
 	struct proxy px = start(&server_at, args);
@@ -216,8 +277,8 @@ delays_and_duplicates_the_way_back(void)
 	for (uint32_t k = 0; k < 5; k++) {
 		fill(buf, k, sizeof(buf));
 		uint64_t t0 = ms_now();
-		KAOS_ASSERT_EQ(sendto(client, buf, sizeof(buf), 0, (struct sockaddr *)&px.at,
-				      sizeof(px.at)),
+		KAOS_ASSERT_EQ(sendto(client, buf, sizeof(buf), 0, (struct sockaddr *)&px.at.sa,
+				      px.at.len),
 			       (ssize_t)sizeof(buf));
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
@@ -245,7 +306,7 @@ delays_and_duplicates_the_way_back(void)
 static void
 partition_passes_nothing_and_strangers_are_dropped(void)
 {
-	struct sockaddr_in server_at;
+	struct addr server_at;
 	int server = udp_socket(&server_at), client = udp_socket(NULL), other = udp_socket(NULL);
 	const char *args[] = { "--both", "partition=0s+60s", NULL };
 	struct proxy px = start(&server_at, args);
@@ -255,8 +316,8 @@ partition_passes_nothing_and_strangers_are_dropped(void)
 	unsigned char buf[64];
 	fill(buf, 1, sizeof(buf));
 	for (int i = 0; i < 3; i++)
-		KAOS_ASSERT_EQ(sendto(other, buf, sizeof(buf), 0, (struct sockaddr *)&px.at,
-				      sizeof(px.at)),
+		KAOS_ASSERT_EQ(sendto(other, buf, sizeof(buf), 0, (struct sockaddr *)&px.at.sa,
+				      px.at.len),
 			       (ssize_t)sizeof(buf));
 	KAOS_ASSERT_EQ(drain(server, seen, 64, 200, 64), 0);
 	struct counts up = { 0 }, down = { 0 };
@@ -274,7 +335,7 @@ partition_passes_nothing_and_strangers_are_dropped(void)
 static void
 duration_ends_it_and_bad_arguments_exit_2(void)
 {
-	struct sockaddr_in server_at;
+	struct addr server_at;
 	int server = udp_socket(&server_at);
 	const char *args[] = { "--duration", "0.2", NULL };
 	uint64_t t0 = ms_now();
@@ -332,6 +393,7 @@ main(int argc, char **argv)
 	argv[1] = argv[0];
 	static const struct kaos_test_case cases[] = {
 		KAOS_TEST(forwards_exactly_what_it_counts),
+		KAOS_TEST(forwards_over_ipv6),
 		KAOS_TEST(delays_and_duplicates_the_way_back),
 		KAOS_TEST(partition_passes_nothing_and_strangers_are_dropped),
 		KAOS_TEST(duration_ends_it_and_bad_arguments_exit_2),
