@@ -73,8 +73,11 @@ kaos__rx_put(struct kaos__rx *rx, const struct kaos__wire_frame *f)
 		return -EINVAL;
 	if (kaos__ranges_has(&rx->got, pos, pos + size))
 		return 0;
-	if (pos + size > kaos__rx_window_limit(rx) || pos + size <= rx->delivered)
-		return -KAOS_EFULL; /* outside what the sender was allowed */
+	/* Within [delivered, delivered + window), or outside what the sender
+	 * was allowed (and what the ring holds: a frame reaching below the
+	 * delivered position would write over the window's far end). */
+	if (pos < rx->delivered || pos + size > kaos__rx_window_limit(rx))
+		return -KAOS_EFULL;
 	int rc = kaos__ranges_add(&rx->got, pos, pos + size);
 	if (rc <= 0)
 		return rc;

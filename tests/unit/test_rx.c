@@ -142,6 +142,13 @@ delivers_every_message_once_in_order(void)
 	/* a late copy of a delivered frame is a duplicate, not a violation */
 	KAOS_ASSERT_EQ(put(&rx, &frames[0]), 0);
 	KAOS_ASSERT_EQ(put(&rx, &frames[nf - 1]), 0);
+	/* a frame that starts below the delivered position and reaches past
+	 * it (no honest sender's) is refused: it would write over the far
+	 * end of the window (ASan would see the overrun) */
+	static struct frame big;
+	static const unsigned char zeros[PIECE];
+	make_frame(&big, rx.delivered - 8, KAOS__WIRE_BEGIN, 1, PIECE, zeros, PIECE);
+	KAOS_ASSERT_EQ(put(&rx, &big), -KAOS_EFULL);
 	for (int m = 0; m < M; m++) {
 		KAOS_ASSERT_UEQ(g->type[m], type[m]);
 		KAOS_ASSERT_UEQ(g->len[m], len[m]);
