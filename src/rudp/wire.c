@@ -7,19 +7,11 @@
 
 #include <kaos/crc32c.h>
 
-/* Offsets in the datagram header and the frame header. */
-enum {
-	H_MAGIC = 0,
-	H_VERSION = 2,
-	H_FLAGS = 3,
-	H_CRC = 4,
-	H_TOKEN = 8,
-	F_TYPE = 0,
-	F_FLAGS = 1,
-	F_RESERVED = 2,
-	F_LENGTH = 4,
-	F_SEQ = 8,
-};
+/* Offsets in the datagram header (docs/wire-format.md). */
+enum { H_MAGIC = 0, H_VERSION = 2, H_FLAGS = 3, H_CRC = 4, H_TOKEN = 8 };
+
+/* Offsets in a frame header. */
+enum { F_TYPE = 0, F_FLAGS = 1, F_RESERVED = 2, F_LENGTH = 4, F_SEQ = 8 };
 
 /* The largest message a DATA frame may name (Aeron's limit). */
 #define MAX_MESSAGE (16u << 20)
