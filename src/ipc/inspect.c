@@ -75,6 +75,16 @@ describe(int fd, const struct kaos_ipc_header *h, const struct kaos__ipc_layout 
 }
 
 int
+kaos__ipc_short_file(int fd, uint64_t size)
+{
+	uint64_t magic = 0;
+	if (size < sizeof(magic) || pread(fd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    magic == KAOS_IPC_MAGIC)
+		return -KAOS_ETRUNCATED;
+	return -KAOS_EFOREIGN;
+}
+
+int
 kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info)
 {
 	if (!name || !*name || !info)
@@ -86,12 +96,8 @@ kaos_ipc_inspect(const char *name, struct kaos_ipc_info *info)
 	struct kaos_ipc_header *h = NULL;
 	int rc = fstat(fd, &st) < 0 ? -errno : 0;
 	uint64_t size = rc ? 0 : (uint64_t)st.st_size;
-	if (rc == 0 && size < KAOS_IPC_HEADER_LEN) {
-		uint64_t magic = 0;
-		rc = (size >= 8 && pread(fd, &magic, 8, 0) == 8 && magic && magic != KAOS_IPC_MAGIC)
-			     ? -KAOS_EFOREIGN
-			     : -KAOS_ETRUNCATED;
-	}
+	if (rc == 0 && size < KAOS_IPC_HEADER_LEN)
+		rc = kaos__ipc_short_file(fd, size);
 	if (rc == 0 && !(h = kaos__file_snapshot(fd, KAOS_IPC_HEADER_LEN, KAOS_IPC_HEADER_LEN)))
 		rc = -errno;
 	struct kaos__ipc_layout l;

@@ -157,14 +157,8 @@ read_existing(int fd, const struct kaos_ipc_config *cfg, uint64_t size,
 {
 	if (size == 0)
 		return 1; /* its creator has not sized it yet */
-	if (size < KAOS_IPC_HEADER_LEN) {
-		uint64_t magic = 0;
-		if (size >= sizeof(magic) &&
-		    pread(fd, &magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-		    magic != KAOS_IPC_MAGIC)
-			return -KAOS_EFOREIGN;
-		return -KAOS_ETRUNCATED;
-	}
+	if (size < KAOS_IPC_HEADER_LEN)
+		return kaos__ipc_short_file(fd, size);
 	/* A copy, not a mapping: the file may shrink under us (SIGBUS), and
 	 * its writers may change it after we validated. We hold the read
 	 * lock on byte 0, so its creator is done with it: a copy of a plain

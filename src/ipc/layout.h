@@ -52,6 +52,12 @@ int kaos__ipc_layout_new(const struct kaos_ipc_config *cfg, struct kaos__ipc_lay
 int kaos__ipc_layout_read(const struct kaos_ipc_header *h, uint64_t file_size,
 			  struct kaos__ipc_layout *out);
 
+/* What a non-empty file shorter than a header is: a channel cut short
+ * (its magic is there, or too few bytes to tell), -KAOS_ETRUNCATED;
+ * anything else, -KAOS_EFOREIGN (a creator sizes its file whole before it
+ * writes a byte, so no channel is short while it is being made). */
+int kaos__ipc_short_file(int fd, uint64_t size);
+
 /* Byte offset of producer or subscriber slot @p i: its first byte is the
  * byte its owner keeps locked. */
 static inline off_t

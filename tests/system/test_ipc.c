@@ -1998,6 +1998,13 @@ errors_bad_files(bool file, enum kaos_ipc_kind kind)
 	expect_all("header only", &cfg, -KAOS_ETRUNCATED, -KAOS_ETRUNCATED);
 	write_file(cfg.name, im.bytes, 100);
 	expect_all("100 bytes", &cfg, -KAOS_ETRUNCATED, -KAOS_ETRUNCATED);
+	/* short, and no magic: not a channel cut short, nobody's (open and
+	 * inspect agree) */
+	unsigned char zeros[100] = { 0 };
+	write_file(cfg.name, zeros, sizeof(zeros));
+	expect_all("100 zero bytes", &cfg, -KAOS_EFOREIGN, -KAOS_EFOREIGN);
+	write_file(cfg.name, im.bytes, 7);
+	expect_all("7 bytes: too few to tell", &cfg, -KAOS_ETRUNCATED, -KAOS_ETRUNCATED);
 
 	const struct {
 		const char *what;
