@@ -15,10 +15,9 @@
  * fail, so a producer that finds the ring full has already taken slots it
  * must then wait for, with no way to return -KAOS_EFULL or give up at a
  * timeout; CAS claims only slots it has seen free. Fetch-add is faster
- * under contention (bench/bench_patterns.c: `patterns/claim/cas` against
- * `patterns/claim/faa`: CAS made 0.43x and 0.67x of fetch-add's rate with
- * 2 threads in two runs on the 2-core test machine, docs/benchmarks.md);
- * the choice is for the semantics, not for speed.
+ * under contention (`patterns/claim/cas` against `patterns/claim/faa` in
+ * bench/bench_patterns.c; the figures are in docs/benchmarks.md); the
+ * choice is for the semantics, not for speed.
  *
  * Functions (`struct kaos_mpsc`; all hot-path ones are inline, lock-free,
  * never allocate and make no system call unless blocking is enabled and a
