@@ -7,26 +7,12 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "le.h"
+
 static uint64_t
 rotl(uint64_t x, int b)
 {
 	return (x << b) | (x >> (64 - b));
-}
-
-static uint64_t
-le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 #define SIPROUND(v0, v1, v2, v3)                                               \
@@ -47,12 +33,12 @@ uint64_t
 kaos__siphash(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t k0 = le64(key), k1 = le64(key + 8);
+	uint64_t k0 = kaos__get64(key), k1 = kaos__get64(key + 8);
 	uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
 	uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
 	size_t whole = len & ~(size_t)7;
 	for (size_t i = 0; i < whole; i += 8) {
-		uint64_t m = le64(p + i);
+		uint64_t m = kaos__get64(p + i);
 		v3 ^= m;
 		SIPROUND(v0, v1, v2, v3);
 		SIPROUND(v0, v1, v2, v3);
@@ -150,8 +136,8 @@ mac(const uint8_t key[16], const struct sockaddr *addr, socklen_t addr_len, uint
 	} else {
 		return -EAFNOSUPPORT;
 	}
-	put_le64(in + n, nonce);
-	put_le64(in + n + 8, slot);
+	kaos__put64(in + n, nonce);
+	kaos__put64(in + n + 8, slot);
 	*out = kaos__siphash(key, in, n + 16);
 	return 0;
 }
@@ -166,8 +152,8 @@ kaos__cookie_mint(struct kaos__cookie_jar *j, uint64_t now_ns, const struct sock
 		rc = mac(j->secret[0], addr, addr_len, nonce, j->slot, &m);
 	if (rc < 0)
 		return rc;
-	put_le64(out, j->slot);
-	put_le64(out + 8, m);
+	kaos__put64(out, j->slot);
+	kaos__put64(out + 8, m);
 	return 0;
 }
 
@@ -177,7 +163,7 @@ kaos__cookie_check(struct kaos__cookie_jar *j, uint64_t now_ns, const struct soc
 {
 	if (rotate(j, now_ns) < 0)
 		return false;
-	uint64_t slot = le64(cookie), m = 0;
+	uint64_t slot = kaos__get64(cookie), m = 0;
 	const uint8_t *key = slot == j->slot ? j->secret[0]
 			     : slot + 1 == j->slot ? j->secret[1]
 						   : NULL;
@@ -185,7 +171,7 @@ kaos__cookie_check(struct kaos__cookie_jar *j, uint64_t now_ns, const struct soc
 		return false;
 	/* every byte compared, whichever differs: no timing tells which */
 	uint8_t want[8], diff = 0;
-	put_le64(want, m);
+	kaos__put64(want, m);
 	for (int i = 0; i < 8; i++)
 		diff |= want[i] ^ cookie[8 + i];
 	return diff == 0;

@@ -8,6 +8,8 @@
 
 #include <kaos/error.h>
 
+#include "le.h"
+
 #define MIN_WINDOW 4096u
 #define MAX_WINDOW (1u << 30)
 
@@ -87,12 +89,6 @@ kaos__rx_put(struct kaos__rx *rx, const struct kaos__wire_frame *f)
 	return 1;
 }
 
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The frame at the delivered position, read back from the ring into
  * @p fixed (its header and DATA fixed part) and checked: -KAOS_ECORRUPT
  * unless it is a whole DATA frame, at its own position, below the
@@ -107,8 +103,8 @@ frame_at(const struct kaos__rx *rx, struct kaos__wire_frame *f, struct kaos__wir
 	ring_read(rx, pos, fixed, KAOS__WIRE_FRAME_HEADER + KAOS__WIRE_DATA_BODY);
 	f->type = fixed[0];
 	f->flags = fixed[1];
-	f->length = le32(fixed + 4);
-	f->seq = (uint64_t)le32(fixed + 8) | (uint64_t)le32(fixed + 12) << 32;
+	f->length = kaos__get32(fixed + 4);
+	f->seq = kaos__get64(fixed + 8);
 	f->body = fixed + KAOS__WIRE_FRAME_HEADER; /* data_read reads its fixed part only */
 	enum kaos__wire_bad why = KAOS__WIRE_OK;
 	if (kaos__wire_frame_size(f->length) > have || f->type != KAOS__WIRE_DATA ||

@@ -7,6 +7,8 @@
 
 #include <kaos/crc32c.h>
 
+#include "le.h"
+
 /* Offsets in the datagram header (docs/wire-format.md). */
 enum { H_MAGIC = 0, H_VERSION = 2, H_FLAGS = 3, H_CRC = 4, H_TOKEN = 8 };
 
@@ -21,34 +23,6 @@ _Static_assert(KAOS__WIRE_FRAME_HEADER % KAOS__WIRE_ALIGN == 0, "bodies start al
 _Static_assert(KAOS__WIRE_STATUS_BODY + KAOS__WIRE_STATUS_RANGES * KAOS__WIRE_RANGE <
 		       KAOS__WIRE_MIN_HELLO,
 	       "a full STATUS fits any datagram a HELLO proved");
-
-/* ---- little-endian fields, byte by byte (one load or store on LE) ---- */
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 const char *
 kaos__wire_bad_name(enum kaos__wire_bad why)
@@ -95,10 +69,10 @@ kaos__wire_check(const void *dgram, size_t len, struct kaos__wire_header *h)
 		return KAOS__WIRE_VERSION_BAD;
 	if (d[H_FLAGS] != 0)
 		return KAOS__WIRE_FLAGS; /* none defined in version 1 */
-	if (get32(d + H_CRC) != datagram_crc(d, len))
+	if (kaos__get32(d + H_CRC) != datagram_crc(d, len))
 		return KAOS__WIRE_CRC;
 	h->flags = d[H_FLAGS];
-	h->token = get64(d + H_TOKEN);
+	h->token = kaos__get64(d + H_TOKEN);
 	return KAOS__WIRE_OK;
 }
 
@@ -117,7 +91,7 @@ kaos__wire_next(const void *dgram, size_t len, size_t *off, struct kaos__wire_fr
 		return -1;
 	}
 	const unsigned char *p = d + at;
-	uint32_t length = get32(p + F_LENGTH);
+	uint32_t length = kaos__get32(p + F_LENGTH);
 	/* len - at - 16 is a multiple of 8: a body that fits has room for its
 	 * padding too */
 	if (length > len - at - KAOS__WIRE_FRAME_HEADER) {
@@ -136,7 +110,7 @@ kaos__wire_next(const void *dgram, size_t len, size_t *off, struct kaos__wire_fr
 	f->type = p[F_TYPE];
 	f->flags = p[F_FLAGS];
 	f->length = length;
-	f->seq = get64(p + F_SEQ);
+	f->seq = kaos__get64(p + F_SEQ);
 	f->body = p + KAOS__WIRE_FRAME_HEADER;
 	*off = at + kaos__wire_frame_size(length);
 	return 1;
@@ -156,8 +130,8 @@ kaos__wire_begin(struct kaos__wire_builder *b, void *buf, size_t cap, uint64_t t
 	d[H_MAGIC + 1] = KAOS__WIRE_MAGIC1;
 	d[H_VERSION] = KAOS__WIRE_VERSION;
 	d[H_FLAGS] = 0;
-	put32(d + H_CRC, 0);
-	put64(d + H_TOKEN, token);
+	kaos__put32(d + H_CRC, 0);
+	kaos__put64(d + H_TOKEN, token);
 	return 0;
 }
 
@@ -172,8 +146,8 @@ kaos__wire_add(struct kaos__wire_builder *b, uint8_t type, uint8_t flags, uint64
 	p[F_TYPE] = type;
 	p[F_FLAGS] = flags;
 	p[F_RESERVED] = p[F_RESERVED + 1] = 0;
-	put32(p + F_LENGTH, (uint32_t)length);
-	put64(p + F_SEQ, seq);
+	kaos__put32(p + F_LENGTH, (uint32_t)length);
+	kaos__put64(p + F_SEQ, seq);
 	memset(p + KAOS__WIRE_FRAME_HEADER + length, 0,
 	       size - KAOS__WIRE_FRAME_HEADER - length); /* padding */
 	b->len += size;
@@ -183,8 +157,8 @@ kaos__wire_add(struct kaos__wire_builder *b, uint8_t type, uint8_t flags, uint64
 void
 kaos__wire_seal(struct kaos__wire_builder *b)
 {
-	put32(b->buf + H_CRC, 0);
-	put32(b->buf + H_CRC, datagram_crc(b->buf, b->len));
+	kaos__put32(b->buf + H_CRC, 0);
+	kaos__put32(b->buf + H_CRC, datagram_crc(b->buf, b->len));
 }
 
 /* ---- frame bodies ------------------------------------------------------------------ */
@@ -214,7 +188,7 @@ ranges_read(const unsigned char *p, uint32_t n, uint64_t floor, bool strictly_ab
 {
 	uint64_t prev = floor;
 	for (uint32_t i = 0; i < n; i++, p += KAOS__WIRE_RANGE) {
-		uint64_t start = get64(p), end = get64(p + 8);
+		uint64_t start = kaos__get64(p), end = kaos__get64(p + 8);
 		bool above = (i == 0 && !strictly_above) ? start >= prev : start > prev;
 		if (!above || end <= start) {
 			*why = KAOS__WIRE_RANGES;
@@ -230,8 +204,8 @@ static void
 ranges_write(unsigned char *p, uint32_t n, const struct kaos__wire_range *r)
 {
 	for (uint32_t i = 0; i < n; i++, p += KAOS__WIRE_RANGE) {
-		put64(p, r[i].start);
-		put64(p + 8, r[i].end);
+		kaos__put64(p, r[i].start);
+		kaos__put64(p + 8, r[i].end);
 	}
 }
 
@@ -262,11 +236,11 @@ kaos__wire_hello_read(const struct kaos__wire_frame *f, struct kaos__wire_hello 
 		     false, why))
 		return -1;
 	const unsigned char *p = f->body;
-	out->nonce = get64(p);
-	out->timestamp_ns = get64(p + 8);
+	out->nonce = kaos__get64(p);
+	out->timestamp_ns = kaos__get64(p + 8);
 	memcpy(out->cookie, p + 16, KAOS__WIRE_COOKIE_LEN);
-	out->max_message = get32(p + 32);
-	out->window = get32(p + 36);
+	out->max_message = kaos__get32(p + 32);
+	out->window = kaos__get32(p + 36);
 	return 0;
 }
 
@@ -277,10 +251,10 @@ kaos__wire_welcome_read(const struct kaos__wire_frame *f, struct kaos__wire_welc
 	if (!body_ok(f, KAOS__WIRE_WELCOME, KAOS__WIRE_WELCOME_BODY, false, false, why))
 		return -1;
 	const unsigned char *p = f->body;
-	out->nonce = get64(p);
-	out->timestamp_ns = get64(p + 8);
-	out->max_message = get32(p + 16);
-	out->window = get32(p + 20);
+	out->nonce = kaos__get64(p);
+	out->timestamp_ns = kaos__get64(p + 8);
+	out->max_message = kaos__get32(p + 16);
+	out->window = kaos__get32(p + 20);
 	return 0;
 }
 
@@ -291,7 +265,7 @@ kaos__wire_data_read(const struct kaos__wire_frame *f, struct kaos__wire_data *o
 	if (!body_ok(f, KAOS__WIRE_DATA, KAOS__WIRE_DATA_BODY, true, true, why))
 		return -1;
 	const unsigned char *p = f->body;
-	uint32_t msg_len = get32(p + 4), payload_len = f->length - KAOS__WIRE_DATA_BODY;
+	uint32_t msg_len = kaos__get32(p + 4), payload_len = f->length - KAOS__WIRE_DATA_BODY;
 	bool whole = (f->flags & (KAOS__WIRE_BEGIN | KAOS__WIRE_END)) ==
 		     (KAOS__WIRE_BEGIN | KAOS__WIRE_END);
 	/* A fragment is part of its message; a whole message is all of it. */
@@ -299,7 +273,7 @@ kaos__wire_data_read(const struct kaos__wire_frame *f, struct kaos__wire_data *o
 		*why = KAOS__WIRE_BODY;
 		return -1;
 	}
-	out->msg_type = get32(p);
+	out->msg_type = kaos__get32(p);
 	out->msg_len = msg_len;
 	out->payload = p + KAOS__WIRE_DATA_BODY;
 	out->payload_len = payload_len;
@@ -317,7 +291,7 @@ ranges_body(const struct kaos__wire_frame *f, uint8_t type, uint32_t fixed, uint
 {
 	if (!body_ok(f, type, fixed, true, type == KAOS__WIRE_STATUS, why))
 		return -1;
-	*n = get32(f->body + count_at);
+	*n = kaos__get32(f->body + count_at);
 	if (*n < min || *n > max) {
 		*why = KAOS__WIRE_RANGES;
 		return -1;
@@ -336,9 +310,9 @@ kaos__wire_status_read(const struct kaos__wire_frame *f, struct kaos__wire_statu
 	if (ranges_body(f, KAOS__WIRE_STATUS, KAOS__WIRE_STATUS_BODY, 20, 0,
 			KAOS__WIRE_STATUS_RANGES, f->seq, true, out->ranges, &out->nranges, why) < 0)
 		return -1;
-	out->window_limit = get64(f->body);
-	out->echo_ns = get64(f->body + 8);
-	out->ack_delay_us = get32(f->body + 16);
+	out->window_limit = kaos__get64(f->body);
+	out->echo_ns = kaos__get64(f->body + 8);
+	out->ack_delay_us = kaos__get32(f->body + 16);
 	return 0;
 }
 
@@ -349,7 +323,7 @@ kaos__wire_nak_read(const struct kaos__wire_frame *f, struct kaos__wire_nak *out
 	if (ranges_body(f, KAOS__WIRE_NAK, KAOS__WIRE_NAK_BODY, 0, 1, KAOS__WIRE_NAK_RANGES, 0,
 			false, out->ranges, &out->nranges, why) < 0)
 		return -1;
-	if (get32(f->body + 4) != 0) {
+	if (kaos__get32(f->body + 4) != 0) {
 		*why = KAOS__WIRE_BODY;
 		return -1;
 	}
@@ -362,7 +336,7 @@ kaos__wire_heartbeat_read(const struct kaos__wire_frame *f, struct kaos__wire_he
 {
 	if (!body_ok(f, KAOS__WIRE_HEARTBEAT, KAOS__WIRE_HEARTBEAT_BODY, false, true, why))
 		return -1;
-	out->timestamp_ns = get64(f->body);
+	out->timestamp_ns = kaos__get64(f->body);
 	return 0;
 }
 
@@ -372,11 +346,11 @@ kaos__wire_close_read(const struct kaos__wire_frame *f, struct kaos__wire_close 
 {
 	if (!body_ok(f, KAOS__WIRE_CLOSE, KAOS__WIRE_CLOSE_BODY, false, false, why))
 		return -1;
-	if (get32(f->body + 4) != 0) {
+	if (kaos__get32(f->body + 4) != 0) {
 		*why = KAOS__WIRE_BODY;
 		return -1;
 	}
-	out->reason = get32(f->body);
+	out->reason = kaos__get32(f->body);
 	return 0;
 }
 
@@ -395,11 +369,11 @@ kaos__wire_hello_add(struct kaos__wire_builder *b, uint8_t type, const struct ka
 	unsigned char *p = kaos__wire_add(b, type, 0, 0, length);
 	if (!p)
 		return -ENOSPC;
-	put64(p, v->nonce);
-	put64(p + 8, v->timestamp_ns);
+	kaos__put64(p, v->nonce);
+	kaos__put64(p + 8, v->timestamp_ns);
 	memcpy(p + 16, v->cookie, KAOS__WIRE_COOKIE_LEN);
-	put32(p + 32, v->max_message);
-	put32(p + 36, v->window);
+	kaos__put32(p + 32, v->max_message);
+	kaos__put32(p + 36, v->window);
 	memset(p + KAOS__WIRE_HELLO_BODY, 0, length - KAOS__WIRE_HELLO_BODY);
 	return 0;
 }
@@ -410,10 +384,10 @@ kaos__wire_welcome_add(struct kaos__wire_builder *b, const struct kaos__wire_wel
 	unsigned char *p = kaos__wire_add(b, KAOS__WIRE_WELCOME, 0, 0, KAOS__WIRE_WELCOME_BODY);
 	if (!p)
 		return -ENOSPC;
-	put64(p, v->nonce);
-	put64(p + 8, v->timestamp_ns);
-	put32(p + 16, v->max_message);
-	put32(p + 20, v->window);
+	kaos__put64(p, v->nonce);
+	kaos__put64(p + 8, v->timestamp_ns);
+	kaos__put32(p + 16, v->max_message);
+	kaos__put32(p + 20, v->window);
 	return 0;
 }
 
@@ -430,8 +404,8 @@ kaos__wire_data_add(struct kaos__wire_builder *b, uint8_t flags, uint64_t seq,
 		kaos__wire_add(b, KAOS__WIRE_DATA, flags, seq, KAOS__WIRE_DATA_BODY + (size_t)v->payload_len);
 	if (!p)
 		return -ENOSPC;
-	put32(p, v->msg_type);
-	put32(p + 4, v->msg_len);
+	kaos__put32(p, v->msg_type);
+	kaos__put32(p + 4, v->msg_len);
 	if (v->payload_len)
 		memcpy(p + KAOS__WIRE_DATA_BODY, v->payload, v->payload_len);
 	return 0;
@@ -447,10 +421,10 @@ kaos__wire_status_add(struct kaos__wire_builder *b, uint64_t position,
 					  KAOS__WIRE_STATUS_BODY + v->nranges * KAOS__WIRE_RANGE);
 	if (!p)
 		return -ENOSPC;
-	put64(p, v->window_limit);
-	put64(p + 8, v->echo_ns);
-	put32(p + 16, v->ack_delay_us);
-	put32(p + 20, v->nranges);
+	kaos__put64(p, v->window_limit);
+	kaos__put64(p + 8, v->echo_ns);
+	kaos__put32(p + 16, v->ack_delay_us);
+	kaos__put32(p + 20, v->nranges);
 	ranges_write(p + KAOS__WIRE_STATUS_BODY, v->nranges, v->ranges);
 	return 0;
 }
@@ -465,8 +439,8 @@ kaos__wire_nak_add(struct kaos__wire_builder *b, const struct kaos__wire_nak *v)
 					  KAOS__WIRE_NAK_BODY + v->nranges * KAOS__WIRE_RANGE);
 	if (!p)
 		return -ENOSPC;
-	put32(p, v->nranges);
-	put32(p + 4, 0);
+	kaos__put32(p, v->nranges);
+	kaos__put32(p + 4, 0);
 	ranges_write(p + KAOS__WIRE_NAK_BODY, v->nranges, v->ranges);
 	return 0;
 }
@@ -479,7 +453,7 @@ kaos__wire_heartbeat_add(struct kaos__wire_builder *b, uint64_t position,
 		kaos__wire_add(b, KAOS__WIRE_HEARTBEAT, 0, position, KAOS__WIRE_HEARTBEAT_BODY);
 	if (!p)
 		return -ENOSPC;
-	put64(p, v->timestamp_ns);
+	kaos__put64(p, v->timestamp_ns);
 	return 0;
 }
 
@@ -489,7 +463,7 @@ kaos__wire_close_add(struct kaos__wire_builder *b, const struct kaos__wire_close
 	unsigned char *p = kaos__wire_add(b, KAOS__WIRE_CLOSE, 0, 0, KAOS__WIRE_CLOSE_BODY);
 	if (!p)
 		return -ENOSPC;
-	put32(p, v->reason);
-	put32(p + 4, 0);
+	kaos__put32(p, v->reason);
+	kaos__put32(p + 4, 0);
 	return 0;
 }
